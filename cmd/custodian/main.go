@@ -1,0 +1,181 @@
+// Command custodian is Custodian's one binary: the release-of-information
+// desk's server and its command-line tools.
+//
+//	custodian evaluate FILE|-      decide one case, print the decision as JSON
+//	custodian conformance DIR      decide every case in DIR and compare with its expect
+//	custodian serve [--demo]       the request desk (not yet: issue #3)
+//	custodian version
+//
+// Exit status: 0 success, 1 a conformance failure or a command that cannot
+// run, 2 bad input or bad usage.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/custodian-roi/custodian/internal/conformance"
+	"github.com/custodian-roi/custodian/internal/policy"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `usage: custodian <command> [arguments]
+
+commands:
+  evaluate FILE|-   decide one conformance case (FILE, or - for standard input)
+                    and print the decision as JSON with its explanation
+  conformance DIR   decide every *.json case under DIR, compare each with its
+                    expect member, print one line per failure and a summary
+  serve [--demo]    run the request desk (not yet available)
+  version           print the version and the rule-set version
+`
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// run is the whole program; main only wires it to the process. Tests call
+// it directly.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "evaluate":
+		return cmdEvaluate(rest, stdin, stdout, stderr)
+	case "conformance":
+		return cmdConformance(rest, stdout, stderr)
+	case "serve":
+		return cmdServe(ctx, rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "custodian %s (rules %s)\n", version, policy.RuleSetVersion)
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "custodian: unknown command %q\n%s", cmd, usage)
+	return exitUsage
+}
+
+func cmdEvaluate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: custodian evaluate FILE|-")
+		return exitUsage
+	}
+	name := fs.Arg(0)
+	var c *conformance.Case
+	var err error
+	if name == "-" {
+		name = "(stdin)"
+		c, err = conformance.Decode(stdin)
+	} else {
+		c, err = conformance.DecodeFile(name)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: %s: %s\n", name, describe(err))
+		return exitUsage
+	}
+	d := policy.Evaluate(&c.Facts)
+	out, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: %s: cannot encode the decision: %v\n", name, err)
+		return exitFailure
+	}
+	stdout.Write(append(out, '\n'))
+	return exitOK
+}
+
+// describe says what is wrong with an input without echoing its content.
+func describe(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func cmdConformance(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("conformance", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: custodian conformance DIR")
+		return exitUsage
+	}
+	results, err := conformance.RunDir(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: %s: %s\n", fs.Arg(0), describe(err))
+		return exitUsage
+	}
+	passed, failed, invalid := 0, 0, 0
+	for _, r := range results {
+		switch {
+		case r.Err != nil:
+			invalid++
+			fmt.Fprintf(stdout, "FAIL %s: invalid case: %s\n", r.File, describe(r.Err))
+		case len(r.Mismatches) > 0:
+			failed++
+			fmt.Fprintf(stdout, "FAIL %s:", r.File)
+			for i, m := range r.Mismatches {
+				if i > 0 {
+					fmt.Fprint(stdout, ";")
+				}
+				fmt.Fprintf(stdout, " %s", m)
+			}
+			fmt.Fprintln(stdout)
+		default:
+			passed++
+		}
+	}
+	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed+invalid)
+	switch {
+	case invalid > 0:
+		return exitUsage
+	case failed > 0:
+		return exitFailure
+	case passed == 0:
+		fmt.Fprintf(stderr, "custodian: %s: no cases found\n", fs.Arg(0))
+		return exitFailure
+	}
+	return exitOK
+}
+
+func cmdServe(_ context.Context, args []string, _, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Bool("demo", false, "seed a fresh database with Synthea demo patients")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	fmt.Fprintln(stderr, "custodian serve: not yet available; the request desk arrives with issue #3.")
+	fmt.Fprintln(stderr, "Meanwhile: custodian evaluate FILE decides a conformance case.")
+	return exitFailure
+}

@@ -1,0 +1,252 @@
+package policy
+
+import (
+	"strings"
+
+	"github.com/custodian-roi/custodian/internal/roi"
+)
+
+// authCheck is one authorization or consent checked against this request:
+// the defects that make it invalid (164.508(b)(2), 42 CFR 2.31), in the
+// order found.
+type authCheck struct {
+	a       *roi.Authorization
+	defects []roi.Code
+}
+
+func (c *authCheck) defect(code roi.Code) {
+	for _, d := range c.defects {
+		if d == code {
+			return
+		}
+	}
+	c.defects = append(c.defects, code)
+}
+
+// checkAuthorizations checks every authorization once, before any item is
+// decided.
+func (e *evaluator) checkAuthorizations() {
+	as := e.f.Evidence.Authorizations
+	e.auths = make([]authCheck, len(as))
+	for i := range as {
+		c := &e.auths[i]
+		c.a = &as[i]
+		e.checkAuthorization(c)
+		if len(c.defects) == 0 {
+			e.valid = append(e.valid, c)
+		}
+	}
+}
+
+var (
+	hipaaStatements = []roi.Statement{roi.StatementRevocation, roi.StatementConditioning, roi.StatementRedisclosure}
+	part2Statements = []roi.Statement{roi.StatementRevocation}
+	tpoStatements   = []roi.Statement{roi.StatementRevocation, roi.StatementRedisclosure,
+		roi.StatementTPORedisclosure, roi.StatementRefusalConsequences}
+)
+
+func (e *evaluator) checkAuthorization(c *authCheck) {
+	a, now := c.a, e.f.Now
+	tpo := a.TPO && a.Part2
+
+	// 164.508(b)(2)(ii), (c)(1) and 42 CFR 2.31(a): every core element
+	// filled in. "None" as an expiration suffices only for a Part 2 TPO
+	// consent (2.31(a)(7)); HIPAA allows it only for research.
+	event := strings.TrimSpace(a.ExpirationEvent)
+	noneEvent := strings.EqualFold(event, "none")
+	if blank(a.Discloser) || blank(a.Recipient) || blank(a.Purpose) || blank(a.Description) ||
+		a.SignedBy == roi.SignerNone || !a.Signed.Known() ||
+		(!a.Expires.Known() && event == "") || (!a.Expires.Known() && noneEvent && !tpo) {
+		c.defect(roi.CodeAuthorizationIncomplete)
+	}
+	// 164.508(c)(2); 2.31(a)(6); 2.31(a)(4)(iii) and (a)(10) for TPO consents.
+	var need []roi.Statement
+	if a.HIPAA {
+		need = append(need, hipaaStatements...)
+	}
+	if a.Part2 {
+		need = append(need, part2Statements...)
+	}
+	if tpo {
+		need = append(need, tpoStatements...)
+	}
+	for _, s := range need {
+		if !a.HasStatement(s) {
+			c.defect(roi.CodeAuthorizationIncomplete)
+		}
+	}
+	// 164.508(b)(2)(i): valid through its expiration date, not after.
+	if (a.Expires.Known() && a.Expires < now) || a.ExpiredEventOccurred {
+		c.defect(roi.CodeAuthorizationExpired)
+	}
+	// 164.508(b)(5): a revocation counts once the covered entity has it.
+	if a.Revoked.Known() && a.Revoked <= now {
+		c.defect(roi.CodeAuthorizationRevoked)
+	}
+	// 164.508(b)(3)(ii): psychotherapy notes only with psychotherapy notes;
+	// 42 CFR 2.31: SUD counseling notes only with SUD counseling notes.
+	l := a.Covers.Labels
+	if l.Has(roi.LabelPsychotherapyNote) && l.Len() > 1 {
+		c.defect(roi.CodeAuthorizationCompound)
+	}
+	if l.Has(roi.LabelSUDCounselingNote) && !roi.LabelsOf(roi.LabelSUDCounselingNote, roi.LabelPart2).HasAll(l) {
+		c.defect(roi.CodeAuthorizationCompound)
+	}
+	if a.Conditioned { // 164.508(b)(4), (b)(2)(iv)
+		c.defect(roi.CodeAuthorizationConditioned)
+	}
+	if a.KnownFalse { // 164.508(b)(2)(v)
+		c.defect(roi.CodeAuthorizationFalse)
+	}
+	if !blank(a.Recipient) && !e.recipientNamed(a) {
+		c.defect(roi.CodeRecipientNotAuthorized)
+	}
+}
+
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// sameName compares names ignoring case and surrounding space.
+func sameName(a, b string) bool {
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	return a != "" && strings.EqualFold(a, b)
+}
+
+// recipientNamed reports whether the document permits disclosure to this
+// request's recipient (164.508(c)(1)(iii), 2.31(a)(4)). A Part 2 TPO consent
+// names a class: treating providers, health plans and others helping to
+// operate the program, asking for treatment, payment or operations.
+func (e *evaluator) recipientNamed(a *roi.Authorization) bool {
+	if a.TPO && a.Part2 {
+		r := e.f.Request
+		return (r.Requester.Kind == roi.KindProvider || r.Requester.Kind == roi.KindHealthPlan) &&
+			(r.Basis == roi.BasisTreatment || r.Basis == roi.BasisPayment || r.Basis == roi.BasisOperations)
+	}
+	return sameName(a.Recipient, e.recipient())
+}
+
+// labelsCover reports whether a document naming named covers an item
+// labeled have, ignoring dates and forms. An item carrying a specific
+// label (psychotherapy note, Part 2, SUD counseling note, a state's
+// specific-authorization labels) is covered only if every such label is
+// named; any other item when the document names "general" or one of the
+// item's labels.
+func (e *evaluator) labelsCover(named, have roi.Labels) bool {
+	if sp := have & e.specific; sp != 0 {
+		return named.HasAll(sp)
+	}
+	return named.Has(roi.LabelGeneral) || named&have != 0
+}
+
+// covers reports whether coverage c reaches item it by dates and labels.
+func (e *evaluator) covers(c *roi.Coverage, it *roi.Item) bool {
+	return c.InDates(it.Date) && e.labelsCover(c.Labels, it.Labels)
+}
+
+// authCovers reports whether a valid authorization reaches it: dates,
+// labels, and for a Part 2 record a document that is a Part 2 consent.
+func (e *evaluator) authCovers(a *roi.Authorization, it *roi.Item) bool {
+	return e.covers(&a.Covers, it) && (a.Part2 || !it.Labels.Has(roi.LabelPart2))
+}
+
+// minorMaySign reports whether a's signer may permit disclosure of it. For
+// care a minor consented to alone, the parent is not the personal
+// representative (164.502(g)(3)(i)) and, for Part 2 records, only the
+// minor may consent (42 CFR 2.14); the minor's own written consent cures it.
+func (e *evaluator) minorMaySign(a *roi.Authorization, it *roi.Item) bool {
+	return !(e.minor && it.Labels.Has(roi.LabelMinorConsented) &&
+		a.SignedBy == roi.SignerRepresentative && !e.f.Evidence.MinorDisclosureConsent)
+}
+
+func (e *evaluator) anyValid(ok func(a *roi.Authorization) bool) bool {
+	for _, c := range e.valid {
+		if ok(c.a) {
+			return true
+		}
+	}
+	return false
+}
+
+// viaConsent decides an item that needs the patient's written permission:
+// it goes when a valid authorization or consent covers it, and otherwise
+// is withheld with the first code, in precedence order, that says what the
+// paperwork lacks.
+func (e *evaluator) viaConsent(it *roi.Item) roi.ItemDecision {
+	for _, c := range e.valid {
+		if e.authCovers(c.a, it) && e.minorMaySign(c.a, it) {
+			if it.Labels.Has(roi.LabelPart2) {
+				e.part2ViaConsent = true
+				return release(it, rulePart2Consent)
+			}
+			return release(it, ruleAuthorizationCovers)
+		}
+	}
+	l := it.Labels
+	names := func(want roi.Labels, part2 bool) bool {
+		return e.anyValid(func(a *roi.Authorization) bool {
+			return a.Covers.Labels.HasAll(want) && (!part2 || a.Part2)
+		})
+	}
+	switch {
+	case e.minor && l.Has(roi.LabelPart2) && l.Has(roi.LabelMinorConsented) &&
+		!e.f.Evidence.MinorDisclosureConsent &&
+		!e.anyValid(func(a *roi.Authorization) bool {
+			return a.Part2 && a.SignedBy == roi.SignerPatient && a.Covers.Labels.Has(roi.LabelPart2)
+		}):
+		return withhold(it, roi.CodePart2MinorConsent, rulePart2MinorConsent)
+	case l.Has(roi.LabelSUDCounselingNote) && !names(roi.LabelsOf(roi.LabelSUDCounselingNote, roi.LabelPart2), true):
+		return withhold(it, roi.CodePart2CounselingNote, rulePart2CounselingNote)
+	case l.Has(roi.LabelPart2) && !names(roi.LabelsOf(roi.LabelPart2), true):
+		return withhold(it, roi.CodePart2NoConsent, rulePart2NoConsent)
+	case l.Has(roi.LabelPsychotherapyNote) && !names(roi.LabelsOf(roi.LabelPsychotherapyNote), false):
+		return withhold(it, roi.CodePNAuthRequired, rulePNAuthRequired)
+	case l&e.f.Jurisdiction.SpecificAuthorization != 0 && !names(l&e.f.Jurisdiction.SpecificAuthorization, false):
+		return withhold(it, roi.CodeStateSpecificAuth, ruleStateSpecific)
+	case e.minor && l.Has(roi.LabelMinorConsented) && e.anyValid(func(a *roi.Authorization) bool {
+		return e.authCovers(a, it)
+	}):
+		return withhold(it, roi.CodeMinorConsentedService, ruleMinorSignedByParent)
+	}
+	return withhold(it, roi.CodeOutsideAuthScope, ruleOutsideAuthScope)
+}
+
+// authorization decides a request that rests on the patient's written
+// authorization (164.508) or Part 2 consent (2.31). Disclosures under an
+// authorization are exempt from minimum necessary (164.502(b)(2)(iii)) and
+// from the accounting (164.528(a)(1)(iv)).
+func (e *evaluator) authorization() {
+	if len(e.auths) == 0 {
+		e.step(ruleNoAuthorization, "")
+		e.deny = append(e.deny, roi.CodeNoPermission)
+		return
+	}
+	for i := range e.auths {
+		c := &e.auths[i]
+		if len(c.defects) == 0 {
+			e.step(ruleAuthorizationValid, c.a.ID)
+		} else {
+			e.step(ruleAuthorizationDefective, c.a.ID+": "+joinCodes(c.defects))
+		}
+	}
+	if len(e.valid) == 0 {
+		for i := range e.auths {
+			e.deny = append(e.deny, e.auths[i].defects...)
+		}
+		return
+	}
+	if e.stopped() {
+		return
+	}
+	e.accountable = false
+	e.decideItems(e.viaConsent)
+}
+
+func joinCodes(cs []roi.Code) string {
+	var b strings.Builder
+	for i, c := range cs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(string(c))
+	}
+	return b.String()
+}

@@ -1,0 +1,259 @@
+// Package policy is Custodian's decision engine. Given the facts a records
+// desk holds about one request, it decides item by item what may be
+// released and what must be withheld and why, what the requester still
+// owes, who must look at it, when it is due, and whether the disclosure is
+// accountable.
+//
+// It is pure: no I/O, no clock, no randomness, no package state that
+// changes. The same Facts always give the same Decision. deps_test.go keeps
+// it that way.
+package policy
+
+import (
+	"sort"
+
+	"github.com/custodian-roi/custodian/internal/roi"
+)
+
+// RuleSetVersion names the rules in this package. It is stored with every
+// decision so that a past decision can be explained with the rules that
+// made it. Change it whenever a rule changes an outcome.
+const RuleSetVersion = "custodian-rules/2026-11-22"
+
+// Evaluate decides the request described by f.
+func Evaluate(f *roi.Facts) roi.Decision {
+	e := evaluator{f: f}
+	e.run()
+	return e.d
+}
+
+// evaluator holds one evaluation: the facts, what has been derived from
+// them once (so the per-item loop stays cheap) and the decision being built.
+type evaluator struct {
+	f *roi.Facts
+	d roi.Decision
+
+	specific roi.Labels // labels a document must name to cover an item
+	minor    bool       // unemancipated minor on f.Now
+	deceased bool
+	auths    []authCheck // every authorization, checked against this request
+	valid    []*authCheck
+
+	pending  []roi.Code // request-level gates: the requester owes something
+	deny     []roi.Code // request-level failures
+	escalate []roi.Code // request-level judgment calls
+	// waitAll: the whole request waits for a person; no item is decided.
+	waitAll bool
+	// waits: at least one item waits for a person's judgment.
+	waits bool
+
+	accountable     bool // a release on this basis is accountable (164.528)
+	part2ViaConsent bool // a part2 item went out on written consent
+	dueApplies      bool
+	nonPHI          bool // decedent dead more than 50 years
+}
+
+func (e *evaluator) step(r *roi.Rule, detail string) {
+	e.d.Steps = append(e.d.Steps, roi.Step{Rule: r, Detail: detail})
+}
+
+func (e *evaluator) run() {
+	f := e.f
+	e.d.RuleSet = RuleSetVersion
+	e.d.Due = roi.NoDate
+	e.specific = roi.LabelsOf(roi.LabelPsychotherapyNote, roi.LabelSUDCounselingNote, roi.LabelPart2) |
+		f.Jurisdiction.SpecificAuthorization
+	e.deceased = f.Patient.DeathDate.Known() && f.Patient.DeathDate <= f.Now
+	e.minor = !e.deceased && !f.Patient.Emancipated &&
+		roi.YearsOld(f.Patient.BirthDate, f.Now) < f.Jurisdiction.Majority()
+	// 45 CFR 160.103 (definition of PHI, (2)(iv)) and 164.502(f): a person
+	// dead more than 50 years has no PHI.
+	e.nonPHI = e.deceased && f.Now > f.Patient.DeathDate.AddYears(50)
+	e.checkAuthorizations()
+
+	accounting := f.Request.Type == roi.RequestAccounting
+	basis := f.Request.Basis
+	e.dueApplies = !e.nonPHI && (accounting || basis == roi.BasisAccess || basis == roi.BasisDirective)
+
+	// 164.514(h): verify the identity of a requester before any disclosure.
+	if e.identityVerified() {
+		e.step(ruleIdentityVerified, "")
+	} else {
+		e.step(ruleIdentityUnverified, "")
+		e.pending = append(e.pending, roi.CodeIdentityUnverified)
+	}
+
+	switch {
+	case accounting:
+		e.accounting()
+	case e.nonPHI:
+		e.decideNonPHI()
+	default:
+		switch basis {
+		case roi.BasisAccess:
+			e.access()
+		case roi.BasisDirective:
+			e.directive()
+		case roi.BasisAuthorization:
+			e.authorization()
+		case roi.BasisTreatment, roi.BasisPayment, roi.BasisOperations:
+			e.tpo()
+		case roi.BasisSubpoena, roi.BasisCourtOrder, roi.BasisWarrant:
+			e.legalProcess()
+		case roi.BasisLawEnforcement:
+			e.lawEnforcement()
+		case roi.BasisPublicHealth, roi.BasisHealthOversight, roi.BasisWorkersComp, roi.BasisCoroner:
+			e.permitted()
+		default: // BasisNone
+			e.step(ruleNoPermission, "")
+			e.deny = append(e.deny, roi.CodeNoPermission)
+		}
+	}
+	if e.dueApplies {
+		e.computeDue(accounting)
+	}
+	e.finish(accounting)
+}
+
+// stopped reports whether a request-level gate already settles the request,
+// so that no item needs deciding.
+func (e *evaluator) stopped() bool {
+	return len(e.pending) > 0 || len(e.deny) > 0 || e.waitAll
+}
+
+// inScope reports whether it is part of what was asked for. Items outside
+// the request's scope are not part of the decision at all.
+func (e *evaluator) inScope(it *roi.Item) bool {
+	s := &e.f.Request.Scope
+	if !s.InDates(it.Date) {
+		return false
+	}
+	// The scope uses the coverage vocabulary; it is not a consent form, so
+	// Part 2 items need no Part 2 form to be asked for.
+	return !s.HasLabels || e.labelsCover(s.Labels, it.Labels)
+}
+
+// decideItems runs decide on every item in scope.
+func (e *evaluator) decideItems(decide func(it *roi.Item) roi.ItemDecision) {
+	items := e.f.Items
+	e.d.Items = make([]roi.ItemDecision, 0, len(items))
+	for i := range items {
+		it := &items[i]
+		if !e.inScope(it) {
+			continue
+		}
+		e.d.Items = append(e.d.Items, decide(it))
+	}
+}
+
+func release(it *roi.Item, r *roi.Rule) roi.ItemDecision {
+	return roi.ItemDecision{ID: it.ID, Release: true, Rule: r}
+}
+
+func withhold(it *roi.Item, c roi.Code, r *roi.Rule) roi.ItemDecision {
+	return roi.ItemDecision{ID: it.ID, Code: c, Rule: r}
+}
+
+// finish settles the outcome by the precedence pending > escalate >
+// partial > deny/release, and the members that depend on it.
+func (e *evaluator) finish(accounting bool) {
+	d := &e.d
+	released := 0
+	for i := range d.Items {
+		if d.Items[i].Release {
+			released++
+		}
+	}
+	switch {
+	case len(e.pending) > 0:
+		d.Outcome, d.Reasons = roi.OutcomePending, e.pending
+		d.Items, d.Disclosures = nil, nil
+	case len(e.deny) > 0:
+		d.Outcome, d.Reasons = roi.OutcomeDeny, e.deny
+		d.Items, d.Disclosures = nil, nil
+	case e.waitAll:
+		d.Outcome, d.Reasons = roi.OutcomeEscalate, e.escalate
+		d.Items = nil
+	case e.waits:
+		d.Outcome, d.Reasons = roi.OutcomeEscalate, e.escalate
+	case accounting || released == len(d.Items):
+		d.Outcome = roi.OutcomeRelease
+	case released > 0:
+		d.Outcome = roi.OutcomePartial
+	default:
+		// Every item is withheld: the request as submitted fails. Item codes
+		// that are also request-level codes say why at the request level.
+		d.Outcome = roi.OutcomeDeny
+		for i := range d.Items {
+			if c := d.Items[i].Code; roi.IsRequestCode(c) {
+				d.Reasons = append(d.Reasons, c)
+			}
+		}
+		e.step(ruleAllWithheld, "")
+	}
+	d.Reasons = sortedCodes(d.Reasons)
+	if released > 0 && d.Outcome != roi.OutcomeDeny && d.Outcome != roi.OutcomePending {
+		acc := e.accountable
+		d.Accountable = &acc
+		d.Part2Notice = e.part2ViaConsent
+	} else {
+		d.Part2Notice = false
+	}
+	if d.Outcome == roi.OutcomeDeny || !e.dueApplies {
+		d.Due, d.Flags = roi.NoDate, nil
+	}
+	sort.Slice(d.Flags, func(i, j int) bool { return d.Flags[i] < d.Flags[j] })
+}
+
+func sortedCodes(cs []roi.Code) []roi.Code {
+	out := make([]roi.Code, 0, len(cs))
+	for _, c := range cs {
+		dup := false
+		for _, o := range out {
+			if o == c {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func (e *evaluator) identityVerified() bool {
+	for _, c := range e.f.Evidence.Identity {
+		if c.Verified {
+			return true
+		}
+	}
+	return false
+}
+
+// recipient is who the records would go to: the request's recipient when
+// given, else the requester.
+func (e *evaluator) recipient() string {
+	if e.f.Request.Recipient != "" {
+		return e.f.Request.Recipient
+	}
+	return e.f.Request.Requester.Name
+}
+
+// decideNonPHI releases the records of a person dead more than 50 years:
+// they are not PHI, so HIPAA's limits do not reach them. 42 CFR Part 2 has
+// no such limit, so Part 2 records still need Part 2 permission.
+func (e *evaluator) decideNonPHI() {
+	e.step(ruleNonPHI, "")
+	if e.stopped() {
+		return
+	}
+	e.accountable = false
+	e.decideItems(func(it *roi.Item) roi.ItemDecision {
+		if it.Labels.Has(roi.LabelPart2) && e.f.Request.Basis != roi.BasisAccess {
+			return e.viaConsent(it)
+		}
+		return release(it, ruleNonPHI)
+	})
+}
