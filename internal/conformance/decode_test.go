@@ -1,0 +1,141 @@
+package conformance
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/custodian-roi/custodian/internal/policy"
+)
+
+// base is a minimal valid case; tests replace one part of it.
+const base = `{
+  "name": "t",
+  "now": "2026-03-02",
+  "patient": {"birth_date": "1980-06-15", "death_date": null},
+  "items": [{"id": "G1", "date": "2025-03-14", "labels": []}],
+  "request": {"received": "2026-03-02", "requester": {"kind": "patient", "name": "Pat Doe"}, "basis": "access"},
+  "evidence": [{"type": "identity", "verified": true}]
+}`
+
+func TestDecodeValid(t *testing.T) {
+	c, err := Decode(strings.NewReader(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Name != "t" || len(c.Facts.Items) != 1 || len(c.Facts.Evidence.Identity) != 1 {
+		t.Errorf("decoded %+v", c)
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, from, to string
+		member        string // the member the error must name
+		reason        string // a fragment of the reason
+	}{
+		{"malformed", `"name": "t",`, `"name": "t",,`, "", "malformed JSON at line 2"},
+		{"truncated", `}]` + "\n}", `}]`, "", "ends too early"},
+		{"trailing", "\n}", "\n} {}", "", "more than one value"},
+		{"missing name", `"name": "t",`, ``, "name", "required member is missing"},
+		{"missing now", `"now": "2026-03-02",`, ``, "now", "required member is missing"},
+		{"missing items", `"items": [{"id": "G1", "date": "2025-03-14", "labels": []}],`, ``, "items", "required"},
+		{"missing request", `"request": {"received": "2026-03-02", "requester": {"kind": "patient", "name": "Pat Doe"}, "basis": "access"},`, ``, "request", "required"},
+		{"missing basis", `, "basis": "access"`, ``, "request.basis", "required"},
+		{"missing received", `"received": "2026-03-02", `, ``, "request.received", "required"},
+		{"impossible date", `"date": "2025-03-14"`, `"date": "2025-02-29"`, "items[0].date", "not a real calendar date"},
+		{"impossible birth date", `"1980-06-15"`, `"1980-06-31"`, "patient.birth_date", "not a real calendar date"},
+		{"unknown label", `"labels": []`, `"labels": ["psychotherapy"]`, "items[0].labels[0]", `unknown label "psychotherapy"`},
+		{"general on item", `"labels": []`, `"labels": ["general"]`, "items[0].labels[0]", "unknown label"},
+		{"counseling note without part2", `"labels": []`, `"labels": ["sud-counseling-note"]`, "items[0].labels", "always with part2"},
+		{"unknown basis", `"basis": "access"`, `"basis": "curiosity"`, "request.basis", "unknown basis"},
+		{"unknown kind", `"kind": "patient"`, `"kind": "neighbour"`, "request.requester.kind", "unknown requester kind"},
+		{"unknown evidence type", `"type": "identity"`, `"type": "fingerprint"`, "evidence[0].type", "unknown evidence type"},
+		{"verified not bool", `"verified": true`, `"verified": "yes"`, "evidence[0].verified", "expected bool"},
+		{"duplicate item", `"items": [{"id": "G1", "date": "2025-03-14", "labels": []}]`, `"items": [{"id": "G1", "date": "2025-03-14"}, {"id": "G1", "date": "2025-03-15"}]`, "items[1].id", "duplicate item id"},
+		{"received after now", `"received": "2026-03-02"`, `"received": "2026-03-03"`, "request.received", "after now"},
+		{"wrong type", `"items": [`, `"items": {"a": [`, "", "malformed JSON"},
+		{"items not a list", `"items": [{"id": "G1", "date": "2025-03-14", "labels": []}]`, `"items": 3`, "items", "expected"},
+		{"unknown expect code", "\n}", `, "expect": {"withhold": {"G1": "because"}}` + "\n}", "expect.withhold.G1", "unknown item-level code"},
+		{"unknown expect member", "\n}", `, "expect": {"verdict": "release"}` + "\n}", "expect.verdict", "not a member of a decision"},
+		{"unknown request code", "\n}", `, "expect": {"reasons": ["too-late"]}` + "\n}", "expect.reasons[0]", "unknown request-level code"},
+		{"unknown authority", `{"type": "identity", "verified": true}`, `{"type": "identity", "verified": true}, {"type": "representative", "authority": "uncle", "verified": true}`, "evidence[1].authority", "unknown authority"},
+		{"authorization without forms", `{"type": "identity", "verified": true}`, `{"type": "identity", "verified": true}, {"type": "authorization", "id": "A1"}`, "evidence[1].forms", "required"},
+		{"unknown statement", `{"type": "identity", "verified": true}`, `{"type": "identity", "verified": true}, {"type": "authorization", "forms": ["hipaa"], "statements": ["revoke"]}`, "evidence[1].statements[0]", "unknown statement"},
+		{"harm names unknown item", `{"type": "identity", "verified": true}`, `{"type": "identity", "verified": true}, {"type": "harm-determination", "items": ["X9"]}`, "evidence[1].items[0]", "names no item"},
+		{"extension without new_due", `{"type": "identity", "verified": true}`, `{"type": "identity", "verified": true}, {"type": "extension-notice", "sent": "2026-03-05"}`, "evidence[1].new_due", "required"},
+		{"subpoena issuer", `{"type": "identity", "verified": true}`, `{"type": "identity", "verified": true}, {"type": "subpoena", "issued_by": "clerk"}`, "evidence[1].issued_by", "unknown issuer"},
+		{"scope from after to", `"basis": "access"`, `"basis": "access", "scope": {"from": "2025-01-01", "to": "2024-01-01"}`, "request.scope", "from is after to"},
+		{"accounting basis", `"basis": "access"`, `"basis": "authorization", "type": "accounting"`, "request.basis", "accounting"},
+		{"minor consent access", "\n}", `, "jurisdiction": {"minor_consent": [{"label": "hiv", "parent_access": "maybe"}]}` + "\n}", "jurisdiction.minor_consent[0].parent_access", "unknown value"},
+		{"disclosure basis", "\n}", `, "disclosures": [{"id": "a", "date": "2025-01-01", "recipient": "x", "basis": "gossip"}]` + "\n}", "disclosures[0].basis", "unknown basis"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(base, tc.from) {
+				t.Fatalf("test bug: base lacks %q", tc.from)
+			}
+			in := strings.Replace(base, tc.from, tc.to, 1)
+			c, err := Decode(strings.NewReader(in))
+			if err == nil {
+				t.Fatalf("Decode succeeded (%+v), want an error", c)
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %T %v, want *InputError", err, err)
+			}
+			if ie.Member != tc.member {
+				t.Errorf("Member=%q, want %q (error: %v)", ie.Member, tc.member, err)
+			}
+			if !strings.Contains(ie.Reason, tc.reason) {
+				t.Errorf("Reason=%q, want it to contain %q", ie.Reason, tc.reason)
+			}
+		})
+	}
+}
+
+// TestDecodeErrorsLeakNothing: a mistyped date or name must not be echoed
+// back; both may be PHI.
+func TestDecodeErrorsLeakNothing(t *testing.T) {
+	in := strings.Replace(base, `"1980-06-15"`, `"1980-06-31"`, 1)
+	_, err := Decode(strings.NewReader(in))
+	if err == nil || strings.Contains(err.Error(), "1980") {
+		t.Errorf("error %v echoes the birth date", err)
+	}
+	in = strings.Replace(base, `"kind": "patient", "name": "Pat Doe"`, `"kind": "Pat Doe"`, 1)
+	_, err = Decode(strings.NewReader(in))
+	if err == nil {
+		t.Fatal("want error")
+	}
+	// An unknown enumeration value is quoted, so a name put in the wrong
+	// member would show; the value is cut at 40 bytes to bound that.
+	long := strings.Repeat("x", 100)
+	in = strings.Replace(base, `"basis": "access"`, `"basis": "`+long+`"`, 1)
+	_, err = Decode(strings.NewReader(in))
+	if err == nil || strings.Contains(err.Error(), long) {
+		t.Errorf("error %v repeats a long value in full", err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(base))
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"name":"x","now":"2026-02-29"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Decode(strings.NewReader(string(data)))
+		if err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %T is not an InputError", err)
+			}
+			return
+		}
+		if c == nil {
+			t.Fatal("nil case without error")
+		}
+		// Whatever decodes must decide without panicking, twice the same.
+		d1, d2 := policy.Evaluate(&c.Facts), policy.Evaluate(&c.Facts)
+		if d1.Outcome != d2.Outcome || len(d1.Items) != len(d2.Items) {
+			t.Fatal("two evaluations of one case differ")
+		}
+	})
+}
