@@ -31,8 +31,8 @@ func TestDecodeValid(t *testing.T) {
 func TestDecodeErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, from, to string
-		member        string // the member the error must name
-		reason        string // a fragment of the reason
+		member         string // the member the error must name
+		reason         string // a fragment of the reason
 	}{
 		{"malformed", `"name": "t",`, `"name": "t",,`, "", "malformed JSON at line 2"},
 		{"truncated", `}]` + "\n}", `}]`, "", "ends too early"},
