@@ -154,6 +154,9 @@ func (e *evaluator) lawEnforcement() {
 		switch {
 		case it.Labels.Has(roi.LabelPart2):
 			return withhold(it, roi.CodePart2NoCourtOrder, rulePart2NoCourtOrder)
+		case it.Labels.Has(roi.LabelPsychotherapyNote):
+			// Never identifying data alone, whatever else it is labeled.
+			return e.viaConsent(it)
 		case it.Labels.Has(roi.LabelDemographics):
 			return release(it, ruleLawEnforcementLimitedID)
 		}

@@ -1,0 +1,155 @@
+package policy_test
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/custodian-roi/custodian/internal/policy"
+	"github.com/custodian-roi/custodian/internal/roi"
+)
+
+// TestInvariants checks properties every decision must have, over many
+// generated requests. Each property is the law's bottom line, stated
+// independently of how the rules reach it.
+func TestInvariants(t *testing.T) {
+	n := 20000
+	if testing.Short() {
+		n = 2000
+	}
+	g := gen{rand.New(rand.NewPCG(1, 2))}
+	counts := map[roi.Outcome]int{}
+	released := map[string]int{}
+	for i := 0; i < n; i++ {
+		f := g.facts(1 + g.r.IntN(8))
+		d := policy.Evaluate(&f)
+		counts[d.Outcome]++
+		fail := func(format string, args ...any) {
+			t.Helper()
+			t.Errorf("case %d (basis %s, kind %s): "+format, append([]any{i, f.Request.Basis, f.Request.Requester.Kind}, args...)...)
+		}
+
+		// Deciding the same facts twice gives the same decision.
+		if again := policy.Evaluate(&f); !reflect.DeepEqual(d, again) {
+			fail("two evaluations differ")
+		}
+		// Every item is decided at most once; a withheld item is never
+		// released; a withheld item always says why.
+		ids := map[string]bool{}
+		for _, it := range d.Items {
+			if ids[it.ID] {
+				fail("item %s decided twice", it.ID)
+			}
+			ids[it.ID] = true
+			if !it.Release && !roi.IsItemCode(it.Code) {
+				fail("item %s withheld without an item code (%q)", it.ID, it.Code)
+			}
+			if it.Release && it.Code != "" {
+				fail("item %s released with code %s", it.ID, it.Code)
+			}
+			if it.Rule == nil {
+				fail("item %s has no rule", it.ID)
+			}
+		}
+		rel := d.Released()
+		if (d.Outcome == roi.OutcomeDeny || d.Outcome == roi.OutcomePending) && len(rel) > 0 {
+			fail("outcome %s releases %v", d.Outcome, rel)
+		}
+		if (d.Accountable == nil) != (len(rel) == 0) {
+			fail("accountable %v with %d released", d.Accountable, len(rel))
+		}
+		for _, c := range d.Reasons {
+			if !roi.IsRequestCode(c) {
+				fail("reason %s is not a request-level code", c)
+			}
+		}
+		// Nothing leaves without a verified identity (164.514(h)).
+		if !f.Evidence.Identity[0].Verified && len(rel) > 0 {
+			fail("released %v to an unverified requester", rel)
+		}
+		items := map[string]*roi.Item{}
+		for i := range f.Items {
+			items[f.Items[i].ID] = &f.Items[i]
+		}
+		nonPHI := f.Patient.DeathDate.Known() && genNow > f.Patient.DeathDate.AddYears(50)
+		for _, id := range rel {
+			it := items[id]
+			released[string(f.Request.Basis)]++
+			// Under an authorization, only a valid document releases:
+			// a revoked, expired or defective one never does.
+			if f.Request.Basis == roi.BasisAuthorization && !nonPHI && !anyValidAuth(&f) {
+				fail("released %s with no valid authorization", id)
+			}
+			// A Part 2 record leaves only on the patient's own access, a
+			// Part 2 consent (with the 2.32 notice), a subpart E order or
+			// a cause-of-death inquiry.
+			if it.Labels.Has(roi.LabelPart2) {
+				ok := f.Request.Basis == roi.BasisAccess || f.Request.Basis == roi.BasisCoroner || d.Part2Notice || hasFindings(&f)
+				if !ok {
+					fail("Part 2 item %s released without Part 2 permission", id)
+				}
+			}
+			// A psychotherapy note never leaves on access, and never under
+			// a general authorization: only a note-specific one, an order
+			// or warrant naming notes, a coroner, or after 50 years.
+			if it.Labels.Has(roi.LabelPsychotherapyNote) && !nonPHI {
+				if f.Request.Basis == roi.BasisAccess || f.Request.Basis == roi.BasisDirective {
+					fail("psychotherapy note %s released on access", id)
+				}
+				if f.Request.Basis != roi.BasisCoroner && !pnAuthorized(&f) {
+					fail("psychotherapy note %s released without a note-specific document", id)
+				}
+			}
+		}
+	}
+	for _, o := range roi.Outcomes {
+		if counts[o] == 0 {
+			t.Errorf("generator never produced outcome %s; the properties are under-tested", o)
+		}
+	}
+	t.Logf("outcomes %v; releases by basis %v", counts, released)
+}
+
+func anyValidAuth(f *roi.Facts) bool {
+	for _, a := range f.Evidence.Authorizations {
+		if a.Revoked.Known() && a.Revoked <= f.Now || a.Expires.Known() && a.Expires < f.Now ||
+			a.ExpiredEventOccurred || a.KnownFalse || a.Conditioned || a.SignedBy == roi.SignerNone {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+func hasFindings(f *roi.Facts) bool {
+	for _, o := range f.Evidence.CourtOrders {
+		if o.Part2Findings {
+			return true
+		}
+	}
+	return false
+}
+
+func pnAuthorized(f *roi.Facts) bool {
+	for _, a := range f.Evidence.Authorizations {
+		if a.Covers.Labels == roi.LabelsOf(roi.LabelPsychotherapyNote) {
+			return true
+		}
+	}
+	for _, o := range f.Evidence.CourtOrders {
+		if o.Covers.Labels.Has(roi.LabelPsychotherapyNote) {
+			return true
+		}
+	}
+	for _, w := range f.Evidence.Warrants {
+		if w.Covers.Labels.Has(roi.LabelPsychotherapyNote) {
+			return true
+		}
+	}
+	for _, s := range f.Evidence.Subpoenas {
+		if s.IssuedBy == roi.IssuerCourt && s.Covers.Labels.Has(roi.LabelPsychotherapyNote) {
+			return true
+		}
+	}
+	return false
+}
