@@ -42,7 +42,10 @@ type process struct {
 
 // processes lists the usable legal process in evidence, and whether an
 // attorney's subpoena lacked satisfactory assurances.
-func (e *evaluator) processes() (ps []process, unassured bool) {
+//
+// With assumeAssured, an attorney's subpoena counts as if its assurances
+// had come, to learn whether asking for them could change anything.
+func (e *evaluator) processes(assumeAssured bool) (ps []process, unassured bool) {
 	ev := &e.f.Evidence
 	for i := range ev.CourtOrders {
 		o := &ev.CourtOrders[i]
@@ -56,7 +59,7 @@ func (e *evaluator) processes() (ps []process, unassured bool) {
 		switch {
 		case s.IssuedBy == roi.IssuerCourt:
 			ps = append(ps, process{covers: &s.Covers, requiredByLaw: true})
-		case s.Assurances != roi.AssuranceNone:
+		case s.Assurances != roi.AssuranceNone || assumeAssured:
 			// 164.512(e)(1)(ii)-(v): notice given and time to object passed,
 			// or a qualified protective order sought.
 			ps = append(ps, process{covers: &s.Covers})
@@ -73,12 +76,18 @@ func (e *evaluator) processes() (ps []process, unassured bool) {
 // records need a subpart E order; a subpoena alone never suffices
 // (42 CFR 2.61, 2.64, 2.65).
 func (e *evaluator) legalProcess() {
-	ps, unassured := e.processes()
+	ps, unassured := e.processes(false)
 	switch {
 	case len(ps) == 0 && unassured:
-		e.step(ruleAssurancesNeeded, "")
-		e.pending = append(e.pending, roi.CodeAssurancesNeeded)
-		return
+		// Ask for assurances only when they could release something: a
+		// subpoena can never reach a Part 2 record, assured or not.
+		ps, _ = e.processes(true)
+		if e.stopped() || e.anyReleasable(ps) {
+			e.step(ruleAssurancesNeeded, "")
+			e.pending = append(e.pending, roi.CodeAssurancesNeeded)
+			return
+		}
+		e.step(ruleAssurancesMoot, "")
 	case len(ps) == 0:
 		e.step(ruleProcessMissing, "")
 		e.pending = append(e.pending, roi.CodeAuthorityDocsMissing)
@@ -90,6 +99,24 @@ func (e *evaluator) legalProcess() {
 	}
 	e.accountable = true // 164.528(a)(1): not among the exemptions
 	e.decideItems(func(it *roi.Item) roi.ItemDecision { return e.underProcess(ps, it) })
+}
+
+// anyReleasable reports whether ps would release at least one item in
+// scope; with no item in scope it reports true, so that the requester is
+// still asked for what the request lacks.
+func (e *evaluator) anyReleasable(ps []process) bool {
+	found := false
+	for i := range e.f.Items {
+		it := &e.f.Items[i]
+		if !e.inScope(it) {
+			continue
+		}
+		found = true
+		if e.underProcess(ps, it).Release {
+			return true
+		}
+	}
+	return !found
 }
 
 func (e *evaluator) underProcess(ps []process, it *roi.Item) roi.ItemDecision {
@@ -141,7 +168,7 @@ func (e *evaluator) underProcess(ps []process, it *roi.Item) roi.ItemDecision {
 // person; anything more (victims, crime on the premises, imminent threat)
 // is the privacy officer's judgment.
 func (e *evaluator) lawEnforcement() {
-	if ps, _ := e.processes(); len(ps) > 0 {
+	if ps, _ := e.processes(false); len(ps) > 0 {
 		e.legalProcess()
 		return
 	}

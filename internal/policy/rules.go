@@ -74,6 +74,7 @@ var (
 	ruleTPO                     = rule("treatment-payment-operations", "Disclosure to another covered entity for treatment, payment or health care operations needs no authorization; its request may be relied on as the minimum necessary.", "45 CFR 164.506(c)", "45 CFR 164.502(b)(2)(i)", "45 CFR 164.514(d)(3)(iii)(B)")
 	ruleTPOWrongRequester       = rule("tpo-wrong-requester", "Treatment disclosures go to a health care provider, payment and operations disclosures to a covered entity; this requester is neither.", "45 CFR 164.506(c)")
 	ruleAssurancesNeeded        = rule("assurances-needed", "A subpoena not accompanied by a court order needs satisfactory assurance of notice to the patient or of a qualified protective order.", "45 CFR 164.512(e)(1)(ii)-(vi)")
+	ruleAssurancesMoot          = rule("assurances-moot", "The subpoena lacks satisfactory assurances, but none would let anything in scope go, so none are asked for.", "45 CFR 164.512(e)(1)(ii)", "42 CFR 2.61")
 	ruleProcessMissing          = rule("process-missing", "The request rests on legal process, but no order, subpoena or warrant was provided.", "45 CFR 164.512(e)", "45 CFR 164.512(f)(1)")
 	ruleProcess                 = rule("legal-process", "Disclosure in answer to legal process is limited to what the process expressly covers.", "45 CFR 164.512(e)(1)", "45 CFR 164.512(f)(1)(ii)")
 	ruleProcessCovers           = rule("process-covers", "The order, warrant or subpoena expressly covers this record.", "45 CFR 164.512(e)(1)(i)", "45 CFR 164.512(f)(1)(ii)")
