@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/custodian-roi/custodian/internal/caseformat"
 	"github.com/custodian-roi/custodian/internal/conformance"
 	"github.com/custodian-roi/custodian/internal/policy"
 )
@@ -89,13 +90,13 @@ func cmdEvaluate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	name := fs.Arg(0)
-	var c *conformance.Case
+	var c *caseformat.Case
 	var err error
 	if name == "-" {
 		name = "(stdin)"
-		c, err = conformance.Decode(stdin)
+		c, err = caseformat.Decode(stdin)
 	} else {
-		c, err = conformance.DecodeFile(name)
+		c, err = caseformat.DecodeFile(name)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian: %s: %s\n", name, describe(err))

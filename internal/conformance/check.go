@@ -1,3 +1,5 @@
+// Package conformance decides cases of the conformance format with the
+// engine and compares each decision with the case's expectations.
 package conformance
 
 import (
@@ -10,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/custodian-roi/custodian/internal/caseformat"
 	"github.com/custodian-roi/custodian/internal/policy"
 	"github.com/custodian-roi/custodian/internal/roi"
 )
@@ -27,7 +30,7 @@ func (m Mismatch) String() string {
 // Check compares decision with the case's expectations: every member of
 // expect must equal the same member of the decision; members absent from
 // expect are not compared. Mismatches are sorted by member.
-func Check(c *Case, decision roi.Decision) []Mismatch {
+func Check(c *caseformat.Case, decision roi.Decision) []Mismatch {
 	got, err := json.Marshal(decision)
 	if err != nil {
 		return []Mismatch{{Member: "(decision)", Want: "JSON", Got: err.Error()}}
@@ -74,27 +77,17 @@ func (r *Result) Passed() bool { return r.Err == nil && len(r.Mismatches) == 0 }
 // the decision against its expectations.
 func RunFile(path string) Result {
 	r := Result{File: path}
-	c, err := DecodeFile(path)
+	c, err := caseformat.DecodeFile(path)
 	if err != nil {
 		r.Err = err
 		return r
 	}
 	if c.Expect == nil {
-		r.Err = &InputError{Member: "expect", Reason: "required member is missing in a conformance case"}
+		r.Err = &caseformat.InputError{Member: "expect", Reason: "required member is missing in a conformance case"}
 		return r
 	}
 	r.Mismatches = Check(c, policy.Evaluate(&c.Facts))
 	return r
-}
-
-// DecodeFile decodes the case in path.
-func DecodeFile(path string) (*Case, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return Decode(f)
 }
 
 // RunDir runs every *.json case in dir and its subdirectories, in

@@ -1,12 +1,13 @@
-// Package conformance reads decision cases in the conformance format
-// (FORMAT.md of the shared conformance corpus), checks every member
-// strictly, and compares a decision with a case's expectations.
+// Package caseformat reads the facts of a request in the vocabulary of the
+// conformance format (FORMAT.md of the shared conformance corpus): whole
+// cases for the CLI and the corpus, single evidence entries for the API.
+// It checks every member strictly.
 //
 // Decoding never guesses: a malformed document, an unknown label, code,
 // basis, requester kind or evidence type, a missing required member or an
 // impossible date is an *InputError naming the member. Error messages never
 // repeat names, dates or free text from the case, which may be PHI.
-package conformance
+package caseformat
 
 import (
 	"bytes"
@@ -14,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/custodian-roi/custodian/internal/roi"
 )
@@ -111,6 +113,16 @@ type wireDisclosure struct {
 	Date      *string `json:"date"`
 	Recipient string  `json:"recipient"`
 	Basis     *string `json:"basis"`
+}
+
+// DecodeFile decodes the case in path.
+func DecodeFile(path string) (*Case, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Decode(f)
 }
 
 // Decode reads one case from r. Errors are *InputError.
@@ -705,4 +717,63 @@ func containsFlag(f roi.Flag) bool {
 		}
 	}
 	return false
+}
+
+// DecodeEvidence checks one evidence entry of the format (an object with a
+// "type") and adds it to ev. items are the IDs of the chart items a
+// harm-determination may name. Errors are *InputError naming the member
+// under "evidence".
+func DecodeEvidence(data []byte, items map[string]bool, ev *roi.Evidence) error {
+	var raw map[string]json.RawMessage
+	if err := strictJSON(data, &raw); err != nil {
+		return err
+	}
+	if raw == nil {
+		return &InputError{Member: "evidence", Reason: "must be a JSON object"}
+	}
+	d := decoder{}
+	d.evidence("evidence", raw, ev, items)
+	return d.err
+}
+
+// EvidenceType returns the "type" member of an evidence entry already
+// checked by DecodeEvidence.
+func EvidenceType(data []byte) string {
+	var t struct{ Type string }
+	_ = json.Unmarshal(data, &t)
+	return t.Type
+}
+
+// DecodeJurisdiction checks a jurisdiction object of the format.
+func DecodeJurisdiction(data []byte) (roi.Jurisdiction, error) {
+	var w wireJurisdiction
+	var j roi.Jurisdiction
+	if err := strictJSON(data, &w); err != nil {
+		return j, err
+	}
+	d := decoder{}
+	d.jurisdiction(&j, &w)
+	return j, d.err
+}
+
+// Scope is a request scope in the wire form: optional dates and labels.
+type Scope = wireCoverage
+
+// DecodeScope checks a scope (or coverage) named member.
+func DecodeScope(member string, w *Scope) (roi.Coverage, error) {
+	d := decoder{}
+	c := d.coverage(member, w)
+	return c, d.err
+}
+
+// CheckRequest checks the enumerations of a request: its type, requester
+// kind and basis.
+func CheckRequest(typ, kind, basis string) error {
+	d := decoder{}
+	r := roi.Request{}
+	w := wireRequest{Type: &typ, Requester: &wireRequester{Kind: &kind}, Basis: &basis}
+	received := "2000-01-01"
+	w.Received = &received
+	d.request(&r, &w, roi.NoDate)
+	return d.err
 }
