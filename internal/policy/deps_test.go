@@ -18,8 +18,10 @@ func TestDeps(t *testing.T) {
 	}
 	allowed := map[string][]string{
 		".": {"sort", "strings", modulePath + "/internal/roi"},
-		// encoding/json: a Decision knows its own wire form.
-		"../roi": {"encoding/json", "errors", "math", "math/bits", "sort", "strconv"},
+		// encoding/json: a Decision knows its own wire form; time: the
+		// desk's records carry timestamps (values only: TestNoClock); fmt:
+		// error messages.
+		"../roi": {"encoding/json", "errors", "fmt", "math", "math/bits", "sort", "strconv", "time"},
 	}
 	for pkg, list := range allowed {
 		for _, imp := range goList(t, "{{join .Imports \"\\n\"}}", pkg) {

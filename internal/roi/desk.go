@@ -1,0 +1,151 @@
+package roi
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// RequestID identifies a request on the desk.
+type RequestID int64
+
+// Status is where a request is in its life. The allowed moves between
+// statuses are enforced in one place, package workflow.
+type Status string
+
+// The statuses.
+const (
+	StatusReceived          Status = "received"
+	StatusVerifying         Status = "verifying"
+	StatusInReview          Status = "in_review"
+	StatusAwaitingRequester Status = "awaiting_requester"
+	StatusEscalated         Status = "escalated"
+	StatusApproved          Status = "approved"
+	StatusReleased          Status = "released"
+	StatusPartiallyReleased Status = "partially_released"
+	StatusDenied            Status = "denied"
+	StatusCancelled         Status = "cancelled"
+	StatusClosed            Status = "closed"
+)
+
+// Statuses lists every status in the order of a request's life.
+var Statuses = []Status{
+	StatusReceived, StatusVerifying, StatusInReview, StatusAwaitingRequester,
+	StatusEscalated, StatusApproved, StatusReleased, StatusPartiallyReleased,
+	StatusDenied, StatusCancelled, StatusClosed,
+}
+
+// Open reports whether a request in status s still needs work.
+func (s Status) Open() bool {
+	switch s {
+	case StatusReleased, StatusPartiallyReleased, StatusDenied, StatusCancelled, StatusClosed:
+		return false
+	}
+	return true
+}
+
+// Delivery is how the requester wants the records.
+type Delivery string
+
+// The delivery channels.
+const (
+	DeliveryPortal Delivery = "portal"
+	DeliveryEmail  Delivery = "email"
+	DeliverySFTP   Delivery = "sftp"
+	DeliveryMail   Delivery = "mail"
+	DeliveryFax    Delivery = "fax"
+	DeliveryPickup Delivery = "pickup"
+)
+
+// Deliveries lists every delivery channel.
+var Deliveries = []Delivery{DeliveryPortal, DeliveryEmail, DeliverySFTP, DeliveryMail, DeliveryFax, DeliveryPickup}
+
+// DeskRequest is one request on the desk: the claim as taken at intake
+// (Request), where it stands, and who holds it. Requester names, contacts
+// and scope are PHI-adjacent: a DeskRequest logs as its ID only.
+type DeskRequest struct {
+	ID        RequestID
+	Number    string // the request number people quote, e.g. R-2026-000042
+	PatientID PatientID
+	Request
+	Contact  string // where the requester is reached and records are sent
+	Delivery Delivery
+	Status   Status
+	Assignee string
+	Due      Date // NoDate when no deadline applies
+	// Version counts the changes to the request; a change must name the
+	// version it was made against.
+	Version int
+	// EvaluatedVersion is the Version the latest evaluation produced; a
+	// decision may rest only on an evaluation of the request as it stands.
+	EvaluatedVersion int
+	Extended         bool      // the one extension was used
+	LinkedTo         RequestID // an earlier request this one may duplicate; 0 if none
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Evidence types that name who the requester is, kept apart from those
+// that name what they are entitled to.
+const (
+	EvidenceIdentity = "identity"
+)
+
+// EvidenceRecord is one piece of evidence attached to a request, in the
+// vocabulary of the conformance format.
+type EvidenceRecord struct {
+	ID        int64
+	RequestID RequestID
+	Type      string
+	Body      json.RawMessage // the checked evidence object
+	AddedBy   string
+	AddedAt   time.Time
+}
+
+// DocumentRecord is an uploaded document: an authorization, an order, an ID
+// image. The content is stored with its SHA-256.
+type DocumentRecord struct {
+	ID          int64
+	RequestID   RequestID
+	Name        string
+	ContentType string
+	Size        int64
+	SHA256      string
+	AddedBy     string
+	AddedAt     time.Time
+}
+
+// DecisionRecord is a stored evaluation or a staff decision.
+type DecisionRecord struct {
+	ID        int64
+	RequestID RequestID
+	Kind      string // "evaluation" (the engine) or "decision" (a person)
+	RuleSet   string
+	Outcome   Outcome
+	Body      json.RawMessage
+	By        string
+	At        time.Time
+}
+
+// Event is an entry for the ledger: something that happened to a request or
+// a patient's record, by whom, with its details. Body must not repeat PHI
+// that the store already holds elsewhere; it names IDs.
+type Event struct {
+	Kind      string
+	RequestID RequestID // 0 if none
+	PatientID PatientID // 0 if none
+	Actor     string
+	Body      any // marshalled to JSON
+}
+
+// LedgerEntry is one sealed ledger row.
+type LedgerEntry struct {
+	Seq       int64
+	At        time.Time
+	Kind      string
+	RequestID RequestID
+	PatientID PatientID
+	Actor     string
+	Body      json.RawMessage
+	PrevHash  string
+	Hash      string
+}
