@@ -190,3 +190,9 @@ func YearsOld(birth, on Date) int {
 	// consistent with AddYears: February 28 < February 29 above.
 	return age
 }
+
+// Year returns the year of d.
+func (d Date) Year() int {
+	y, _, _ := d.Civil()
+	return y
+}

@@ -1,0 +1,363 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/custodian-roi/custodian/internal/caseformat"
+	"github.com/custodian-roi/custodian/internal/roi"
+)
+
+const requestColumns = `id, number, patient_id, type, received, requester_kind, requester_name, basis, recipient, scope,
+	contact, delivery, status, assignee, due, version, evaluated_version, extended, linked_to, created_at, updated_at`
+
+func scanRequest(row interface{ Scan(...any) error }) (*roi.DeskRequest, error) {
+	var r roi.DeskRequest
+	var received, scope, created, updated string
+	var due sql.NullString
+	var linked sql.NullInt64
+	err := row.Scan(&r.ID, &r.Number, &r.PatientID, &r.Type, &received, &r.Requester.Kind, &r.Requester.Name,
+		&r.Basis, &r.Recipient, &scope, &r.Contact, &r.Delivery, &r.Status, &r.Assignee, &due, &r.Version,
+		&r.EvaluatedVersion, &r.Extended, &linked, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	if r.Received, err = roi.ParseDate(received); err != nil {
+		return nil, fmt.Errorf("store: request %d received: %w", r.ID, err)
+	}
+	if r.Due, err = parseNullDate(due); err != nil {
+		return nil, fmt.Errorf("store: request %d due: %w", r.ID, err)
+	}
+	var w caseformat.Scope
+	if err := json.Unmarshal([]byte(scope), &w); err != nil {
+		return nil, fmt.Errorf("store: request %d scope: %w", r.ID, err)
+	}
+	if r.Scope, err = caseformat.DecodeScope("scope", &w); err != nil {
+		return nil, fmt.Errorf("store: request %d scope: %w", r.ID, err)
+	}
+	r.LinkedTo = roi.RequestID(linked.Int64)
+	r.CreatedAt, r.UpdatedAt = parseTime(created), parseTime(updated)
+	return &r, nil
+}
+
+// ScopeJSON is the stored form of a scope, in the case format's vocabulary.
+func ScopeJSON(c roi.Coverage) string {
+	w := map[string]any{}
+	if c.From.Known() {
+		w["from"] = c.From.String()
+	}
+	if c.To.Known() {
+		w["to"] = c.To.String()
+	}
+	if c.HasLabels {
+		w["labels"] = c.Labels.Strings()
+	}
+	b, _ := json.Marshal(w)
+	return string(b)
+}
+
+// CreateRequest stores a new request, gives it its ID and number, and
+// records ev (the intake) in the ledger in the same transaction.
+func (s *Store) CreateRequest(ctx context.Context, r *roi.DeskRequest, ev roi.Event) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var n int64
+		if err := tx.QueryRowContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'request' RETURNING value`).Scan(&n); err != nil {
+			return fmt.Errorf("store: request number: %w", err)
+		}
+		r.Number = fmt.Sprintf("R-%d-%06d", r.Received.Year(), n)
+		now := s.now()
+		r.Version = 1
+		var linked any
+		if r.LinkedTo != 0 {
+			linked = r.LinkedTo
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO requests (number, patient_id, type, received, requester_kind, requester_name,
+			basis, recipient, scope, contact, delivery, status, assignee, due, version, evaluated_version, extended, linked_to, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, $17, $18, $18) RETURNING id`,
+			r.Number, r.PatientID, r.Type, r.Received.String(), r.Requester.Kind, r.Requester.Name, r.Basis, r.Recipient,
+			ScopeJSON(r.Scope), r.Contact, r.Delivery, r.Status, r.Assignee, nullDate(r.Due), r.Version, r.Extended, linked, now).Scan(&r.ID)
+		if err != nil {
+			return fmt.Errorf("store: create request: %w", err)
+		}
+		r.CreatedAt, r.UpdatedAt = parseTime(now), parseTime(now)
+		ev.RequestID, ev.PatientID = r.ID, r.PatientID
+		return s.append(ctx, tx, ev)
+	})
+}
+
+// Request returns the request with id. Returns CodeNotFound if none.
+func (s *Store) Request(ctx context.Context, id roi.RequestID) (*roi.DeskRequest, error) {
+	r, err := scanRequest(s.read.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, id))
+	if err == sql.ErrNoRows {
+		return nil, notFound("Request")
+	}
+	return r, classify(err)
+}
+
+// RequestFilter selects requests for the queue. Zero fields select all.
+type RequestFilter struct {
+	Statuses  []roi.Status
+	Open      bool     // only requests that still need work
+	DueBefore roi.Date // due on or before
+	Overdue   roi.Date // due strictly before this day (today), still open
+	Assignee  string
+	PatientID roi.PatientID
+	Number    string
+	Limit     int
+}
+
+// Requests returns the matching requests, soonest due first (no due date
+// last), then by ID.
+func (s *Store) Requests(ctx context.Context, f RequestFilter) ([]*roi.DeskRequest, error) {
+	q := `SELECT ` + requestColumns + ` FROM requests WHERE 1 = 1`
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if len(f.Statuses) > 0 {
+		var ps []string
+		for _, st := range f.Statuses {
+			ps = append(ps, arg(st))
+		}
+		q += " AND status IN (" + strings.Join(ps, ", ") + ")"
+	}
+	if f.Open || f.Overdue.Known() {
+		q += " AND status NOT IN ('released', 'partially_released', 'denied', 'cancelled', 'closed')"
+	}
+	if f.DueBefore.Known() {
+		q += " AND due IS NOT NULL AND due <= " + arg(f.DueBefore.String())
+	}
+	if f.Overdue.Known() {
+		q += " AND due IS NOT NULL AND due < " + arg(f.Overdue.String())
+	}
+	if f.Assignee != "" {
+		q += " AND assignee = " + arg(f.Assignee)
+	}
+	if f.PatientID != 0 {
+		q += " AND patient_id = " + arg(f.PatientID)
+	}
+	if f.Number != "" {
+		q += " AND number = " + arg(f.Number)
+	}
+	q += " ORDER BY CASE WHEN due IS NULL THEN 1 ELSE 0 END, due, id"
+	if f.Limit > 0 {
+		q += " LIMIT " + arg(f.Limit)
+	}
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []*roi.DeskRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, classify(rows.Err())
+}
+
+// Tx is what a request update may do besides changing the request: attach
+// records and append ledger events, all in the update's transaction.
+type Tx struct {
+	s   *Store
+	ctx context.Context
+	tx  *sql.Tx
+	req *roi.DeskRequest
+}
+
+// Append records an event about the request.
+func (t *Tx) Append(ev roi.Event) error {
+	ev.RequestID, ev.PatientID = t.req.ID, t.req.PatientID
+	return t.s.append(t.ctx, t.tx, ev)
+}
+
+// AddEvidence stores a checked evidence entry and returns its ID.
+func (t *Tx) AddEvidence(typ string, body []byte, by string) (int64, error) {
+	var id int64
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO evidence (request_id, type, body, added_by, added_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		t.req.ID, typ, string(body), by, t.s.now()).Scan(&id)
+	return id, err
+}
+
+// AddDocument stores an uploaded document with its SHA-256.
+func (t *Tx) AddDocument(d *roi.DocumentRecord, content []byte) error {
+	sum := sha256.Sum256(content)
+	d.SHA256, d.Size, d.RequestID = hex.EncodeToString(sum[:]), int64(len(content)), t.req.ID
+	now := t.s.now()
+	d.AddedAt = parseTime(now)
+	return t.tx.QueryRowContext(t.ctx, `INSERT INTO documents (request_id, name, content_type, size, sha256, content, added_by, added_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		d.RequestID, d.Name, d.ContentType, d.Size, d.SHA256, content, d.AddedBy, now).Scan(&d.ID)
+}
+
+// AddDecision stores an evaluation or a decision.
+func (t *Tx) AddDecision(d *roi.DecisionRecord) error {
+	now := t.s.now()
+	d.RequestID, d.At = t.req.ID, parseTime(now)
+	return t.tx.QueryRowContext(t.ctx, `INSERT INTO decisions (request_id, kind, rule_set, outcome, body, made_by, made_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		d.RequestID, d.Kind, d.RuleSet, d.Outcome, string(d.Body), d.By, now).Scan(&d.ID)
+}
+
+// UpdateRequest changes request id in one transaction: fn receives the
+// request as stored and changes it in place, adding records and events
+// through tx. The update applies only if the stored version is version;
+// otherwise it returns CodeConflict and changes nothing. The version goes
+// up by one.
+func (s *Store) UpdateRequest(ctx context.Context, id roi.RequestID, version int, fn func(r *roi.DeskRequest, tx *Tx) error) (*roi.DeskRequest, error) {
+	var out *roi.DeskRequest
+	err := s.tx(ctx, func(sqltx *sql.Tx) error {
+		r, err := scanRequest(sqltx.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, id))
+		if err == sql.ErrNoRows {
+			return notFound("Request")
+		}
+		if err != nil {
+			return err
+		}
+		if r.Version != version {
+			return roi.Errorf(roi.CodeConflict, "Request %s changed since version %d (it is at version %d); reload it and try again.", r.Number, version, r.Version)
+		}
+		r.Version++
+		if err := fn(r, &Tx{s: s, ctx: ctx, tx: sqltx, req: r}); err != nil {
+			return err
+		}
+		now := s.now()
+		var linked any
+		if r.LinkedTo != 0 {
+			linked = r.LinkedTo
+		}
+		res, err := sqltx.ExecContext(ctx, `UPDATE requests SET status = $1, assignee = $2, due = $3, version = $4,
+			evaluated_version = $5, extended = $6, linked_to = $7, contact = $8, delivery = $9, updated_at = $10
+			WHERE id = $11 AND version = $12`,
+			r.Status, r.Assignee, nullDate(r.Due), r.Version, r.EvaluatedVersion, r.Extended, linked, r.Contact, r.Delivery, now, r.ID, version)
+		if err != nil {
+			return fmt.Errorf("store: update request: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return roi.Errorf(roi.CodeConflict, "Request %s changed meanwhile; reload it and try again.", r.Number)
+		}
+		r.UpdatedAt = parseTime(now)
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// Evidence returns a request's evidence in the order added.
+func (s *Store) Evidence(ctx context.Context, id roi.RequestID) ([]roi.EvidenceRecord, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, type, body, added_by, added_at FROM evidence WHERE request_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []roi.EvidenceRecord
+	for rows.Next() {
+		e := roi.EvidenceRecord{RequestID: id}
+		var body, at string
+		if err := rows.Scan(&e.ID, &e.Type, &body, &e.AddedBy, &at); err != nil {
+			return nil, err
+		}
+		e.Body, e.AddedAt = json.RawMessage(body), parseTime(at)
+		out = append(out, e)
+	}
+	return out, classify(rows.Err())
+}
+
+// Documents lists a request's documents, without their content.
+func (s *Store) Documents(ctx context.Context, id roi.RequestID) ([]roi.DocumentRecord, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, name, content_type, size, sha256, added_by, added_at FROM documents WHERE request_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []roi.DocumentRecord
+	for rows.Next() {
+		d := roi.DocumentRecord{RequestID: id}
+		var at string
+		if err := rows.Scan(&d.ID, &d.Name, &d.ContentType, &d.Size, &d.SHA256, &d.AddedBy, &at); err != nil {
+			return nil, err
+		}
+		d.AddedAt = parseTime(at)
+		out = append(out, d)
+	}
+	return out, classify(rows.Err())
+}
+
+// DocumentContent returns one document of a request with its content.
+// Returns CodeNotFound if the request has no such document.
+func (s *Store) DocumentContent(ctx context.Context, id roi.RequestID, docID int64) (*roi.DocumentRecord, []byte, error) {
+	d := roi.DocumentRecord{ID: docID, RequestID: id}
+	var at string
+	var content []byte
+	err := s.read.QueryRowContext(ctx, `SELECT name, content_type, size, sha256, added_by, added_at, content FROM documents WHERE id = $1 AND request_id = $2`,
+		docID, id).Scan(&d.Name, &d.ContentType, &d.Size, &d.SHA256, &d.AddedBy, &at, &content)
+	if err == sql.ErrNoRows {
+		return nil, nil, notFound("Document")
+	}
+	if err != nil {
+		return nil, nil, classify(err)
+	}
+	d.AddedAt = parseTime(at)
+	return &d, content, nil
+}
+
+// Decisions returns a request's evaluations and decisions in order.
+func (s *Store) Decisions(ctx context.Context, id roi.RequestID) ([]roi.DecisionRecord, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, kind, rule_set, outcome, body, made_by, made_at FROM decisions WHERE request_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []roi.DecisionRecord
+	for rows.Next() {
+		d := roi.DecisionRecord{RequestID: id}
+		var body, at string
+		if err := rows.Scan(&d.ID, &d.Kind, &d.RuleSet, &d.Outcome, &body, &d.By, &at); err != nil {
+			return nil, err
+		}
+		d.Body, d.At = json.RawMessage(body), parseTime(at)
+		out = append(out, d)
+	}
+	return out, classify(rows.Err())
+}
+
+// IdempotentResponse is a stored answer to a POST with an Idempotency-Key.
+type IdempotentResponse struct {
+	Fingerprint string
+	Status      int
+	Body        []byte
+}
+
+// Idempotent returns the response stored under key, or nil.
+func (s *Store) Idempotent(ctx context.Context, key string) (*IdempotentResponse, error) {
+	var r IdempotentResponse
+	var body string
+	err := s.read.QueryRowContext(ctx, `SELECT fingerprint, status, body FROM idempotency WHERE key = $1`, key).Scan(&r.Fingerprint, &r.Status, &body)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, classify(err)
+	}
+	r.Body = []byte(body)
+	return &r, nil
+}
+
+// SaveIdempotent stores the response to a POST under key. A key already
+// stored is left as it is.
+func (s *Store) SaveIdempotent(ctx context.Context, key string, r IdempotentResponse) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency (key, fingerprint, status, body, created_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (key) DO NOTHING`, key, r.Fingerprint, r.Status, string(r.Body), s.now())
+		return err
+	})
+}
