@@ -2,19 +2,20 @@ package roi
 
 import (
 	"errors"
-	"math"
 	"strconv"
 )
 
 // Date is a calendar day without a time of day or zone, counted in days from
-// 1970-01-01. Release-of-information deadlines are counted in whole days
-// (day of receipt = day 0), so a day count is both exact and cheap to compare.
+// 0000-03-01, so that every real date (year 1 on) is positive and the zero
+// value is NoDate. Release-of-information deadlines are counted in whole
+// days (day of receipt = day 0), so a day count is both exact and cheap to
+// compare.
 type Date int32
 
 // NoDate marks an absent date: an open bound, a death date of a living
-// patient, the due date of a request that has none. It sorts before every
-// real date.
-const NoDate Date = math.MinInt32
+// patient, the due date of a request that has none. It is the zero value
+// and sorts before every real date.
+const NoDate Date = 0
 
 // ErrBadDate is returned by ParseDate for anything but a real YYYY-MM-DD day.
 var ErrBadDate = errors.New("not a valid YYYY-MM-DD date")
@@ -37,12 +38,12 @@ func MakeDate(y, m, d int) Date {
 	}
 	doy := (153*mp+2)/5 + d - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return Date(era*146097 + doe - 719468)
+	return Date(era*146097 + doe)
 }
 
 // Civil returns the year, month (1-12) and day (1-31) of d.
 func (d Date) Civil() (year, month, day int) {
-	z := int(d) + 719468
+	z := int(d)
 	era := z / 146097
 	if z < 0 && z%146097 != 0 {
 		era--
@@ -156,8 +157,8 @@ func (d Date) AddYears(n int) Date {
 
 // Weekday returns 0 for Sunday through 6 for Saturday, as time.Weekday does.
 func (d Date) Weekday() int {
-	// 1970-01-01 was a Thursday (4).
-	w := (int(d) + 4) % 7
+	// Day 0, 0000-03-01 (proleptic Gregorian), was a Wednesday (3).
+	w := (int(d) + 3) % 7
 	if w < 0 {
 		w += 7
 	}

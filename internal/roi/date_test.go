@@ -49,7 +49,7 @@ func TestDateMatchesTime(t *testing.T) {
 	for day := start; day.Year() < 2101; day = day.AddDate(0, 0, 1) {
 		s := day.Format("2006-01-02")
 		got := d(s)
-		if want := Date(day.Unix() / 86400); got != want {
+		if want := Date(day.Unix()/86400 + 719468); got != want {
 			t.Fatalf("ParseDate(%s)=%d, want %d", s, got, want)
 		}
 		if got.String() != s {
@@ -136,6 +136,16 @@ func TestYearsOld(t *testing.T) {
 		if YearsOld(b, b.AddYears(tc.want+1)) != tc.want+1 || YearsOld(b, b.AddYears(tc.want+1)-1) != tc.want {
 			t.Errorf("YearsOld and AddYears disagree for birth %s", tc.birth)
 		}
+	}
+}
+
+func TestZeroIsNoDate(t *testing.T) {
+	var z Date
+	if z.Known() || z != NoDate || z.String() != "" {
+		t.Errorf("zero Date is %q, want NoDate", z.String())
+	}
+	if first := d("0001-01-01"); first <= NoDate {
+		t.Errorf("0001-01-01 = %d, want > NoDate", first)
 	}
 }
 

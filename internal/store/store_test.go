@@ -1,0 +1,389 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/custodian-roi/custodian/internal/ledger"
+	"github.com/custodian-roi/custodian/internal/roi"
+)
+
+// PostgresURL returns the PostgreSQL server the tests may use. Without one
+// the PostgreSQL half of the suite is skipped, except under CI=true, where
+// a skip would hide a failure. .ci/postgres starts one.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("CUSTODIAN_TEST_POSTGRES_URL")
+	if u == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CUSTODIAN_TEST_POSTGRES_URL is not set under CI=true: the PostgreSQL store tests must run (see .ci/postgres)")
+		}
+		t.Skip("PostgreSQL store tests skipped: set CUSTODIAN_TEST_POSTGRES_URL (.ci/postgres starts a server)")
+	}
+	return u
+}
+
+// openPostgres opens a fresh schema of the test server, dropped afterwards.
+func openPostgres(t testing.TB) *Store {
+	base := PostgresURL(t)
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() { admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return mustOpen(t, base+sep+"search_path="+schema)
+}
+
+func mustOpen(t testing.TB, dsn string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return s
+}
+
+// forEachStore runs one suite against real SQLite and real PostgreSQL.
+func forEachStore(t *testing.T, fn func(t *testing.T, s *Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, mustOpen(t, filepath.Join(t.TempDir(), "custodian.db")))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, openPostgres(t))
+	})
+}
+
+var day = roi.MakeDate(2026, 3, 2)
+
+func mustPatient(t *testing.T, s *Store) roi.PatientID {
+	t.Helper()
+	id, _, err := s.ImportChart(context.Background(), roi.PatientRecord{FHIRID: "p-1", MRN: "MRN1", Name: "Test Patient", BirthDate: roi.MakeDate(1980, 1, 2), DeathDate: roi.NoDate},
+		[]roi.ChartItem{{Key: "Encounter/e1", Date: roi.MakeDate(2025, 1, 1), Type: "encounter", Title: "Visit"},
+			{Key: "DocumentReference/d1", Date: roi.MakeDate(2025, 2, 1), Type: "document", Labels: roi.LabelsOf(roi.LabelHIV)}}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func mustRequest(t *testing.T, s *Store, pid roi.PatientID, mutate func(r *roi.DeskRequest)) *roi.DeskRequest {
+	t.Helper()
+	r := &roi.DeskRequest{PatientID: pid, Request: roi.Request{Type: roi.RequestRecords, Received: day,
+		Requester: roi.Requester{Kind: roi.KindPatient, Name: "Test Patient"}, Basis: roi.BasisAccess,
+		Scope: roi.Coverage{From: roi.NoDate, To: roi.NoDate}},
+		Delivery: roi.DeliveryPortal, Status: roi.StatusReceived, Due: day.AddDays(30)}
+	if mutate != nil {
+		mutate(r)
+	}
+	if err := s.CreateRequest(context.Background(), r, roi.Event{Kind: "intake", Actor: "clerk"}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestMigrationsMatch(t *testing.T) {
+	a, err := MigrationVersions(SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := MigrationVersions(Postgres)
+	if !slices.Equal(a, b) || len(a) == 0 {
+		t.Errorf("sqlite migrations %v, postgres %v: the two must carry the same numbers", a, b)
+	}
+}
+
+func TestStore_Migrate(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		n, err := s.Migrate(context.Background())
+		if err != nil || n != 0 {
+			t.Errorf("second Migrate applied %d (err %v), want 0", n, err)
+		}
+	})
+}
+
+func TestStore_SQLitePragmas(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "c.db"))
+	var fk int
+	var mode string
+	s.write.QueryRow("PRAGMA foreign_keys").Scan(&fk)
+	s.write.QueryRow("PRAGMA journal_mode").Scan(&mode)
+	if fk != 1 || mode != "wal" {
+		t.Errorf("foreign_keys=%d journal_mode=%s, want 1 and wal", fk, mode)
+	}
+}
+
+func TestStore_ImportChartIdempotent(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		id := mustPatient(t, s)
+		id2 := mustPatient(t, s)
+		if id != id2 {
+			t.Errorf("re-import made patient %d, want %d", id2, id)
+		}
+		items, err := s.ChartItems(ctx, id)
+		if err != nil || len(items) != 2 {
+			t.Fatalf("items %v err %v, want 2", items, err)
+		}
+		if !items[1].Labels.Has(roi.LabelHIV) || items[0].Labels != 0 {
+			t.Errorf("labels %v %v", items[0].Labels, items[1].Labels)
+		}
+		p, err := s.PatientByRef(ctx, "MRN1")
+		if err != nil || p.ID != id || p.BirthDate != roi.MakeDate(1980, 1, 2) || p.DeathDate.Known() {
+			t.Errorf("PatientByRef: %+v %v", p, err)
+		}
+		if _, err := s.PatientByRef(ctx, "nobody"); roi.CodeOf(err) != roi.CodeNotFound {
+			t.Errorf("unknown patient: %v", err)
+		}
+	})
+}
+
+func TestStore_RequestLifecycle(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		pid := mustPatient(t, s)
+		r := mustRequest(t, s, pid, func(r *roi.DeskRequest) {
+			r.Scope = roi.Coverage{From: roi.MakeDate(2024, 1, 1), To: roi.NoDate, Labels: roi.LabelsOf(roi.LabelGeneral), HasLabels: true}
+		})
+		if r.ID == 0 || r.Number != "R-2026-000001" || r.Version != 1 {
+			t.Fatalf("created %+v", r)
+		}
+		got, err := s.Request(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Scope != r.Scope || got.Due != r.Due || got.Requester != r.Requester || got.Status != roi.StatusReceived {
+			t.Errorf("round trip: got %+v, want %+v", got, r)
+		}
+
+		// A change names the version it was made against.
+		up, err := s.UpdateRequest(ctx, r.ID, 1, func(r *roi.DeskRequest, tx *Tx) error {
+			r.Status = roi.StatusVerifying
+			if _, err := tx.AddEvidence("identity", []byte(`{"type":"identity","verified":true}`), "clerk"); err != nil {
+				return err
+			}
+			return tx.Append(roi.Event{Kind: "evidence", Actor: "clerk"})
+		})
+		if err != nil || up.Version != 2 || up.Status != roi.StatusVerifying {
+			t.Fatalf("update: %+v %v", up, err)
+		}
+		_, err = s.UpdateRequest(ctx, r.ID, 1, func(r *roi.DeskRequest, tx *Tx) error {
+			r.Status = roi.StatusCancelled
+			return nil
+		})
+		if roi.CodeOf(err) != roi.CodeConflict {
+			t.Errorf("stale version: err %v, want conflict", err)
+		}
+		// A failing update changes nothing, the ledger included.
+		before, _ := s.Ledger(ctx, LedgerFilter{})
+		_, err = s.UpdateRequest(ctx, r.ID, 2, func(r *roi.DeskRequest, tx *Tx) error {
+			r.Status = roi.StatusCancelled
+			tx.Append(roi.Event{Kind: "cancel", Actor: "clerk"})
+			return roi.Errorf(roi.CodeInvalid, "no")
+		})
+		after, _ := s.Ledger(ctx, LedgerFilter{})
+		got, _ = s.Request(ctx, r.ID)
+		if err == nil || got.Status != roi.StatusVerifying || got.Version != 2 || len(after) != len(before) {
+			t.Errorf("failed update left traces: status %s version %d ledger %d->%d", got.Status, got.Version, len(before), len(after))
+		}
+		ev, _ := s.Evidence(ctx, r.ID)
+		if len(ev) != 1 || ev[0].Type != "identity" {
+			t.Errorf("evidence %+v", ev)
+		}
+		entries, _ := s.Ledger(ctx, LedgerFilter{RequestID: r.ID})
+		var kinds []string
+		for _, e := range entries {
+			kinds = append(kinds, e.Kind)
+		}
+		if !slices.Equal(kinds, []string{"intake", "evidence"}) {
+			t.Errorf("ledger kinds %v", kinds)
+		}
+	})
+}
+
+func TestStore_Documents(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		r := mustRequest(t, s, mustPatient(t, s), nil)
+		content := []byte("%PDF-1.4 test")
+		var d roi.DocumentRecord
+		_, err := s.UpdateRequest(ctx, r.ID, r.Version, func(_ *roi.DeskRequest, tx *Tx) error {
+			d = roi.DocumentRecord{Name: "auth.pdf", ContentType: "application/pdf", AddedBy: "clerk"}
+			return tx.AddDocument(&d, content)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, data, err := s.DocumentContent(ctx, r.ID, d.ID)
+		sum := sha256.Sum256(content)
+		if err != nil || string(data) != string(content) || got.SHA256 != hex.EncodeToString(sum[:]) || got.Size != int64(len(content)) {
+			t.Errorf("document %+v %q %v", got, data, err)
+		}
+		if _, _, err := s.DocumentContent(ctx, r.ID+1, d.ID); roi.CodeOf(err) != roi.CodeNotFound {
+			t.Errorf("document of another request: %v", err)
+		}
+	})
+}
+
+func TestStore_Queue(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		pid := mustPatient(t, s)
+		a := mustRequest(t, s, pid, func(r *roi.DeskRequest) { r.Due = day.AddDays(5); r.Assignee = "ana" })
+		b := mustRequest(t, s, pid, func(r *roi.DeskRequest) { r.Due = day.AddDays(-1) })
+		c := mustRequest(t, s, pid, func(r *roi.DeskRequest) { r.Due = roi.NoDate; r.Status = roi.StatusDenied })
+		ids := func(f RequestFilter) []roi.RequestID {
+			rs, err := s.Requests(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []roi.RequestID
+			for _, r := range rs {
+				out = append(out, r.ID)
+			}
+			return out
+		}
+		for _, tc := range []struct {
+			name string
+			f    RequestFilter
+			want []roi.RequestID
+		}{
+			{"all by due", RequestFilter{}, []roi.RequestID{b.ID, a.ID, c.ID}},
+			{"open", RequestFilter{Open: true}, []roi.RequestID{b.ID, a.ID}},
+			{"overdue", RequestFilter{Overdue: day}, []roi.RequestID{b.ID}},
+			{"due before", RequestFilter{DueBefore: day.AddDays(5)}, []roi.RequestID{b.ID, a.ID}},
+			{"assignee", RequestFilter{Assignee: "ana"}, []roi.RequestID{a.ID}},
+			{"status", RequestFilter{Statuses: []roi.Status{roi.StatusDenied}}, []roi.RequestID{c.ID}},
+			{"number", RequestFilter{Number: a.Number}, []roi.RequestID{a.ID}},
+			{"limit", RequestFilter{Limit: 1}, []roi.RequestID{b.ID}},
+		} {
+			if got := ids(tc.f); !slices.Equal(got, tc.want) {
+				t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+			}
+		}
+	})
+}
+
+func TestStore_LedgerAppendOnly(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		mustRequest(t, s, mustPatient(t, s), nil)
+		if _, err := s.write.ExecContext(ctx, `UPDATE ledger SET actor = 'mallory'`); err == nil {
+			t.Error("UPDATE of a ledger row succeeded")
+		}
+		if _, err := s.write.ExecContext(ctx, `DELETE FROM ledger`); err == nil {
+			t.Error("DELETE of ledger rows succeeded")
+		}
+		if n, err := s.VerifyLedger(ctx); err != nil || n != 2 {
+			t.Errorf("VerifyLedger = %d, %v; want 2 entries intact", n, err)
+		}
+	})
+}
+
+func TestStore_VerifyLedgerFindsTampering(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		pid := mustPatient(t, s)
+		for i := 0; i < 4; i++ {
+			mustRequest(t, s, pid, nil)
+		}
+		// Someone with database access drops the guard and edits entry 3.
+		drop := `DROP TRIGGER ledger_no_update`
+		if s.dialect == Postgres {
+			drop = `DROP TRIGGER ledger_no_update ON ledger`
+		}
+		if _, err := s.write.ExecContext(ctx, drop); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.write.ExecContext(ctx, `UPDATE ledger SET body = '{"edited":true}' WHERE seq = 3`); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.VerifyLedger(ctx)
+		var b *ledger.BrokenError
+		if !errors.As(err, &b) || b.Seq != 3 {
+			t.Errorf("VerifyLedger: %v, want entry 3 broken", err)
+		}
+	})
+}
+
+func TestStore_ConcurrentAppends(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		pid := mustPatient(t, s)
+		var wg sync.WaitGroup
+		errs := make(chan error, 40)
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 5; i++ {
+					errs <- s.Append(ctx, roi.Event{Kind: "view", PatientID: pid, Actor: fmt.Sprintf("u%d", g)})
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := s.VerifyLedger(ctx); err != nil || n != 41 {
+			t.Errorf("VerifyLedger = %d, %v; want 41 intact", n, err)
+		}
+	})
+}
+
+func TestStore_Idempotency(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if r, err := s.Idempotent(ctx, "k1"); r != nil || err != nil {
+			t.Fatalf("empty: %v %v", r, err)
+		}
+		s.SaveIdempotent(ctx, "k1", IdempotentResponse{Fingerprint: "f", Status: 201, Body: []byte(`{"a":1}`)})
+		s.SaveIdempotent(ctx, "k1", IdempotentResponse{Fingerprint: "g", Status: 500, Body: []byte(`{}`)})
+		r, err := s.Idempotent(ctx, "k1")
+		if err != nil || r.Status != 201 || r.Fingerprint != "f" || string(r.Body) != `{"a":1}` {
+			t.Errorf("stored %+v %v", r, err)
+		}
+	})
+}
+
+func TestStore_Times(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		at := time.Date(2026, 3, 2, 10, 11, 12, 345678999, time.UTC)
+		s.Now = func() time.Time { return at }
+		r := mustRequest(t, s, mustPatient(t, s), nil)
+		got, _ := s.Request(context.Background(), r.ID)
+		if !got.CreatedAt.Equal(at.Truncate(time.Microsecond)) {
+			t.Errorf("CreatedAt %v, want %v", got.CreatedAt, at.Truncate(time.Microsecond))
+		}
+	})
+}
