@@ -118,9 +118,8 @@ rules:
 	}
 	// (g)(3)(ii)(C): no state rule on access; a licensed health care
 	// professional decides.
-	e.waits = true
 	e.escalate = append(e.escalate, roi.CodeMinorParentDiscretion)
-	return withhold(it, roi.CodeMinorConsentedService, ruleMinorParentDiscretion)
+	return e.wait(it, roi.CodeMinorConsentedService, ruleMinorParentDiscretion)
 }
 
 // directive decides the individual's written direction to send a copy to

@@ -187,8 +187,7 @@ func (e *evaluator) lawEnforcement() {
 		case it.Labels.Has(roi.LabelDemographics):
 			return release(it, ruleLawEnforcementLimitedID)
 		}
-		e.waits = true
-		return withhold(it, roi.CodeMinimumNecessary, ruleLawEnforcementBeyondID)
+		return e.wait(it, roi.CodeMinimumNecessary, ruleLawEnforcementBeyondID)
 	})
 }
 

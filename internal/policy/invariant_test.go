@@ -47,6 +47,9 @@ func TestInvariants(t *testing.T) {
 			if it.Release && it.Code != "" {
 				fail("item %s released with code %s", it.ID, it.Code)
 			}
+			if it.Waits && (it.Release || d.Outcome != roi.OutcomeEscalate) {
+				fail("item %s waits for a person but the outcome is %s (released %v)", it.ID, d.Outcome, it.Release)
+			}
 			if it.Rule == nil {
 				fail("item %s has no rule", it.ID)
 			}

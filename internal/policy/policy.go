@@ -154,6 +154,12 @@ func withhold(it *roi.Item, c roi.Code, r *roi.Rule) roi.ItemDecision {
 	return roi.ItemDecision{ID: it.ID, Code: c, Rule: r}
 }
 
+// wait withholds it until a person decides, which escalates the request.
+func (e *evaluator) wait(it *roi.Item, c roi.Code, r *roi.Rule) roi.ItemDecision {
+	e.waits = true
+	return roi.ItemDecision{ID: it.ID, Code: c, Rule: r, Waits: true}
+}
+
 // finish settles the outcome by the precedence pending > escalate >
 // partial > deny/release, and the members that depend on it.
 func (e *evaluator) finish(accounting bool) {

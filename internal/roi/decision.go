@@ -27,7 +27,9 @@ type ItemDecision struct {
 	ID      string
 	Release bool
 	Code    Code // why the item is withheld; empty when released
-	Rule    *Rule
+	// Waits: withheld until a person decides (the request escalates).
+	Waits bool
+	Rule  *Rule
 }
 
 // DisclosureDecision says whether a logged disclosure belongs in an
@@ -168,6 +170,9 @@ func (d Decision) MarshalJSON() ([]byte, error) {
 		j := itemJSON{Decision: "release", ruleJSON: ruleOf(it.Rule, "")}
 		if !it.Release {
 			j.Decision, j.Code = "withhold", it.Code
+		}
+		if it.Waits {
+			j.Decision = "wait"
 		}
 		out.Explain.Items[it.ID] = j
 	}

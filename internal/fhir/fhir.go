@@ -1,0 +1,869 @@
+// Package fhir imports FHIR R4 JSON Bundles, such as Synthea writes, into
+// the desk's chart model: one roi.PatientRecord and its roi.ChartItems for
+// each Patient resource in a bundle.
+//
+// It reads only the io.Reader it is given and keeps nothing of the
+// document. Its errors name a resource by its type and its position in the
+// bundle and name the offending member, never a value from it: names,
+// dates, identifiers and free text in a bundle are PHI.
+package fhir
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/custodian-roi/custodian/internal/roi"
+)
+
+// Chart is one patient's record as imported.
+type Chart struct {
+	Patient roi.PatientRecord // ID left 0
+	Items   []roi.ChartItem   // sorted by Date, then Key
+}
+
+// Stats counts what an import read and what it left out.
+type Stats struct {
+	Entries int // Bundle.entry elements read
+	Items   int // chart items returned, over all charts
+	// Folded counts Observations listed in a DiagnosticReport's result:
+	// they are part of the report, not items of their own.
+	Folded int
+	// Undated counts resources of an imported type left out because they
+	// have no full date (absent, or a FHIR partial date such as "2019-07").
+	Undated int
+	// Unattached counts resources of an imported type whose subject or
+	// patient reference names no Patient in the bundle.
+	Unattached int
+	// Ignored counts resources of types not imported (Organization,
+	// Practitioner, Provenance, Goal ...) and entries with no resource.
+	Ignored int
+	// DeceasedWithoutDate counts Patients marked deceasedBoolean true with
+	// no deceasedDateTime. Their DeathDate is NoDate: the desk cannot tell
+	// them from the living, so a person must look.
+	DeceasedWithoutDate int
+}
+
+// itemTypes maps the resource types imported as chart items to the item
+// type. Observation items are only those no DiagnosticReport lists.
+var itemTypes = map[string]string{
+	"Encounter":            "encounter",
+	"DocumentReference":    "document",
+	"DiagnosticReport":     "report",
+	"Observation":          "result",
+	"ImagingStudy":         "imaging",
+	"Immunization":         "immunization",
+	"MedicationRequest":    "medication",
+	"Condition":            "problem",
+	"Claim":                "claim",
+	"ExplanationOfBenefit": "claim",
+	"Procedure":            "procedure",
+	"CarePlan":             "care-plan",
+	"AllergyIntolerance":   "allergy",
+}
+
+// Error is a bundle that cannot be imported as written. Its message names
+// the entry by index and resource type and names the member, never a value
+// from the document.
+type Error struct {
+	Entry        int    // index in Bundle.entry; -1 for the bundle itself
+	ResourceType string // "" when unknown
+	Member       string // JSON path within the resource (or bundle), may be ""
+	Reason       string
+	Err          error // the decoder's error, if any; not part of the message
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("fhir: ")
+	if e.Entry < 0 {
+		b.WriteString("bundle")
+	} else {
+		fmt.Fprintf(&b, "entry[%d]", e.Entry)
+		if e.ResourceType != "" {
+			b.WriteString(" (" + e.ResourceType + ")")
+		}
+	}
+	if e.Member != "" {
+		b.WriteString(": " + e.Member)
+	}
+	b.WriteString(": " + e.Reason)
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ReadBundle reads one FHIR R4 Bundle (type transaction, batch, collection
+// or searchset) from r and returns one Chart per Patient resource in it, in
+// bundle order, with the items attached to their patient by the resource's
+// subject or patient reference ("urn:uuid:<id>", "Patient/<id>" or an
+// absolute URL ending in Patient/<id>).
+//
+// mrnSystem is the identifier system whose value is the MRN; when it is ""
+// the MRN is the identifier whose type has the v2-0203 code "MR".
+//
+// Malformed JSON, a document that is not a Bundle of those types, a
+// resource of an imported type with a member of the wrong shape, a missing
+// or malformed id, a date that is not a FHIR date, a partial birth or
+// death date and two resources with the same type and id are errors
+// (*Error). Resources with no full date are left out, as are Observations
+// that a DiagnosticReport lists; ReadBundleStats counts them.
+func ReadBundle(r io.Reader, mrnSystem string) ([]Chart, error) {
+	charts, _, err := ReadBundleStats(r, mrnSystem)
+	return charts, err
+}
+
+// ReadBundleStats is ReadBundle, also counting what it read and left out.
+func ReadBundleStats(r io.Reader, mrnSystem string) ([]Chart, Stats, error) {
+	b := &builder{mrnSystem: mrnSystem, index: make(map[string]int)}
+	if err := b.read(r); err != nil {
+		return nil, Stats{}, err
+	}
+	b.finish()
+	return b.charts, b.stats, nil
+}
+
+// builder collects a bundle's entries; finish attaches the items once every
+// patient, report and organization is known, whatever the entry order.
+type builder struct {
+	mrnSystem string
+	stats     Stats
+	entries   []entryInfo    // by entry index
+	index     map[string]int // fullUrl, "urn:uuid:<id>", "Type/id" -> entry index
+	charts    []Chart
+	cands     []candidate
+	results   []string // every DiagnosticReport.result reference
+}
+
+type entryInfo struct {
+	typ      string
+	name     string    // an Organization's or Practitioner's name, for Source
+	provider reference // an Encounter's serviceProvider
+	chart    int       // a Patient's index in charts; -1 otherwise
+}
+
+type candidate struct {
+	entry     int
+	item      roi.ChartItem // all but Source, filled in by finish
+	dated     bool
+	subject   string
+	encounter string
+	sources   [2]reference // in order of preference
+}
+
+var bundleTypes = []string{"transaction", "batch", "collection", "searchset"}
+
+func (b *builder) read(r io.Reader) error {
+	dec := json.NewDecoder(r)
+	tok, err := dec.Token()
+	if err == io.EOF {
+		return &Error{Entry: -1, Reason: "empty document"}
+	}
+	if err != nil {
+		return jsonError(-1, "", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return &Error{Entry: -1, Reason: "not a JSON object, so not a Bundle"}
+	}
+	var rtype, btype string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return jsonError(-1, "", err)
+		}
+		switch key, _ := tok.(string); key {
+		case "resourceType":
+			if err := dec.Decode(&rtype); err != nil {
+				return jsonError(-1, "resourceType", err)
+			}
+			if rtype != "Bundle" {
+				return notBundle(rtype)
+			}
+		case "type":
+			if err := dec.Decode(&btype); err != nil {
+				return jsonError(-1, "type", err)
+			}
+			if rtype == "Bundle" && !slices.Contains(bundleTypes, btype) {
+				return badBundleType(btype)
+			}
+		case "entry":
+			if err := b.readEntries(dec); err != nil {
+				return err
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return jsonError(-1, "", err)
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return jsonError(-1, "", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return &Error{Entry: -1, Reason: "trailing data after the Bundle", Err: err}
+	}
+	if rtype == "" {
+		return &Error{Entry: -1, Reason: "no resourceType, so not a Bundle"}
+	}
+	if !slices.Contains(bundleTypes, btype) {
+		return badBundleType(btype)
+	}
+	return nil
+}
+
+func notBundle(rtype string) error {
+	if s := safeName(rtype); s != "" {
+		return &Error{Entry: -1, Reason: "the document is a " + s + ", not a Bundle"}
+	}
+	return &Error{Entry: -1, Reason: "the document is not a Bundle"}
+}
+
+func badBundleType(t string) error {
+	if t == "" {
+		return &Error{Entry: -1, Member: "type", Reason: "missing"}
+	}
+	reason := "not one imported (transaction, batch, collection, searchset)"
+	if s := safeName(t); s != "" {
+		reason = s + " is " + reason
+	}
+	return &Error{Entry: -1, Member: "type", Reason: reason}
+}
+
+func (b *builder) readEntries(dec *json.Decoder) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return jsonError(-1, "entry", err)
+	}
+	if tok == nil { // "entry": null
+		return nil
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return &Error{Entry: -1, Member: "entry", Reason: "not an array"}
+	}
+	for i := 0; dec.More(); i++ {
+		var e entry
+		if err := dec.Decode(&e); err != nil {
+			rt := ""
+			if e.Resource != nil {
+				rt = e.Resource.ResourceType
+			}
+			var te *json.UnmarshalTypeError
+			// Decoding goes on past a member of the wrong type, so a
+			// resource the import does not read may have any shape.
+			if !errors.As(err, &te) || !strings.HasPrefix(te.Field, "resource.") || rt == "" || tracked(rt) {
+				return jsonError(i, safeName(rt), err)
+			}
+		}
+		if err := b.add(i, &e); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing bracket
+		return jsonError(-1, "entry", err)
+	}
+	return nil
+}
+
+// tracked reports whether resources of type rt are read: Patients and the
+// item types.
+func tracked(rt string) bool {
+	return rt == "Patient" || itemTypes[rt] != ""
+}
+
+func jsonError(entry int, rtype string, err error) error {
+	e := &Error{Entry: entry, ResourceType: rtype, Err: err}
+	var syn *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		e.Reason = fmt.Sprintf("malformed JSON at byte %d", syn.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		e.Reason = "the document ends early"
+	case errors.As(err, &te):
+		if entry >= 0 {
+			e.Member = strings.TrimPrefix(te.Field, "resource.")
+		} else if e.Member = te.Field; e.Member == "" {
+			e.Member = "(top level)"
+		}
+		e.Reason = "wrong JSON type: want " + jsonKind(te.Type)
+	default:
+		// Not the document's content: the reader failed.
+		e.Reason = "read failed: " + err.Error()
+	}
+	return e
+}
+
+// jsonKind names the JSON kind a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "another type"
+}
+
+// safeName returns s if it reads as a resource or code name (ASCII letters
+// and hyphens, at most 64), else "": only such names go into a message.
+func safeName(s string) string {
+	if len(s) == 0 || len(s) > 64 {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-') {
+			return ""
+		}
+	}
+	return s
+}
+
+// validID reports whether s is a FHIR id: 1 to 64 of A-Z a-z 0-9 - .
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func (b *builder) add(i int, e *entry) error {
+	b.stats.Entries++
+	b.entries = append(b.entries, entryInfo{chart: -1})
+	res := e.Resource
+	if res == nil {
+		b.stats.Ignored++
+		return nil
+	}
+	rt := res.ResourceType
+	if rt == "" {
+		return &Error{Entry: i, Member: "resourceType", Reason: "missing"}
+	}
+	b.entries[i].typ = rt
+	id := res.ID
+	if id == "" && strings.HasPrefix(e.FullURL, "urn:uuid:") {
+		// A transaction may leave a new resource's id to the server and
+		// name it by its fullUrl alone.
+		id = e.FullURL[len("urn:uuid:"):]
+	}
+	if tracked(rt) {
+		if id == "" {
+			return &Error{Entry: i, ResourceType: rt, Member: "id", Reason: "missing"}
+		}
+		if !validID(id) {
+			return &Error{Entry: i, ResourceType: rt, Member: "id", Reason: "not a FHIR id"}
+		}
+	}
+	if err := b.register(i, rt, id, e.FullURL); err != nil {
+		return err
+	}
+	switch rt {
+	case "Patient":
+		return b.patient(i, id, res)
+	case "Organization":
+		var name string
+		if json.Unmarshal(res.Name, &name) == nil {
+			b.entries[i].name = name
+		}
+	case "Practitioner":
+		var names []humanName
+		if json.Unmarshal(res.Name, &names) == nil && len(names) > 0 {
+			b.entries[i].name = personName(pickName(names), true)
+		}
+	}
+	if itemTypes[rt] == "" {
+		b.stats.Ignored++
+		return nil
+	}
+	return b.item(i, id, res)
+}
+
+func (b *builder) register(i int, rt, id, fullURL string) error {
+	if fullURL != "" {
+		if _, dup := b.index[fullURL]; !dup {
+			b.index[fullURL] = i
+		}
+	}
+	if id == "" {
+		return nil
+	}
+	if u := "urn:uuid:" + id; u != fullURL {
+		if _, taken := b.index[u]; !taken {
+			b.index[u] = i
+		}
+	}
+	key := rt + "/" + id
+	if j, dup := b.index[key]; dup {
+		if tracked(rt) {
+			return &Error{Entry: i, ResourceType: rt, Member: "id",
+				Reason: fmt.Sprintf("the same resource as entry[%d]", j)}
+		}
+		return nil
+	}
+	b.index[key] = i
+	return nil
+}
+
+// resolve finds the entry a reference names: by fullUrl, as "urn:uuid:<id>",
+// as "Type/id", or as an absolute URL ending in Type/id, with or without a
+// /_history/ version. Conditional references (Type?identifier=...) and
+// contained ones (#id) are not resolved.
+func (b *builder) resolve(ref string) (int, bool) {
+	if ref == "" {
+		return 0, false
+	}
+	if j, ok := b.index[ref]; ok {
+		return j, true
+	}
+	if k := strings.Index(ref, "/_history/"); k > 0 {
+		ref = ref[:k]
+		if j, ok := b.index[ref]; ok {
+			return j, true
+		}
+	}
+	if strings.Contains(ref, "://") {
+		slash := strings.LastIndexByte(ref, '/')
+		if slash <= 0 {
+			return 0, false
+		}
+		prev := strings.LastIndexByte(ref[:slash], '/')
+		j, ok := b.index[ref[prev+1:]]
+		return j, ok
+	}
+	return 0, false
+}
+
+// decodeRaw decodes a member kept raw; an absent or null member leaves v
+// as it is.
+func decodeRaw(i int, rt, member string, raw json.RawMessage, v any) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		e := &Error{Entry: i, ResourceType: rt, Member: member, Reason: "wrong JSON type", Err: err}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			if te.Field != "" {
+				e.Member += "." + te.Field
+			}
+			e.Reason += ": want " + jsonKind(te.Type)
+		}
+		return e
+	}
+	return nil
+}
+
+func (b *builder) patient(i int, id string, res *resource) error {
+	p := roi.PatientRecord{FHIRID: id}
+	var ids []identifier
+	if err := decodeRaw(i, "Patient", "identifier", res.Identifier, &ids); err != nil {
+		return err
+	}
+	p.MRN = mrn(ids, b.mrnSystem)
+	var names []humanName
+	if err := decodeRaw(i, "Patient", "name", res.Name, &names); err != nil {
+		return err
+	}
+	if len(names) > 0 {
+		p.Name = personName(pickName(names), false)
+	}
+	var err error
+	if p.BirthDate, err = fullDate(i, "birthDate", res.BirthDate); err != nil {
+		return err
+	}
+	if p.DeathDate, err = fullDate(i, "deceasedDateTime", res.DeceasedDateTime); err != nil {
+		return err
+	}
+	if res.DeceasedBoolean && res.DeceasedDateTime == "" {
+		b.stats.DeceasedWithoutDate++
+	}
+	b.entries[i].chart = len(b.charts)
+	b.charts = append(b.charts, Chart{Patient: p})
+	return nil
+}
+
+func mrn(ids []identifier, system string) string {
+	for _, id := range ids {
+		if id.Value == "" {
+			continue
+		}
+		if system != "" && id.System == system || system == "" && id.Type.hasCode("MR") {
+			return id.Value
+		}
+	}
+	return ""
+}
+
+// pickName prefers the official name: Synthea lists a married woman's
+// maiden name after it.
+func pickName(names []humanName) humanName {
+	for _, n := range names {
+		if n.Use == "official" {
+			return n
+		}
+	}
+	return names[0]
+}
+
+// personName is given names then family name, without the digits Synthea
+// appends to keep names unique ("Bob965 Keeling57" is "Bob Keeling").
+func personName(n humanName, prefix bool) string {
+	var parts []string
+	if prefix {
+		parts = append(parts, n.Prefix...)
+	}
+	parts = append(parts, n.Given...)
+	parts = append(parts, n.Family)
+	s := stripNameDigits(strings.Join(parts, " "))
+	if s == "" {
+		s = strings.Join(strings.Fields(n.Text), " ")
+	}
+	return s
+}
+
+// stripNameDigits drops the digits that end each word of a name, keeps a
+// word that is all digits, and collapses spaces.
+func stripNameDigits(s string) string {
+	words := strings.Fields(s)
+	for k, w := range words {
+		if t := strings.TrimRight(w, "0123456789"); t != "" {
+			words[k] = t
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// fhirDay reads the day of a FHIR date, dateTime or instant from its first
+// ten characters. ok is false, with no error, for a partial date (YYYY or
+// YYYY-MM), which names no day.
+func fhirDay(s string) (d roi.Date, ok bool, err error) {
+	switch {
+	case len(s) >= 10:
+		if len(s) > 10 && s[10] != 'T' {
+			return roi.NoDate, false, roi.ErrBadDate
+		}
+		d, err := roi.ParseDate(s[:10])
+		return d, err == nil, err
+	case len(s) == 7 && s[4] == '-':
+		if _, err := roi.ParseDate(s + "-01"); err != nil {
+			return roi.NoDate, false, err
+		}
+		return roi.NoDate, false, nil
+	case len(s) == 4:
+		if _, err := roi.ParseDate(s + "-01-01"); err != nil {
+			return roi.NoDate, false, err
+		}
+		return roi.NoDate, false, nil
+	}
+	return roi.NoDate, false, roi.ErrBadDate
+}
+
+// fullDate reads a Patient date that must name a day when present.
+func fullDate(i int, member, s string) (roi.Date, error) {
+	if s == "" {
+		return roi.NoDate, nil
+	}
+	d, ok, err := fhirDay(s)
+	if err != nil {
+		return roi.NoDate, &Error{Entry: i, ResourceType: "Patient", Member: member, Reason: "not a FHIR date", Err: err}
+	}
+	if !ok {
+		return roi.NoDate, &Error{Entry: i, ResourceType: "Patient", Member: member, Reason: "a partial date: the desk needs the day"}
+	}
+	return d, nil
+}
+
+type field struct{ member, value string }
+
+// pickDate returns the day of the first field that names one. A field
+// that is not a FHIR date at all is an error, even if a later one is good.
+func pickDate(i int, rt string, fields ...field) (roi.Date, bool, error) {
+	for _, f := range fields {
+		if f.value == "" {
+			continue
+		}
+		d, ok, err := fhirDay(f.value)
+		if err != nil {
+			return roi.NoDate, false, &Error{Entry: i, ResourceType: rt, Member: f.member, Reason: "not a FHIR date", Err: err}
+		}
+		if ok {
+			return d, true, nil
+		}
+	}
+	return roi.NoDate, false, nil
+}
+
+func (b *builder) item(i int, id string, res *resource) error {
+	rt := res.ResourceType
+	c := candidate{
+		entry:     i,
+		item:      roi.ChartItem{Key: rt + "/" + id, Type: itemTypes[rt]},
+		subject:   res.Subject.ref(),
+		encounter: res.Encounter.ref(),
+	}
+	if c.subject == "" {
+		c.subject = res.Patient.ref()
+	}
+	var dates []field
+	var title string
+	var err error
+	switch rt {
+	case "Encounter":
+		dates = []field{{"period.start", res.Period.start()}}
+		var types []concept
+		if err := decodeRaw(i, rt, "type", res.Type, &types); err != nil {
+			return err
+		}
+		for k := range types {
+			if title = types[k].label(); title != "" {
+				break
+			}
+		}
+		c.sources[0] = deref(res.ServiceProvider)
+		b.entries[i].provider = c.sources[0]
+	case "DocumentReference":
+		var ctxPeriod *period
+		if res.Context != nil {
+			ctxPeriod = res.Context.Period
+			if len(res.Context.Encounter) > 0 {
+				c.encounter = res.Context.Encounter[0].Reference
+			}
+		}
+		dates = []field{{"date", res.Date}, {"context.period.start", ctxPeriod.start()}}
+		var typ concept
+		if err := decodeRaw(i, rt, "type", res.Type, &typ); err != nil {
+			return err
+		}
+		if title = typ.label(); title == "" {
+			if err := decodeRaw(i, rt, "description", res.Description, &title); err != nil {
+				return err
+			}
+		}
+		var authors []reference
+		if err := decodeRaw(i, rt, "author", res.Author, &authors); err != nil {
+			return err
+		}
+		if len(authors) > 0 {
+			c.sources[0] = authors[0]
+		}
+		c.sources[1] = deref(res.Custodian)
+	case "DiagnosticReport", "Observation":
+		dates = []field{{"effectiveDateTime", res.EffectiveDateTime}, {"effectivePeriod.start", res.EffectivePeriod.start()},
+			{"effectiveInstant", res.EffectiveInstant}, {"issued", res.Issued}}
+		title = res.Code.label()
+		if c.sources[0], err = firstPerformer(i, res); err != nil {
+			return err
+		}
+		for _, r := range res.Result {
+			b.results = append(b.results, r.Reference)
+		}
+	case "ImagingStudy":
+		dates = []field{{"started", res.Started}}
+		if err := decodeRaw(i, rt, "description", res.Description, &title); err != nil {
+			return err
+		}
+		for k := 0; title == "" && k < len(res.ProcedureCode); k++ {
+			title = res.ProcedureCode[k].label()
+		}
+		if title == "" && len(res.Series) > 0 {
+			title = seriesTitle(res.Series[0])
+		}
+	case "Immunization":
+		dates = []field{{"occurrenceDateTime", res.OccurrenceDateTime}, {"recorded", res.Recorded}}
+		title = res.VaccineCode.label()
+		if c.sources[0], err = firstPerformer(i, res); err != nil {
+			return err
+		}
+	case "MedicationRequest":
+		dates = []field{{"authoredOn", res.AuthoredOn}}
+		if title = res.MedicationCodeableConcept.label(); title == "" && res.MedicationReference != nil {
+			title = res.MedicationReference.Display
+		}
+		c.sources[0] = deref(res.Requester)
+	case "Condition":
+		dates = []field{{"onsetDateTime", res.OnsetDateTime}, {"onsetPeriod.start", res.OnsetPeriod.start()},
+			{"recordedDate", res.RecordedDate}}
+		title = res.Code.label()
+	case "Claim", "ExplanationOfBenefit":
+		dates = []field{{"billablePeriod.start", res.BillablePeriod.start()}, {"created", res.Created}}
+		var items []claimItem
+		if err := decodeRaw(i, rt, "item", res.Item, &items); err != nil {
+			return err
+		}
+		title = "Claim"
+		if rt == "ExplanationOfBenefit" {
+			title = "Explanation of benefit"
+		}
+		if len(items) > 0 {
+			if s := items[0].ProductOrService.label(); s != "" {
+				title += ": " + s
+			}
+			if c.encounter == "" && len(items[0].Encounter) > 0 {
+				c.encounter = items[0].Encounter[0].Reference
+			}
+		}
+		c.sources[0] = deref(res.Provider)
+	case "Procedure":
+		dates = []field{{"performedPeriod.start", res.PerformedPeriod.start()}, {"performedDateTime", res.PerformedDateTime}}
+		title = res.Code.label()
+		if c.sources[0], err = firstPerformer(i, res); err != nil {
+			return err
+		}
+	case "CarePlan":
+		dates = []field{{"period.start", res.Period.start()}, {"created", res.Created}}
+		var cats []concept
+		if err := decodeRaw(i, rt, "category", res.Category, &cats); err != nil {
+			return err
+		}
+		// Synthea's US Core plans lead with the generic "assess-plan".
+		for k := 0; title == "" && k < len(cats); k++ {
+			if !cats[k].hasCode("assess-plan") {
+				title = cats[k].label()
+			}
+		}
+		if title == "" {
+			title = res.Title
+		}
+	case "AllergyIntolerance":
+		dates = []field{{"recordedDate", res.RecordedDate}, {"onsetDateTime", res.OnsetDateTime}}
+		title = res.Code.label()
+	}
+	if c.item.Date, c.dated, err = pickDate(i, rt, dates...); err != nil {
+		return err
+	}
+	if title == "" {
+		title = rt
+	}
+	c.item.Title = title
+	b.cands = append(b.cands, c)
+	return nil
+}
+
+func deref(r *reference) reference {
+	if r == nil {
+		return reference{}
+	}
+	return *r
+}
+
+func firstPerformer(i int, res *resource) (reference, error) {
+	var ps []performer
+	if err := decodeRaw(i, res.ResourceType, "performer", res.Performer, &ps); err != nil {
+		return reference{}, err
+	}
+	if len(ps) == 0 {
+		return reference{}, nil
+	}
+	if ps[0].Actor != nil {
+		return *ps[0].Actor, nil
+	}
+	return ps[0].reference, nil
+}
+
+func seriesTitle(s series) string {
+	var mod, site string
+	if s.Modality != nil {
+		mod = s.Modality.Display
+	}
+	if s.BodySite != nil {
+		site = s.BodySite.Display
+	}
+	switch {
+	case mod != "" && site != "":
+		return mod + " (" + site + ")"
+	case mod != "":
+		return mod
+	}
+	return site
+}
+
+func (b *builder) finish() {
+	folded := make(map[int]bool, len(b.results))
+	for _, ref := range b.results {
+		if j, ok := b.resolve(ref); ok && b.entries[j].typ == "Observation" {
+			folded[j] = true
+		}
+	}
+	for k := range b.cands {
+		c := &b.cands[k]
+		j, ok := b.resolve(c.subject)
+		if !ok || b.entries[j].chart < 0 {
+			b.stats.Unattached++
+			continue
+		}
+		if folded[c.entry] {
+			b.stats.Folded++
+			continue
+		}
+		if !c.dated {
+			b.stats.Undated++
+			continue
+		}
+		c.item.Source = b.source(c)
+		ch := &b.charts[b.entries[j].chart]
+		ch.Items = append(ch.Items, c.item)
+		b.stats.Items++
+	}
+	for k := range b.charts {
+		slices.SortFunc(b.charts[k].Items, func(x, y roi.ChartItem) int {
+			if c := cmp.Compare(x.Date, y.Date); c != 0 {
+				return c
+			}
+			return strings.Compare(x.Key, y.Key)
+		})
+	}
+}
+
+// source names who produced an item: its own author, performer or
+// provider, else the organization of the encounter it belongs to.
+func (b *builder) source(c *candidate) string {
+	for _, r := range c.sources {
+		if s := b.refName(r); s != "" {
+			return s
+		}
+	}
+	if j, ok := b.resolve(c.encounter); ok && b.entries[j].typ == "Encounter" {
+		return b.refName(b.entries[j].provider)
+	}
+	return ""
+}
+
+// refName is a reference's display, else the name of the Organization or
+// Practitioner it resolves to in the bundle. Practitioner names lose
+// Synthea's digits as patient names do.
+func (b *builder) refName(r reference) string {
+	j, resolved := b.resolve(r.Reference)
+	if r.Display != "" {
+		if strings.HasPrefix(r.Reference, "Practitioner/") || strings.HasPrefix(r.Reference, "Practitioner?") ||
+			resolved && b.entries[j].typ == "Practitioner" {
+			return stripNameDigits(r.Display)
+		}
+		return r.Display
+	}
+	if resolved {
+		return b.entries[j].name
+	}
+	return ""
+}
