@@ -197,3 +197,20 @@ func (d Date) Year() int {
 	y, _, _ := d.Civil()
 	return y
 }
+
+// UnmarshalJSON reads "YYYY-MM-DD" or null (NoDate).
+func (d *Date) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*d = NoDate
+		return nil
+	}
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return ErrBadDate
+	}
+	t, err := ParseDate(string(b[1 : len(b)-1]))
+	if err != nil {
+		return err
+	}
+	*d = t
+	return nil
+}

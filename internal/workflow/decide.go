@@ -1,0 +1,393 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"github.com/custodian-roi/custodian/internal/policy"
+	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/store"
+)
+
+// Evaluation is a stored run of the engine.
+type Evaluation struct {
+	Record   roi.DecisionRecord
+	Decision roi.Decision
+}
+
+// Evaluate runs the engine on the request as it stands and stores the
+// decision with the rule-set version that made it. A request received,
+// being verified or awaiting the requester moves to in review; an
+// escalated one stays escalated.
+func (d *Desk) Evaluate(ctx context.Context, actor string, id roi.RequestID, version int) (*roi.DeskRequest, *Evaluation, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, nil, err
+	}
+	r, err := d.Store.Request(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := d.Facts(ctx, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	dec := policy.Evaluate(f)
+	body, err := json.Marshal(dec)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := &Evaluation{Decision: dec}
+	r, err = d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+		switch r.Status {
+		case roi.StatusReceived, roi.StatusVerifying, roi.StatusAwaitingRequester:
+			ev, err := move(r, roi.StatusInReview, actor, "evaluated")
+			if err != nil {
+				return err
+			}
+			if err := tx.Append(ev); err != nil {
+				return err
+			}
+		case roi.StatusInReview, roi.StatusEscalated:
+		default:
+			return roi.Errorf(roi.CodeConflict, "Request %s is %s; it is no longer evaluated.", r.Number, r.Status)
+		}
+		r.EvaluatedVersion = r.Version
+		out.Record = roi.DecisionRecord{Kind: "evaluation", RuleSet: dec.RuleSet, Outcome: dec.Outcome, Body: body, By: actor}
+		if err := tx.AddDecision(&out.Record); err != nil {
+			return err
+		}
+		return tx.Append(roi.Event{Kind: "evaluation", Actor: actor, Body: map[string]any{
+			"decision_id": out.Record.ID, "rule_set": dec.RuleSet, "outcome": dec.Outcome, "reasons": dec.Reasons,
+			"released": len(dec.Released()), "withheld": len(dec.Withheld())}})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, out, nil
+}
+
+// Decision actions.
+const (
+	ActApprove  = "approve"
+	ActPartial  = "partial"
+	ActDeny     = "deny"
+	ActPending  = "pending"
+	ActEscalate = "escalate"
+)
+
+// Decide is a person's decision on an evaluated request.
+type Decide struct {
+	Action string
+	Note   string
+	// Missing says what the requester must supply (pending).
+	Missing []string
+}
+
+// Final is what a decision lets go: the items released and the codes of
+// those withheld, as stored with the decision and used at release.
+type Final struct {
+	Action   string              `json:"action"`
+	Note     string              `json:"note,omitempty"`
+	Missing  []string            `json:"missing,omitempty"`
+	Reasons  []roi.Code          `json:"reasons"`
+	Release  []string            `json:"release"`
+	Withhold map[string]roi.Code `json:"withhold"`
+	// Resolved lists the items a person released after an escalation.
+	Resolved []string `json:"resolved,omitempty"`
+	// EvaluationID is the evaluation the decision rests on.
+	EvaluationID int64 `json:"evaluation_id"`
+	Accountable  bool  `json:"accountable"`
+	Part2Notice  bool  `json:"part2_notice"`
+}
+
+// latestEvaluation returns the request's most recent evaluation.
+func (d *Desk) latestEvaluation(ctx context.Context, id roi.RequestID) (*roi.DecisionRecord, *decisionBody, error) {
+	ds, err := d.Store.Decisions(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := len(ds) - 1; i >= 0; i-- {
+		if ds[i].Kind == "evaluation" {
+			var b decisionBody
+			if err := json.Unmarshal(ds[i].Body, &b); err != nil {
+				return nil, nil, err
+			}
+			return &ds[i], &b, nil
+		}
+	}
+	return nil, nil, roi.Errorf(roi.CodeConflict, "The request has not been evaluated yet.")
+}
+
+// decisionBody reads back a stored engine decision.
+type decisionBody struct {
+	Outcome     roi.Outcome         `json:"outcome"`
+	Reasons     []roi.Code          `json:"reasons"`
+	Release     []string            `json:"release"`
+	Withhold    map[string]roi.Code `json:"withhold"`
+	Accountable *bool               `json:"accountable"`
+	Part2Notice bool                `json:"part2_notice"`
+	Explain     struct {
+		Items map[string]struct {
+			Decision string `json:"decision"`
+		} `json:"items"`
+	} `json:"explain"`
+}
+
+func (b *decisionBody) waiting() []string {
+	var out []string
+	for id, it := range b.Explain.Items {
+		if it.Decision == "wait" {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// actionFor is the one action that agrees with each engine outcome. A
+// person may always escalate; nothing else may release what the engine
+// withholds.
+var actionFor = map[roi.Outcome]string{
+	roi.OutcomeRelease: ActApprove,
+	roi.OutcomePartial: ActPartial,
+	roi.OutcomeDeny:    ActDeny,
+	roi.OutcomePending: ActPending,
+}
+
+// Decide records a person's decision on the latest evaluation, which must
+// be of the request as it stands (CodeConflict otherwise: evaluate again).
+// approve, partial, deny and pending must agree with the engine's outcome;
+// escalate sends any request to the privacy officer.
+func (d *Desk) Decide(ctx context.Context, actor string, id roi.RequestID, version int, in Decide) (*roi.DeskRequest, *Final, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, nil, err
+	}
+	rec, ev, err := d.latestEvaluation(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	want, agrees := actionFor[ev.Outcome]
+	switch {
+	case in.Action == ActEscalate:
+		if strings.TrimSpace(in.Note) == "" {
+			return nil, nil, invalid("Say why the request is escalated.")
+		}
+	case !slices.Contains([]string{ActApprove, ActPartial, ActDeny, ActPending}, in.Action):
+		return nil, nil, invalid("The action must be approve, partial, deny, pending or escalate.")
+	case ev.Outcome == roi.OutcomeEscalate:
+		return nil, nil, invalid("The engine escalates this request: escalate it for the privacy officer.")
+	case !agrees || in.Action != want:
+		return nil, nil, invalid("The engine's decision is %s; %s disagrees with it. Decide %s, or escalate with a note.", ev.Outcome, in.Action, want)
+	}
+	final := &Final{Action: in.Action, Note: in.Note, Missing: in.Missing, Reasons: ev.Reasons,
+		Release: ev.Release, Withhold: ev.Withhold, EvaluationID: rec.ID, Part2Notice: ev.Part2Notice,
+		Accountable: ev.Accountable != nil && *ev.Accountable}
+	if in.Action == ActPending && len(final.Missing) == 0 {
+		for _, c := range ev.Reasons {
+			final.Missing = append(final.Missing, string(c))
+		}
+	}
+	to := map[string]roi.Status{ActApprove: roi.StatusApproved, ActPartial: roi.StatusApproved, ActDeny: roi.StatusDenied,
+		ActPending: roi.StatusAwaitingRequester, ActEscalate: roi.StatusEscalated}[in.Action]
+	r, err := d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+		if r.EvaluatedVersion != version {
+			return roi.Errorf(roi.CodeConflict, "Request %s changed since it was evaluated; evaluate it again before deciding.", r.Number)
+		}
+		return d.record(r, tx, actor, to, final)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, final, nil
+}
+
+// record moves r to status to and stores the decision final.
+func (d *Desk) record(r *roi.DeskRequest, tx *store.Tx, actor string, to roi.Status, final *Final) error {
+	mv, err := move(r, to, actor, final.Action)
+	if err != nil {
+		return err
+	}
+	// A decision changes no fact the engine sees: the evaluation it rests
+	// on stays current (an escalation can be resolved on it).
+	r.EvaluatedVersion = r.Version
+	rec := roi.DecisionRecord{Kind: "decision", RuleSet: RuleSet, Outcome: outcomeOf(final), Body: toJSON(final), By: actor}
+	if err := tx.AddDecision(&rec); err != nil {
+		return err
+	}
+	kind := map[roi.Status]string{roi.StatusDenied: "denial", roi.StatusEscalated: "escalation",
+		roi.StatusAwaitingRequester: "pending"}[to]
+	if kind == "" {
+		kind = "decision"
+	}
+	if err := tx.Append(roi.Event{Kind: kind, Actor: actor, Body: map[string]any{"decision_id": rec.ID, "action": final.Action,
+		"reasons": final.Reasons, "released": len(final.Release), "withheld": len(final.Withhold), "missing": final.Missing}}); err != nil {
+		return err
+	}
+	return tx.Append(mv)
+}
+
+func outcomeOf(f *Final) roi.Outcome {
+	switch f.Action {
+	case ActDeny:
+		return roi.OutcomeDeny
+	case ActPending:
+		return roi.OutcomePending
+	case ActEscalate:
+		return roi.OutcomeEscalate
+	}
+	if len(f.Withhold) > 0 {
+		return roi.OutcomePartial
+	}
+	return roi.OutcomeRelease
+}
+
+// Resolve is the privacy officer's or licensed professional's resolution
+// of an escalated request.
+type Resolve struct {
+	Action string // approve or deny
+	// Release lists the items, among those waiting for a person, that the
+	// person decided may go.
+	Release []string
+	Note    string
+}
+
+// ResolveEscalation settles an escalated request. approve releases what
+// the engine released plus the waiting items the person names; deny denies
+// the request. When the engine escalated the whole request (a concern about
+// the representative), approving means the person dismissed the concern:
+// the items the engine would release without it may go. Nothing the engine
+// withholds for a rule may go.
+func (d *Desk) ResolveEscalation(ctx context.Context, actor string, id roi.RequestID, version int, in Resolve) (*roi.DeskRequest, *Final, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, nil, err
+	}
+	if strings.TrimSpace(in.Note) == "" {
+		return nil, nil, invalid("Record the reasoning: a resolution needs a note.")
+	}
+	r, err := d.Store.Request(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec, ev, err := d.latestEvaluation(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	final := &Final{Action: "resolve-" + in.Action, Note: in.Note, Reasons: ev.Reasons, EvaluationID: rec.ID,
+		Release: append([]string(nil), ev.Release...), Withhold: map[string]roi.Code{},
+		Part2Notice: ev.Part2Notice, Accountable: ev.Accountable != nil && *ev.Accountable}
+	for k, v := range ev.Withhold {
+		final.Withhold[k] = v
+	}
+	var to roi.Status
+	switch in.Action {
+	case "deny":
+		to, final.Release, final.Withhold = roi.StatusDenied, nil, nil
+	case "approve":
+		to = roi.StatusApproved
+		waiting := ev.waiting()
+		if len(ev.Release) == 0 && len(ev.Withhold) == 0 {
+			// The whole request waited: re-decide without the concern.
+			f, err := d.Facts(ctx, r)
+			if err != nil {
+				return nil, nil, err
+			}
+			f.Evidence.EndangermentConcern = false
+			alt := policy.Evaluate(f)
+			final.Release, final.Withhold, waiting = alt.Released(), alt.Withheld(), nil
+			for _, it := range alt.Items {
+				if it.Waits {
+					waiting = append(waiting, it.ID)
+				}
+			}
+			if alt.Accountable != nil {
+				final.Accountable = *alt.Accountable
+			}
+			final.Part2Notice = alt.Part2Notice
+		}
+		for _, id := range in.Release {
+			if !slices.Contains(waiting, id) {
+				return nil, nil, invalid("Item %s is not waiting for a person's decision; only waiting items can be released on resolution.", id)
+			}
+			delete(final.Withhold, id)
+			final.Release = append(final.Release, id)
+			final.Resolved = append(final.Resolved, id)
+		}
+		slices.Sort(final.Release)
+		if len(final.Release) == 0 {
+			return nil, nil, invalid("Nothing would be released; resolve with deny instead.")
+		}
+		if len(ev.Release) == 0 && len(ev.Withhold) > 0 {
+			// The engine released nothing itself, so it said nothing about
+			// accountability: the basis decides (164.528(a)(1)).
+			final.Accountable = policy.Accountable(r.Basis)
+		}
+	default:
+		return nil, nil, invalid("A resolution is approve or deny.")
+	}
+	r, err = d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+		if r.Status != roi.StatusEscalated {
+			return roi.Errorf(roi.CodeConflict, "Request %s is %s, not escalated.", r.Number, r.Status)
+		}
+		if r.EvaluatedVersion != version {
+			return roi.Errorf(roi.CodeConflict, "Request %s changed since it was evaluated; evaluate it again before resolving.", r.Number)
+		}
+		return d.record(r, tx, actor, to, final)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, final, nil
+}
+
+// Extend is the one extension of a deadline: a written notice with the
+// reasons for the delay and the new date.
+type Extend struct {
+	NewDue roi.Date
+	Reason string
+}
+
+// Extend extends an access or accounting deadline once (164.524(b)(2)(ii),
+// 164.528(c)(1)(ii)): the notice goes out on or before the current due date
+// and promises a date no later than receipt + 60 days (+ 90 for an
+// accounting). The notice is kept as extension-notice evidence, so the
+// engine sees it too.
+func (d *Desk) Extend(ctx context.Context, actor string, id roi.RequestID, version int, in Extend) (*roi.DeskRequest, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		return nil, invalid("The extension notice must state the reasons for the delay.")
+	}
+	today := d.Today()
+	return d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+		limit := r.Received.AddDays(60)
+		if r.Type == roi.RequestAccounting {
+			limit = r.Received.AddDays(90)
+		}
+		switch {
+		case !r.Status.Open():
+			return roi.Errorf(roi.CodeConflict, "Request %s is %s; it cannot be extended.", r.Number, r.Status)
+		case r.Type != roi.RequestAccounting && r.Basis != roi.BasisAccess && r.Basis != roi.BasisDirective:
+			return invalid("Only access and accounting deadlines are extended under HIPAA.")
+		case r.Extended:
+			return roi.Errorf(roi.CodeConflict, "Request %s was already extended once; HIPAA allows one extension.", r.Number)
+		case today > r.Due:
+			return roi.Errorf(roi.CodeConflict, "The deadline of request %s (%s) has passed; an extension must be sent before it.", r.Number, r.Due)
+		case !in.NewDue.Known() || in.NewDue <= r.Due:
+			return invalid("The new date must be after the current due date %s.", r.Due)
+		case in.NewDue > limit:
+			return invalid("The new date may be no later than %s (one extension of at most 30 days).", limit)
+		}
+		notice := toJSON(map[string]string{"type": "extension-notice", "sent": today.String(), "new_due": in.NewDue.String()})
+		evID, err := tx.AddEvidence("extension-notice", notice, actor)
+		if err != nil {
+			return err
+		}
+		old := r.Due
+		r.Due, r.Extended = in.NewDue, true
+		return tx.Append(roi.Event{Kind: "extension", Actor: actor, Body: map[string]any{
+			"evidence_id": evID, "from": old, "to": in.NewDue, "reason": in.Reason}})
+	})
+}

@@ -1,0 +1,134 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/store"
+)
+
+// Case is a request with everything recorded about it.
+type Case struct {
+	Request   *roi.DeskRequest
+	Evidence  []roi.EvidenceRecord
+	Documents []roi.DocumentRecord
+	Decisions []roi.DecisionRecord
+	History   []roi.LedgerEntry
+	// Linked are other requests for the same patient from the same
+	// requester that this one may duplicate, or that may duplicate it.
+	Linked []*roi.DeskRequest
+	// Next are the statuses the request may move to.
+	Next []roi.Status
+}
+
+// Get returns a request with its evidence, documents, decisions and
+// history from the ledger. Every look at a request is a view of PHI and is
+// recorded in the ledger.
+func (d *Desk) Get(ctx context.Context, actor string, id roi.RequestID) (*Case, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, err
+	}
+	r, err := d.Store.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c := &Case{Request: r, Next: Transitions(r.Status)}
+	if c.Evidence, err = d.Store.Evidence(ctx, id); err != nil {
+		return nil, err
+	}
+	if c.Documents, err = d.Store.Documents(ctx, id); err != nil {
+		return nil, err
+	}
+	if c.Decisions, err = d.Store.Decisions(ctx, id); err != nil {
+		return nil, err
+	}
+	if err := d.Store.Append(ctx, roi.Event{Kind: "view", RequestID: r.ID, PatientID: r.PatientID, Actor: actor,
+		Body: map[string]string{"what": "request"}}); err != nil {
+		return nil, err
+	}
+	if c.History, err = d.Store.Ledger(ctx, store.LedgerFilter{RequestID: id}); err != nil {
+		return nil, err
+	}
+	same, err := d.Store.Requests(ctx, store.RequestFilter{PatientID: r.PatientID})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range same {
+		if o.ID != r.ID && (o.ID == r.LinkedTo || o.LinkedTo == r.ID) {
+			c.Linked = append(c.Linked, o)
+		}
+	}
+	return c, nil
+}
+
+// Document returns an uploaded document; the download is recorded as a view.
+func (d *Desk) Document(ctx context.Context, actor string, id roi.RequestID, docID int64) (*roi.DocumentRecord, []byte, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, nil, err
+	}
+	doc, content, err := d.Store.DocumentContent(ctx, id, docID)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := d.Store.Request(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = d.Store.Append(ctx, roi.Event{Kind: "view", RequestID: id, PatientID: r.PatientID, Actor: actor,
+		Body: map[string]any{"what": "document", "document_id": docID}})
+	return doc, content, err
+}
+
+// Queue lists requests, soonest due first.
+func (d *Desk) Queue(ctx context.Context, f store.RequestFilter) ([]*roi.DeskRequest, error) {
+	return d.Store.Requests(ctx, f)
+}
+
+// Reminder is an open request due soon or overdue.
+type Reminder struct {
+	Request  *roi.DeskRequest
+	DaysLeft int // negative when overdue
+}
+
+// Reminders lists the open requests due within days, overdue ones first.
+func (d *Desk) Reminders(ctx context.Context, days int) ([]Reminder, error) {
+	today := d.Today()
+	rs, err := d.Store.Requests(ctx, store.RequestFilter{Open: true, DueBefore: today.AddDays(days)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Reminder, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, Reminder{Request: r, DaysLeft: int(r.Due - today)})
+	}
+	return out, nil
+}
+
+// Chart returns a patient and their chart; the look is recorded as a view.
+func (d *Desk) Chart(ctx context.Context, actor string, pid roi.PatientID) (*roi.PatientRecord, []roi.ChartItem, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, nil, err
+	}
+	p, err := d.Store.Patient(ctx, pid)
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err := d.Store.ChartItems(ctx, pid)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = d.Store.Append(ctx, roi.Event{Kind: "view", PatientID: pid, Actor: actor, Body: map[string]string{"what": "chart"}})
+	return p, items, err
+}
+
+// LatestDecision returns the stored body of the request's latest engine
+// evaluation, or nil if it has none.
+func (d *Desk) LatestDecision(c *Case) json.RawMessage {
+	for i := len(c.Decisions) - 1; i >= 0; i-- {
+		if c.Decisions[i].Kind == "evaluation" {
+			return c.Decisions[i].Body
+		}
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+// Package workflow is the request desk's use cases: intake, evidence,
+// evaluation, decisions, extensions, release, cancellation, the queue and
+// the accounting of disclosures. It owns the request's life: every move
+// between statuses is checked here, in one place above storage, and every
+// change is recorded in the ledger in the same transaction.
+//
+// It calls the pure engine (package policy) with the facts the store holds;
+// it never decides a release itself.
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/custodian-roi/custodian/internal/caseformat"
+	"github.com/custodian-roi/custodian/internal/policy"
+	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/store"
+)
+
+// Desk is the request desk.
+type Desk struct {
+	Store *store.Store
+	// Jurisdiction holds the state rules the desk applies on top of HIPAA
+	// and Part 2.
+	Jurisdiction roi.Jurisdiction
+	// Now returns the current time; Location is the desk's time zone, which
+	// decides what "today" is for deadlines.
+	Now      func() time.Time
+	Location *time.Location
+}
+
+// New returns a desk over s with no state rules, in UTC.
+func New(s *store.Store) *Desk {
+	return &Desk{Store: s, Now: time.Now, Location: time.UTC}
+}
+
+// Today returns the desk's calendar day.
+func (d *Desk) Today() roi.Date {
+	y, m, dd := d.Now().In(d.Location).Date()
+	return roi.MakeDate(y, int(m), dd)
+}
+
+// transitions lists, for each status, the statuses a request may move to.
+var transitions = map[roi.Status][]roi.Status{
+	roi.StatusReceived:          {roi.StatusVerifying, roi.StatusInReview, roi.StatusCancelled},
+	roi.StatusVerifying:         {roi.StatusInReview, roi.StatusAwaitingRequester, roi.StatusCancelled},
+	roi.StatusInReview:          {roi.StatusVerifying, roi.StatusAwaitingRequester, roi.StatusEscalated, roi.StatusApproved, roi.StatusDenied, roi.StatusCancelled},
+	roi.StatusAwaitingRequester: {roi.StatusVerifying, roi.StatusInReview, roi.StatusCancelled},
+	roi.StatusEscalated:         {roi.StatusInReview, roi.StatusApproved, roi.StatusDenied, roi.StatusCancelled},
+	roi.StatusApproved:          {roi.StatusReleased, roi.StatusPartiallyReleased, roi.StatusCancelled},
+	roi.StatusReleased:          {roi.StatusClosed},
+	roi.StatusPartiallyReleased: {roi.StatusClosed},
+	roi.StatusDenied:            {roi.StatusClosed},
+	roi.StatusCancelled:         {roi.StatusClosed},
+}
+
+// Transitions returns the statuses a request in status s may move to.
+func Transitions(s roi.Status) []roi.Status { return append([]roi.Status(nil), transitions[s]...) }
+
+// move changes r's status if the life of a request allows it, and returns
+// the ledger event recording who moved it, from where, to where and why.
+func move(r *roi.DeskRequest, to roi.Status, actor, why string) (roi.Event, error) {
+	from := r.Status
+	ok := false
+	for _, s := range transitions[from] {
+		if s == to {
+			ok = true
+		}
+	}
+	if !ok {
+		return roi.Event{}, roi.Errorf(roi.CodeConflict, "Request %s is %s; it cannot become %s.", r.Number, from, to)
+	}
+	r.Status = to
+	return roi.Event{Kind: "transition", Actor: actor, Body: map[string]string{"from": string(from), "to": string(to), "why": why}}, nil
+}
+
+func invalid(format string, args ...any) error { return roi.Errorf(roi.CodeInvalid, format, args...) }
+
+func requireActor(actor string) error {
+	if strings.TrimSpace(actor) == "" {
+		return roi.Errorf(roi.CodeUnauthenticated, "Say who is acting: every change records its author.")
+	}
+	return nil
+}
+
+// Facts gathers what the engine sees for request r: the patient, the chart
+// items, the evidence and, for an accounting, the disclosures in the ledger.
+func (d *Desk) Facts(ctx context.Context, r *roi.DeskRequest) (*roi.Facts, error) {
+	p, err := d.Store.Patient(ctx, r.PatientID)
+	if err != nil {
+		return nil, err
+	}
+	chart, err := d.Store.ChartItems(ctx, r.PatientID)
+	if err != nil {
+		return nil, err
+	}
+	evidence, err := d.Store.Evidence(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	f := &roi.Facts{
+		Now:          d.Today(),
+		Jurisdiction: d.Jurisdiction,
+		Patient:      roi.Patient{BirthDate: p.BirthDate, DeathDate: p.DeathDate, Emancipated: p.Emancipated},
+		Request:      r.Request,
+		Items:        make([]roi.Item, len(chart)),
+	}
+	ids := make(map[string]bool, len(chart))
+	for i, it := range chart {
+		f.Items[i] = roi.Item{ID: it.Key, Date: it.Date, Labels: it.Labels}
+		ids[it.Key] = true
+	}
+	for _, e := range evidence {
+		if err := caseformat.DecodeEvidence(e.Body, ids, &f.Evidence); err != nil {
+			return nil, roi.Wrap(roi.CodeInternal, err, "Stored evidence no longer reads; see the server log.")
+		}
+	}
+	if r.Type == roi.RequestAccounting {
+		ds, err := d.disclosures(ctx, r.PatientID)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range ds {
+			f.Disclosures = append(f.Disclosures, roi.Disclosure{ID: x.id, Date: x.Date, Recipient: x.Recipient, Basis: x.Basis})
+		}
+	}
+	return f, nil
+}
+
+// toJSON marshals values built in this package, which always marshal.
+func toJSON(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// RuleSet is the version of the rules the desk decides with.
+const RuleSet = policy.RuleSetVersion
