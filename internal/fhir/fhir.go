@@ -708,10 +708,7 @@ func (b *builder) item(i int, id string, res *resource) error {
 		title = res.Code.label()
 	case "Claim", "ExplanationOfBenefit":
 		dates = []field{{"billablePeriod.start", res.BillablePeriod.start()}, {"created", res.Created}}
-		var items []claimItem
-		if err := decodeRaw(i, rt, "item", res.Item, &items); err != nil {
-			return err
-		}
+		items := res.Item
 		title = "Claim"
 		if rt == "ExplanationOfBenefit" {
 			title = "Explanation of benefit"

@@ -59,7 +59,7 @@ type resource struct {
 	MedicationReference       *reference      `json:"medicationReference"`
 	ProcedureCode             []concept       `json:"procedureCode"`
 	Series                    []series        `json:"series"`
-	Item                      json.RawMessage `json:"item"`
+	Item                      []claimItem     `json:"item"` // only Claim and EOB have item among the imported types
 
 	// Sources.
 	ServiceProvider *reference      `json:"serviceProvider"`

@@ -1,0 +1,56 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/custodian-roi/custodian/internal/roi"
+)
+
+// decode reads a JSON body into v, rejecting unknown members and bodies
+// over maxBody, with a message naming what is wrong (never its content).
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var typ *json.UnmarshalTypeError
+		var syn *json.SyntaxError
+		switch {
+		case errors.As(err, &mbe):
+			return roi.Errorf(roi.CodeTooLarge, "The request body is larger than %d KiB.", maxBody>>10)
+		case errors.As(err, &typ):
+			return roi.Errorf(roi.CodeInvalid, "Member %s must be %s.", typ.Field, typ.Type)
+		case errors.As(err, &syn):
+			return roi.Errorf(roi.CodeInvalid, "The request body is not valid JSON (at byte %d).", syn.Offset)
+		case errors.Is(err, roi.ErrBadDate):
+			return roi.Errorf(roi.CodeInvalid, "A date is not a real YYYY-MM-DD day.")
+		}
+		var unknown string
+		if _, err2 := fmt.Sscanf(err.Error(), "json: unknown field %q", &unknown); err2 == nil {
+			return roi.Errorf(roi.CodeInvalid, "Unknown member %q.", unknown)
+		}
+		return roi.Errorf(roi.CodeInvalid, "The request body is not valid JSON.")
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// pathID reads an opaque numeric ID from the path.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, roi.Errorf(roi.CodeNotFound, "Not found.")
+	}
+	return id, nil
+}

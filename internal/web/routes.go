@@ -1,0 +1,38 @@
+package web
+
+import "net/http"
+
+// route is one endpoint: every route of the server is listed in routes, in
+// one place, and each must appear in the OpenAPI document (a test checks).
+type route struct {
+	method, pattern string
+	handler         func(s *Server) http.Handler
+	summary         string
+}
+
+var routes = []route{
+	{"GET", "/healthz", (*Server).handleHealth, "Liveness"},
+	{"GET", "/api/v1/openapi.json", (*Server).handleOpenAPI, "This API's OpenAPI 3.1 document"},
+
+	{"POST", "/api/v1/requests", (*Server).handleIntake, "Record a new request (intake)"},
+	{"GET", "/api/v1/requests", (*Server).handleQueue, "The queue, soonest due first, with filters"},
+	{"GET", "/api/v1/requests/{id}", (*Server).handleRequestShow, "A request with its evidence, decisions and history"},
+	{"POST", "/api/v1/requests/{id}/evidence", (*Server).handleEvidence, "Attach evidence"},
+	{"POST", "/api/v1/requests/{id}/documents", (*Server).handleUpload, "Upload a document (PDF or image)"},
+	{"GET", "/api/v1/requests/{id}/documents/{doc}", (*Server).handleDocument, "Download an uploaded document"},
+	{"POST", "/api/v1/requests/{id}/evaluate", (*Server).handleEvaluate, "Run the decision engine on the request as it stands"},
+	{"POST", "/api/v1/requests/{id}/decide", (*Server).handleDecide, "Decide: approve, partial, deny, pending or escalate"},
+	{"POST", "/api/v1/requests/{id}/resolve", (*Server).handleResolve, "Resolve an escalation"},
+	{"POST", "/api/v1/requests/{id}/extend", (*Server).handleExtend, "Extend the deadline once"},
+	{"POST", "/api/v1/requests/{id}/release", (*Server).handleRelease, "Release: record the disclosure"},
+	{"POST", "/api/v1/requests/{id}/assign", (*Server).handleAssign, "Assign to a staff member"},
+	{"POST", "/api/v1/requests/{id}/cancel", (*Server).handleCancel, "Cancel"},
+	{"POST", "/api/v1/requests/{id}/close", (*Server).handleClose, "Close a finished request"},
+	{"GET", "/api/v1/reminders", (*Server).handleReminders, "Open requests due soon or overdue"},
+
+	{"GET", "/api/v1/patients", (*Server).handlePatients, "Patients"},
+	{"GET", "/api/v1/patients/{id}/chart", (*Server).handleChart, "A patient's chart items and their labels"},
+	{"GET", "/api/v1/patients/{id}/accounting", (*Server).handleAccounting, "Accounting of disclosures (JSON, or CSV with Accept: text/csv)"},
+
+	{"GET", "/api/v1/ledger/verify", (*Server).handleLedgerVerify, "Walk the ledger's hash chain"},
+}

@@ -1,0 +1,173 @@
+// Package web is Custodian's HTTP side: the JSON API under /api/v1 (and,
+// in a later issue, the staff and requester pages). Every route is listed
+// in routes.go. Errors are rendered in one place, errors.go, and never carry
+// PHI; nothing with PHI goes into a URL or the log.
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/store"
+	"github.com/custodian-roi/custodian/internal/workflow"
+)
+
+// Server serves the API.
+type Server struct {
+	desk   *workflow.Desk
+	store  *store.Store
+	log    *slog.Logger
+	mux    *http.ServeMux
+	routes []route
+}
+
+// maxBody bounds a JSON request body; uploads have their own bound.
+const maxBody = 1 << 20
+
+// ActorHeader names the staff member acting. Until staff sign-in arrives
+// (issue #6) the API trusts this header; it must be set on every call
+// that reads PHI or changes anything.
+const ActorHeader = "X-Custodian-Actor"
+
+// NewServer returns the API handler.
+func NewServer(log *slog.Logger, desk *workflow.Desk) http.Handler {
+	s := &Server{desk: desk, store: desk.Store, log: log, mux: http.NewServeMux(), routes: routes}
+	for _, rt := range routes {
+		s.mux.Handle(rt.method+" "+rt.pattern, rt.handler(s))
+	}
+	return s.recoverer(s.headers(s.logRequests(s.idempotent(s.mux))))
+}
+
+// headers sets the response headers every answer needs: PHI is never
+// cached, never sniffed, never framed.
+func (s *Server) headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	body   *bytes.Buffer // set when the response is kept for idempotency
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if w.body != nil {
+		w.body.Write(b)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// logRequests logs the route pattern, never the path: paths carry IDs only,
+// but the pattern is all an operator needs and can never leak.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		_, pattern := s.mux.Handler(r)
+		s.log.Info("http", "route", pattern, "status", sw.status, "ms", time.Since(start).Milliseconds())
+	})
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				// PHI: the panic value may hold request data; log its type only.
+				s.log.Error("panic in handler", "type", typeName(v))
+				writeError(w, s.log, roi.Errorf(roi.CodeInternal, "Internal error."))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case error:
+		return "error"
+	case string:
+		return "string"
+	}
+	return "other"
+}
+
+// idempotent replays the stored answer to a POST repeated with the same
+// Idempotency-Key, so a retried intake or release happens once. The same
+// key with a different request is refused.
+func (s *Server) idempotent(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("Idempotency-Key")
+		if r.Method != http.MethodPost || key == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if len(key) > 200 {
+			writeError(w, s.log, roi.Errorf(roi.CodeInvalid, "The Idempotency-Key is longer than 200 characters."))
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, workflow.MaxDocumentBytes+1<<20))
+		if err != nil {
+			writeError(w, s.log, roi.Errorf(roi.CodeTooLarge, "The request body is too large."))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"+r.Header.Get(ActorHeader)+"\n"), body...))
+		fp := hex.EncodeToString(sum[:])
+		ctx := r.Context()
+		prev, err := s.store.Idempotent(ctx, key)
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		if prev != nil {
+			if prev.Fingerprint != fp {
+				writeError(w, s.log, roi.Errorf(roi.CodeConflict, "This Idempotency-Key was used for a different request."))
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(prev.Status)
+			w.Write(prev.Body)
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w, body: &bytes.Buffer{}}
+		next.ServeHTTP(sw, r)
+		if sw.status < 500 {
+			// A failure to keep the answer must not fail the request that
+			// already happened; it is logged.
+			if err := s.store.SaveIdempotent(context.WithoutCancel(ctx), key, store.IdempotentResponse{Fingerprint: fp, Status: sw.status, Body: sw.body.Bytes()}); err != nil {
+				s.log.Error("idempotency: keep response", "err", roi.CodeOf(err))
+			}
+		}
+	})
+}
+
+// actor returns who is acting, from ActorHeader.
+func actor(r *http.Request) string { return strings.TrimSpace(r.Header.Get(ActorHeader)) }
