@@ -3,7 +3,10 @@
 //
 //	custodian evaluate FILE|-      decide one case, print the decision as JSON
 //	custodian conformance DIR      decide every case in DIR and compare with its expect
-//	custodian serve [--demo]       the request desk (not yet: issue #3)
+//	custodian serve [--demo]       the request desk: JSON API under /api/v1
+//	custodian migrate              apply database migrations
+//	custodian ledger verify        walk the ledger's hash chain
+//	custodian import FILE...       import FHIR R4 bundles (patients and charts)
 //	custodian version
 //
 // Exit status: 0 success, 1 a conformance failure or a command that cannot
@@ -19,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/custodian-roi/custodian/internal/caseformat"
 	"github.com/custodian-roi/custodian/internal/conformance"
@@ -29,8 +33,8 @@ import (
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
 }
@@ -42,8 +46,17 @@ commands:
                     and print the decision as JSON with its explanation
   conformance DIR   decide every *.json case under DIR, compare each with its
                     expect member, print one line per failure and a summary
-  serve [--demo]    run the request desk (not yet available)
+  serve [--demo]    run the request desk (JSON API under /api/v1); --demo seeds
+                    a fresh database with synthetic Synthea patients
+  migrate           apply the database migrations
+  ledger verify     walk the ledger's hash chain; name the first broken entry
+  import FILE...    import FHIR R4 bundles (patients and their charts)
   version           print the version and the rule-set version
+
+serve, migrate, ledger and import take --data DIR (SQLite file DIR/custodian.db;
+env CUSTODIAN_DATA) or --db URL (a postgres:// URL or SQLite path; env
+CUSTODIAN_DB); serve also --addr HOST:PORT (env CUSTODIAN_ADDR) and
+--jurisdiction FILE (state rules as JSON; env CUSTODIAN_JURISDICTION).
 `
 
 // Exit statuses.
@@ -55,7 +68,7 @@ const (
 
 // run is the whole program; main only wires it to the process. Tests call
 // it directly.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -67,7 +80,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "conformance":
 		return cmdConformance(rest, stdout, stderr)
 	case "serve":
-		return cmdServe(ctx, rest, stdout, stderr)
+		return cmdServe(ctx, rest, stdout, stderr, getenv)
+	case "migrate":
+		return cmdMigrate(ctx, rest, stdout, stderr, getenv)
+	case "ledger":
+		return cmdLedger(ctx, rest, stdout, stderr, getenv)
+	case "import":
+		return cmdImport(ctx, rest, stdout, stderr, getenv)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "custodian %s (rules %s)\n", version, policy.RuleSetVersion)
 		return exitOK
@@ -167,16 +186,4 @@ func cmdConformance(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	return exitOK
-}
-
-func cmdServe(_ context.Context, args []string, _, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Bool("demo", false, "seed a fresh database with Synthea demo patients")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	fmt.Fprintln(stderr, "custodian serve: not yet available; the request desk arrives with issue #3.")
-	fmt.Fprintln(stderr, "Meanwhile: custodian evaluate FILE decides a conformance case.")
-	return exitFailure
 }

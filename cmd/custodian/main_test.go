@@ -15,7 +15,7 @@ const sampleDir = "../../internal/conformance/testdata/cases/sample"
 func runCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	code = run(context.Background(), args, strings.NewReader(stdin), &out, &errb, func(string) string { return "" })
 	return code, out.String(), errb.String()
 }
 
@@ -135,13 +135,6 @@ func TestConformanceReportsFailures(t *testing.T) {
 	code, out, _ = runCmd(t, "", "conformance", dir)
 	if code != 2 || !strings.Contains(out, "zinvalid.json: invalid case") || !strings.HasSuffix(out, "1 passed, 2 failed\n") {
 		t.Errorf("exit %d, out %q", code, out)
-	}
-}
-
-func TestServeNotYet(t *testing.T) {
-	code, _, errs := runCmd(t, "", "serve", "--demo")
-	if code == 0 || !strings.Contains(errs, "not yet") {
-		t.Errorf("exit %d, stderr %q", code, errs)
 	}
 }
 

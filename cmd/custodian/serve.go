@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/custodian-roi/custodian/internal/caseformat"
+	"github.com/custodian-roi/custodian/internal/demo"
+	"github.com/custodian-roi/custodian/internal/fhir"
+	"github.com/custodian-roi/custodian/internal/ledger"
+	"github.com/custodian-roi/custodian/internal/store"
+	"github.com/custodian-roi/custodian/internal/web"
+	"github.com/custodian-roi/custodian/internal/workflow"
+)
+
+// dbFlags are the storage flags every database command takes.
+type dbFlags struct {
+	data, db string
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&f.data, "data", getenv("CUSTODIAN_DATA"), "data directory (SQLite file custodian.db in it)")
+	fs.StringVar(&f.db, "db", getenv("CUSTODIAN_DB"), "database: a postgres:// URL or a SQLite file path")
+}
+
+// dsn is the database to open: --db, else DIR/custodian.db for --data,
+// else ./custodian-data/custodian.db.
+func (f *dbFlags) dsn() string {
+	switch {
+	case f.db != "":
+		return f.db
+	case f.data != "":
+		return filepath.Join(f.data, "custodian.db")
+	}
+	return filepath.Join("custodian-data", "custodian.db")
+}
+
+// open opens and migrates the database.
+func (f *dbFlags) open(ctx context.Context, stderr io.Writer) (*store.Store, bool) {
+	s, err := store.Open(ctx, f.dsn())
+	if err != nil {
+		// The DSN may hold a password; it is not repeated.
+		fmt.Fprintf(stderr, "custodian: cannot open the database: %s\n", describe(err))
+		return nil, false
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		fmt.Fprintf(stderr, "custodian: cannot migrate the database: %s\n", describe(err))
+		s.Close()
+		return nil, false
+	}
+	return s, true
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := newFlagSet("serve", stderr)
+	var dbf dbFlags
+	dbf.register(fs, getenv)
+	addr := fs.String("addr", or(getenv("CUSTODIAN_ADDR"), "127.0.0.1:8080"), "listen address HOST:PORT")
+	jur := fs.String("jurisdiction", getenv("CUSTODIAN_JURISDICTION"), "state rules: a JSON file in the conformance format's jurisdiction vocabulary")
+	demoMode := fs.Bool("demo", false, "seed a fresh SQLite database with synthetic Synthea patients and sample requests")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	if *demoMode {
+		if dbf.db != "" {
+			fmt.Fprintln(stderr, "custodian: --demo always uses a fresh SQLite database; drop --db")
+			return exitUsage
+		}
+		dir, err := os.MkdirTemp(dbf.data, "custodian-demo-")
+		if err != nil {
+			fmt.Fprintf(stderr, "custodian: cannot create the demo database: %s\n", describe(err))
+			return exitFailure
+		}
+		defer os.RemoveAll(dir)
+		dbf.data = dir
+	}
+	s, ok := dbf.open(ctx, stderr)
+	if !ok {
+		return exitFailure
+	}
+	defer s.Close()
+	desk := workflow.New(s)
+	if *jur != "" {
+		data, err := os.ReadFile(*jur)
+		if err == nil {
+			desk.Jurisdiction, err = caseformat.DecodeJurisdiction(data)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "custodian: %s: %s\n", *jur, describe(err))
+			return exitUsage
+		}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: cannot listen on %s: %s\n", *addr, describe(err))
+		return exitFailure
+	}
+	base := "http://" + ln.Addr().String()
+	if *demoMode {
+		sum, err := demo.Seed(ctx, desk)
+		if err != nil {
+			fmt.Fprintf(stderr, "custodian: demo seeding failed: %s\n", describe(err))
+			return exitFailure
+		}
+		fmt.Fprintf(stdout, `Custodian demo: %d synthetic patients (%d chart items), %d requests in a fresh SQLite database
+(%s, deleted on exit).
+
+Demo login: staff sign-in arrives with issue #6; until then every API call names its author in
+the header X-Custodian-Actor. Act as: X-Custodian-Actor: %s
+
+Try:
+  curl -s -H 'X-Custodian-Actor: %s' %s/api/v1/requests
+  curl -s -H 'X-Custodian-Actor: %s' %s/api/v1/requests/1
+  curl -s -H 'X-Custodian-Actor: %s' %s/api/v1/ledger/verify
+  API description: %s/api/v1/openapi.json
+
+Listening on %s (Ctrl-C stops).
+`, len(sum.Patients), sum.Items, len(sum.Requests), dbf.dsn(), demo.Actor, demo.Actor, base, demo.Actor, base, demo.Actor, base, base, base)
+	} else {
+		fmt.Fprintf(stdout, "Custodian listening on %s (database: %s)\n", base, s.Dialect())
+	}
+	srv := &http.Server{Handler: web.NewServer(log, desk), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "custodian: server stopped: %s\n", describe(err))
+			return exitFailure
+		}
+	case <-ctx.Done():
+		// Graceful: finish requests in flight, then close the database.
+		shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdown); err != nil {
+			fmt.Fprintf(stderr, "custodian: shutdown: %s\n", describe(err))
+			return exitFailure
+		}
+		fmt.Fprintln(stdout, "Custodian stopped.")
+	}
+	return exitOK
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := newFlagSet("migrate", stderr)
+	var dbf dbFlags
+	dbf.register(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	s, err := store.Open(ctx, dbf.dsn())
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: cannot open the database: %s\n", describe(err))
+		return exitFailure
+	}
+	defer s.Close()
+	n, err := s.Migrate(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: migrate: %s\n", describe(err))
+		return exitFailure
+	}
+	fmt.Fprintf(stdout, "%d migrations applied; the %s database is up to date.\n", n, s.Dialect())
+	return exitOK
+}
+
+func cmdLedger(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprintln(stderr, "usage: custodian ledger verify [--data DIR | --db URL]")
+		return exitUsage
+	}
+	fs := newFlagSet("ledger verify", stderr)
+	var dbf dbFlags
+	dbf.register(fs, getenv)
+	if err := fs.Parse(args[1:]); err != nil {
+		return exitUsage
+	}
+	s, ok := dbf.open(ctx, stderr)
+	if !ok {
+		return exitFailure
+	}
+	defer s.Close()
+	n, err := s.VerifyLedger(ctx)
+	var b *ledger.BrokenError
+	switch {
+	case errors.As(err, &b):
+		fmt.Fprintf(stdout, "ledger BROKEN at entry %d: %s (%d entries before it verify)\n", b.Seq, b.Reason, n)
+		return exitFailure
+	case err != nil:
+		fmt.Fprintf(stderr, "custodian: ledger verify: %s\n", describe(err))
+		return exitFailure
+	}
+	fmt.Fprintf(stdout, "ledger intact: %d entries verify\n", n)
+	return exitOK
+}
+
+func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := newFlagSet("import", stderr)
+	var dbf dbFlags
+	dbf.register(fs, getenv)
+	mrn := fs.String("mrn-system", getenv("CUSTODIAN_MRN_SYSTEM"), "identifier system whose value is the MRN (default: the MR-typed identifier)")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "usage: custodian import [--data DIR | --db URL] FILE...")
+		return exitUsage
+	}
+	s, ok := dbf.open(ctx, stderr)
+	if !ok {
+		return exitFailure
+	}
+	defer s.Close()
+	patients, items := 0, 0
+	for _, name := range fs.Args() {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "custodian: %s: %s\n", name, describe(err))
+			return exitUsage
+		}
+		charts, err := fhir.ReadBundle(f, *mrn)
+		f.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "custodian: %s: %s (nothing from this file was imported)\n", name, describe(err))
+			return exitUsage
+		}
+		for _, c := range charts {
+			if _, n, err := s.ImportChart(ctx, c.Patient, c.Items, "import"); err != nil {
+				fmt.Fprintf(stderr, "custodian: %s: %s\n", name, describe(err))
+				return exitFailure
+			} else {
+				items += n
+			}
+			patients++
+		}
+	}
+	fmt.Fprintf(stdout, "imported %d patients, %d new chart items\n", patients, items)
+	return exitOK
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while run writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServeDemo runs the real program: serve --demo on a random port, the
+// API answers with the seeded requests, and cancelling stops it cleanly.
+func TestServeDemo(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, nil, &out, &errb, func(string) string { return "" })
+	}()
+	re := regexp.MustCompile(`Listening on (http://127\.0\.0\.1:\d+)`)
+	var base string
+	for i := 0; i < 200 && base == ""; i++ {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("server did not start:\n%s\n%s", out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "X-Custodian-Actor: demo.clerk") {
+		t.Errorf("no demo login printed:\n%s", out.String())
+	}
+	get := func(path string) map[string]any {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("X-Custodian-Actor", "demo.clerk")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v map[string]any
+		json.NewDecoder(resp.Body).Decode(&v)
+		return v
+	}
+	if rs := get("/api/v1/requests")["requests"].([]any); len(rs) != 6 {
+		t.Errorf("%d demo requests, want 6", len(rs))
+	}
+	if v := get("/api/v1/ledger/verify"); v["ok"] != true {
+		t.Errorf("ledger %v", v)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 || !strings.Contains(out.String(), "Custodian stopped.") {
+			t.Errorf("exit %d; out %s", code, out.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("server did not shut down")
+	}
+}
+
+func TestMigrateImportLedger(t *testing.T) {
+	dir := t.TempDir()
+	env := func(k string) string {
+		if k == "CUSTODIAN_DATA" {
+			return dir
+		}
+		return ""
+	}
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	if code := run(ctx, []string{"migrate"}, nil, &out, &errb, env); code != 0 || !strings.Contains(out.String(), "1 migrations applied") {
+		t.Fatalf("migrate: %d %s %s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	bundle, _ := filepath.Glob("../../internal/demo/bundles/Clemente_*.json")
+	if code := run(ctx, append([]string{"import"}, bundle...), nil, &out, &errb, env); code != 0 || !strings.HasPrefix(out.String(), "imported 1 patients") {
+		t.Fatalf("import: %d %s %s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	if code := run(ctx, []string{"import", "main.go"}, nil, &out, &errb, env); code != 2 {
+		t.Errorf("import of a non-bundle: exit %d", code)
+	}
+	out.Reset()
+	if code := run(ctx, []string{"ledger", "verify"}, nil, &out, &errb, env); code != 0 || !strings.Contains(out.String(), "ledger intact: 1 entries") {
+		t.Fatalf("verify: %d %s %s", code, out.String(), errb.String())
+	}
+	// Tamper with the one entry behind the guard's back.
+	db, err := sql.Open("sqlite", filepath.Join(dir, "custodian.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Exec(`DROP TRIGGER ledger_no_update`)
+	if _, err := db.Exec(`UPDATE ledger SET actor = 'mallory' WHERE seq = 1`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out.Reset()
+	if code := run(ctx, []string{"ledger", "verify", "--data", dir}, nil, &out, &errb, func(string) string { return "" }); code != 1 ||
+		!strings.Contains(out.String(), "BROKEN at entry 1") {
+		t.Errorf("tampered verify: %d %s", code, out.String())
+	}
+}
