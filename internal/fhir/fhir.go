@@ -165,7 +165,7 @@ func (b *builder) read(r io.Reader) error {
 		return &Error{Entry: -1, Reason: "empty document"}
 	}
 	if err != nil {
-		return jsonError(-1, "", err)
+		return jsonError(-1, "", "", err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return &Error{Entry: -1, Reason: "not a JSON object, so not a Bundle"}
@@ -174,19 +174,19 @@ func (b *builder) read(r io.Reader) error {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return jsonError(-1, "", err)
+			return jsonError(-1, "", "", err)
 		}
 		switch key, _ := tok.(string); key {
 		case "resourceType":
 			if err := dec.Decode(&rtype); err != nil {
-				return jsonError(-1, "resourceType", err)
+				return jsonError(-1, "", "resourceType", err)
 			}
 			if rtype != "Bundle" {
 				return notBundle(rtype)
 			}
 		case "type":
 			if err := dec.Decode(&btype); err != nil {
-				return jsonError(-1, "type", err)
+				return jsonError(-1, "", "type", err)
 			}
 			if rtype == "Bundle" && !slices.Contains(bundleTypes, btype) {
 				return badBundleType(btype)
@@ -198,12 +198,12 @@ func (b *builder) read(r io.Reader) error {
 		default:
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
-				return jsonError(-1, "", err)
+				return jsonError(-1, "", "", err)
 			}
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
-		return jsonError(-1, "", err)
+		return jsonError(-1, "", "", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return &Error{Entry: -1, Reason: "trailing data after the Bundle", Err: err}
@@ -238,7 +238,7 @@ func badBundleType(t string) error {
 func (b *builder) readEntries(dec *json.Decoder) error {
 	tok, err := dec.Token()
 	if err != nil {
-		return jsonError(-1, "entry", err)
+		return jsonError(-1, "", "entry", err)
 	}
 	if tok == nil { // "entry": null
 		return nil
@@ -257,7 +257,7 @@ func (b *builder) readEntries(dec *json.Decoder) error {
 			// Decoding goes on past a member of the wrong type, so a
 			// resource the import does not read may have any shape.
 			if !errors.As(err, &te) || !strings.HasPrefix(te.Field, "resource.") || rt == "" || tracked(rt) {
-				return jsonError(i, safeName(rt), err)
+				return jsonError(i, safeName(rt), "", err)
 			}
 		}
 		if err := b.add(i, &e); err != nil {
@@ -265,7 +265,7 @@ func (b *builder) readEntries(dec *json.Decoder) error {
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the closing bracket
-		return jsonError(-1, "entry", err)
+		return jsonError(-1, "", "entry", err)
 	}
 	return nil
 }
@@ -276,8 +276,10 @@ func tracked(rt string) bool {
 	return rt == "Patient" || itemTypes[rt] != ""
 }
 
-func jsonError(entry int, rtype string, err error) error {
-	e := &Error{Entry: entry, ResourceType: rtype, Err: err}
+// jsonError describes a decoder error at member (of the bundle, or of
+// entry[entry] when entry >= 0), without quoting the document.
+func jsonError(entry int, rtype, member string, err error) error {
+	e := &Error{Entry: entry, ResourceType: rtype, Member: member, Err: err}
 	var syn *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
@@ -286,10 +288,8 @@ func jsonError(entry int, rtype string, err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		e.Reason = "the document ends early"
 	case errors.As(err, &te):
-		if entry >= 0 {
+		if te.Field != "" {
 			e.Member = strings.TrimPrefix(te.Field, "resource.")
-		} else if e.Member = te.Field; e.Member == "" {
-			e.Member = "(top level)"
 		}
 		e.Reason = "wrong JSON type: want " + jsonKind(te.Type)
 	default:
