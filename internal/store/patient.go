@@ -22,10 +22,10 @@ func (s *Store) ImportChart(ctx context.Context, p roi.PatientRecord, items []ro
 		case err == sql.ErrNoRows:
 			err = tx.QueryRowContext(ctx, `INSERT INTO patients (fhir_id, mrn, name, birth_date, death_date, emancipated, created_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-				p.FHIRID, p.MRN, p.Name, p.BirthDate.String(), nullDate(p.DeathDate), p.Emancipated, s.now()).Scan(&id)
+				p.FHIRID, p.MRN, p.Name, nullDate(p.BirthDate), nullDate(p.DeathDate), p.Emancipated, s.now()).Scan(&id)
 		case err == nil:
 			_, err = tx.ExecContext(ctx, `UPDATE patients SET mrn = $1, name = $2, birth_date = $3, death_date = $4 WHERE id = $5`,
-				p.MRN, p.Name, p.BirthDate.String(), nullDate(p.DeathDate), id)
+				p.MRN, p.Name, nullDate(p.BirthDate), nullDate(p.DeathDate), id)
 		}
 		if err != nil {
 			return fmt.Errorf("store: import patient: %w", err)
@@ -67,13 +67,14 @@ const patientColumns = `id, fhir_id, mrn, name, birth_date, death_date, emancipa
 
 func scanPatient(row interface{ Scan(...any) error }) (*roi.PatientRecord, error) {
 	var p roi.PatientRecord
-	var birth string
-	var death sql.NullString
+	var birth, death sql.NullString
 	if err := row.Scan(&p.ID, &p.FHIRID, &p.MRN, &p.Name, &birth, &death, &p.Emancipated); err != nil {
 		return nil, err
 	}
 	var err error
-	if p.BirthDate, err = roi.ParseDate(birth); err != nil {
+	// A record without a birth date is kept; the rules then cannot find
+	// the patient a minor, so no parent is taken for their representative.
+	if p.BirthDate, err = parseNullDate(birth); err != nil {
 		return nil, fmt.Errorf("store: patient %d birth date: %w", p.ID, err)
 	}
 	if p.DeathDate, err = parseNullDate(death); err != nil {

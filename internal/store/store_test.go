@@ -159,6 +159,11 @@ func TestStore_ImportChartIdempotent(t *testing.T) {
 		if err != nil || p.ID != id || p.BirthDate != roi.MakeDate(1980, 1, 2) || p.DeathDate.Known() {
 			t.Errorf("PatientByRef: %+v %v", p, err)
 		}
+		// A record with no birth date (Synthea has some) imports and reads.
+		nb, _, err := s.ImportChart(ctx, roi.PatientRecord{FHIRID: "p-2", Name: "No Birthdate"}, nil, "test")
+		if p, err2 := s.Patient(ctx, nb); err != nil || err2 != nil || p.BirthDate.Known() {
+			t.Errorf("no birth date: %+v %v %v", p, err, err2)
+		}
 		if _, err := s.PatientByRef(ctx, "nobody"); roi.CodeOf(err) != roi.CodeNotFound {
 			t.Errorf("unknown patient: %v", err)
 		}

@@ -165,6 +165,9 @@ func TestJourneySubpoena(t *testing.T) {
 		t.Errorf("evidence while awaiting: %s", r.Status)
 	}
 	r, ev = f.evaluate(r)
+	if ev.Decision.Outcome != roi.OutcomeRelease {
+		t.Fatalf("with assurances: outcome %s, want release", ev.Decision.Outcome)
+	}
 	r = must[*roi.DeskRequest](t)(func() (*roi.DeskRequest, error) {
 		r, _, err := f.desk.Decide(f.ctx, "specialist", r.ID, r.Version, Decide{Action: ActApprove})
 		return r, err

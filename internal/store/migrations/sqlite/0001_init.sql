@@ -3,7 +3,7 @@ CREATE TABLE patients (
   fhir_id     TEXT NOT NULL UNIQUE,
   mrn         TEXT NOT NULL DEFAULT '',
   name        TEXT NOT NULL DEFAULT '',
-  birth_date  TEXT NOT NULL,
+  birth_date  TEXT,
   death_date  TEXT,
   emancipated INTEGER NOT NULL DEFAULT 0,
   created_at  TEXT NOT NULL
