@@ -1,0 +1,345 @@
+// Package label decides, once, at ingestion, which sensitivity labels a
+// chart item carries and why: each label comes with its provenance (the
+// rule, the value set and its version, the code and the resource that
+// triggered it). The engine then decides from labels alone.
+//
+// It is pure: value sets are data files embedded in the binary
+// (valuesets/*.json, each naming its sources), configuration comes in as a
+// value, and nothing here reads a disk, a network or the clock.
+package label
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/custodian-roi/custodian/internal/roi"
+)
+
+// Coding is a code in a code system.
+type Coding struct {
+	System string `json:"system"`
+	Code   string `json:"code"`
+}
+
+// Code systems the value sets use.
+const (
+	ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+	SNOMED  = "http://snomed.info/sct"
+	LOINC   = "http://loinc.org"
+	RxNorm  = "http://www.nlm.nih.gov/research/umls/rxnorm"
+	// DocTypeSystem holds Custodian's own document-type codes, for EHRs that
+	// mark separately kept notes with a local code mapped to these.
+	DocTypeSystem = "urn:custodian:document-type"
+)
+
+// ValueSet is one sensitive value set: the label it gives and the codes that
+// give it.
+type ValueSet struct {
+	ID      string   `json:"id"`
+	Label   string   `json:"label"`
+	Version string   `json:"version"`
+	Title   string   `json:"title"`
+	Sources []string `json:"sources"`
+	Include []struct {
+		System string      `json:"system"`
+		Ranges [][2]string `json:"ranges"` // ICD-10-CM three-character categories, inclusive
+		Codes  []struct {
+			Code    string `json:"code"`
+			Display string `json:"display"`
+		} `json:"codes"`
+	} `json:"include"`
+
+	label roi.Label
+	codes map[Coding]bool
+}
+
+// Contains reports whether c is in the value set. ICD-10-CM codes match
+// with or without their dot, by category range or exactly.
+func (v *ValueSet) Contains(c Coding) bool {
+	if v.codes[c] {
+		return true
+	}
+	if c.System != ICD10CM {
+		return false
+	}
+	code := strings.ToUpper(strings.ReplaceAll(c.Code, ".", ""))
+	if len(code) < 3 {
+		return false
+	}
+	if v.codes[Coding{ICD10CM, dotted(code)}] {
+		return true
+	}
+	cat := code[:3]
+	for _, inc := range v.Include {
+		if inc.System != ICD10CM {
+			continue
+		}
+		for _, r := range inc.Ranges {
+			if cat >= r[0] && cat <= r[1] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func dotted(code string) string {
+	if len(code) > 3 {
+		return code[:3] + "." + code[3:]
+	}
+	return code
+}
+
+//go:embed valuesets/*.json
+var files embed.FS
+
+// ValueSets returns the embedded value sets, by ID.
+func ValueSets() ([]*ValueSet, error) {
+	entries, err := files.ReadDir("valuesets")
+	if err != nil {
+		return nil, err
+	}
+	var out []*ValueSet
+	for _, e := range entries {
+		data, err := files.ReadFile("valuesets/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		v := &ValueSet{}
+		if err := json.Unmarshal(data, v); err != nil {
+			return nil, fmt.Errorf("label: value set %s: %w", e.Name(), err)
+		}
+		l, ok := roi.ParseLabel(v.Label)
+		if !ok || l == roi.LabelGeneral {
+			return nil, fmt.Errorf("label: value set %s: unknown label %q", e.Name(), v.Label)
+		}
+		if v.Version == "" || len(v.Sources) == 0 {
+			return nil, fmt.Errorf("label: value set %s: a version and its sources are required", e.Name())
+		}
+		v.label, v.codes = l, map[Coding]bool{}
+		for _, inc := range v.Include {
+			for _, c := range inc.Codes {
+				v.codes[Coding{inc.System, c.Code}] = true
+			}
+		}
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// MinorService is care a minor of at least MinAge may consent to alone in
+// the desk's state (the services configured as minor-consentable).
+type MinorService struct {
+	Label  string `json:"label"`
+	MinAge int    `json:"min_age"`
+}
+
+// Config is the desk's labeling configuration.
+type Config struct {
+	// Part2Programs are the organizations (NPI or name, as the importer
+	// reports them) that are 42 CFR Part 2 programs. Every record they
+	// produce is a Part 2 record; SUD care elsewhere (a general emergency
+	// department, say) is not.
+	Part2Programs []string `json:"part2_programs"`
+	// MinorServices are the services a minor may consent to alone.
+	MinorServices []MinorService `json:"minor_services"`
+	// AgeOfMajority defaults to 18.
+	AgeOfMajority int `json:"age_of_majority"`
+	// PsychotherapyNoteTypes and SUDCounselingNoteTypes are the document
+	// types of separately kept notes (in addition to Custodian's own codes).
+	PsychotherapyNoteTypes []Coding `json:"psychotherapy_note_types"`
+	SUDCounselingNoteTypes []Coding `json:"sud_counseling_note_types"`
+}
+
+// DecodeConfig reads a labeling configuration.
+func DecodeConfig(data []byte) (Config, error) {
+	var c Config
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("label configuration: %w", err)
+	}
+	for i, m := range c.MinorServices {
+		if l, ok := roi.ParseLabel(m.Label); !ok || l == roi.LabelGeneral {
+			return c, fmt.Errorf("label configuration: minor_services[%d].label: unknown label %q", i, m.Label)
+		}
+	}
+	return c, nil
+}
+
+// Source is why an item carries a label.
+type Source struct {
+	Label    string `json:"label"`
+	Rule     string `json:"rule"`      // value-set, document-type, part2-program, minor-consent-service, staff
+	ValueSet string `json:"value_set"` // id@version, for a value-set rule
+	System   string `json:"system,omitempty"`
+	Code     string `json:"code,omitempty"`
+	Resource string `json:"resource"` // the Type/id that triggered it
+	Reason   string `json:"reason,omitempty"`
+}
+
+// Item is what the labeler looks at for one chart item.
+type Item struct {
+	Resources []string // Type/id of the item's resources, its own first
+	Codes     []Coding
+	DocType   []Coding
+	Org       string
+	// AgeAtDate is the patient's age on the item's date; negative if unknown.
+	AgeAtDate int
+}
+
+// Labeler labels chart items.
+type Labeler struct {
+	sets []*ValueSet
+	cfg  Config
+	pn   map[Coding]bool
+	scn  map[Coding]bool
+	p2   map[string]bool
+}
+
+// New returns a labeler with the embedded value sets and cfg.
+func New(cfg Config) (*Labeler, error) {
+	sets, err := ValueSets()
+	if err != nil {
+		return nil, err
+	}
+	l := &Labeler{sets: sets, cfg: cfg, pn: map[Coding]bool{{DocTypeSystem, "psychotherapy-note"}: true},
+		scn: map[Coding]bool{{DocTypeSystem, "sud-counseling-note"}: true}, p2: map[string]bool{}}
+	for _, c := range cfg.PsychotherapyNoteTypes {
+		l.pn[c] = true
+	}
+	for _, c := range cfg.SUDCounselingNoteTypes {
+		l.scn[c] = true
+	}
+	for _, o := range cfg.Part2Programs {
+		l.p2[normalize(o)] = true
+	}
+	return l, nil
+}
+
+func normalize(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Label returns the labels of it and where each came from. An item none of
+// whose codes is in a value set gets no label: ordinary records stay
+// ordinary, whatever else the patient's chart holds.
+func (l *Labeler) Label(it Item) (roi.Labels, []Source) {
+	var labels roi.Labels
+	var why []Source
+	res := ""
+	if len(it.Resources) > 0 {
+		res = it.Resources[0]
+	}
+	add := func(lb roi.Label, s Source) {
+		if labels.Has(lb) {
+			return
+		}
+		labels = labels.With(lb)
+		s.Label = lb.String()
+		if s.Resource == "" {
+			s.Resource = res
+		}
+		why = append(why, s)
+	}
+	for _, c := range it.Codes {
+		for _, v := range l.sets {
+			if v.Contains(c) {
+				add(v.label, Source{Rule: "value-set", ValueSet: v.ID + "@" + v.Version, System: c.System, Code: c.Code})
+			}
+		}
+	}
+	part2 := it.Org != "" && l.p2[normalize(it.Org)]
+	for _, c := range it.DocType {
+		switch {
+		case l.pn[c]:
+			add(roi.LabelPsychotherapyNote, Source{Rule: "document-type", System: c.System, Code: c.Code})
+		case l.scn[c] && part2:
+			add(roi.LabelSUDCounselingNote, Source{Rule: "document-type", System: c.System, Code: c.Code})
+		case l.scn[c]:
+			// Counseling notes outside a Part 2 program are ordinary SUD records.
+			add(roi.LabelSubstanceUse, Source{Rule: "document-type", System: c.System, Code: c.Code})
+		}
+	}
+	if part2 {
+		// 42 CFR 2.11, 2.12: the records of a Part 2 program, whatever they
+		// say. Its SUD information is Part 2, not "substance use elsewhere".
+		add(roi.LabelPart2, Source{Rule: "part2-program", Code: it.Org})
+		if labels.Has(roi.LabelSubstanceUse) {
+			labels &^= roi.LabelsOf(roi.LabelSubstanceUse)
+			kept := why[:0]
+			for _, s := range why {
+				if s.Label != roi.LabelSubstanceUse.String() {
+					kept = append(kept, s)
+				}
+			}
+			why = kept
+		}
+	}
+	majority := l.cfg.AgeOfMajority
+	if majority == 0 {
+		majority = 18
+	}
+	if it.AgeAtDate >= 0 && it.AgeAtDate < majority {
+		for _, m := range l.cfg.MinorServices {
+			if lb, _ := roi.ParseLabel(m.Label); labels.Has(lb) && it.AgeAtDate >= m.MinAge {
+				add(roi.LabelMinorConsented, Source{Rule: "minor-consent-service", Reason: "care a minor of this age may consent to alone: " + m.Label})
+				break
+			}
+		}
+	}
+	return labels, why
+}
+
+// SecurityLabel is an HL7 security label for FHIR meta.security.
+type SecurityLabel struct {
+	System  string `json:"system"`
+	Code    string `json:"code"`
+	Display string `json:"display"`
+}
+
+const (
+	confidentialitySystem = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+	actCodeSystem         = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+)
+
+// sensitivity maps labels to HL7 v3 ActCode sensitivity codes (DS4P).
+var sensitivity = map[roi.Label]SecurityLabel{
+	roi.LabelBehavioralHealth:  {actCodeSystem, "PSY", "psychiatry disorder information sensitivity"},
+	roi.LabelPsychotherapyNote: {actCodeSystem, "PSYTHPN", "psychotherapy note information sensitivity"},
+	roi.LabelPart2:             {actCodeSystem, "42CFRPart2", "42 CFR Part2"},
+	roi.LabelSUDCounselingNote: {actCodeSystem, "ETH", "substance abuse information sensitivity"},
+	roi.LabelSubstanceUse:      {actCodeSystem, "ETH", "substance abuse information sensitivity"},
+	roi.LabelHIV:               {actCodeSystem, "HIV", "HIV/AIDS information sensitivity"},
+	roi.LabelGenetic:           {actCodeSystem, "GDIS", "genetic disease information sensitivity"},
+	roi.LabelReproductive:      {actCodeSystem, "SEX", "sexuality and reproductive health information sensitivity"},
+}
+
+// SecurityLabels returns the DS4P security labels for labels: a
+// confidentiality code (V, very restricted, for psychotherapy notes and
+// Part 2 records; R, restricted, for any other sensitive label; N, normal,
+// otherwise) and the sensitivity codes.
+func SecurityLabels(labels roi.Labels) []SecurityLabel {
+	conf := SecurityLabel{confidentialitySystem, "N", "normal"}
+	var out []SecurityLabel
+	seen := map[string]bool{}
+	for _, lb := range labels.List() {
+		s, ok := sensitivity[lb]
+		if !ok {
+			continue
+		}
+		if conf.Code == "N" {
+			conf = SecurityLabel{confidentialitySystem, "R", "restricted"}
+		}
+		if lb == roi.LabelPsychotherapyNote || lb == roi.LabelPart2 || lb == roi.LabelSUDCounselingNote {
+			conf = SecurityLabel{confidentialitySystem, "V", "very restricted"}
+		}
+		if !seen[s.Code] {
+			seen[s.Code] = true
+			out = append(out, s)
+		}
+	}
+	return append([]SecurityLabel{conf}, out...)
+}
