@@ -248,7 +248,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 			return exitUsage
 		}
 		for _, c := range charts {
-			if _, n, err := s.ImportChart(ctx, c.Patient, c.Items, "import"); err != nil {
+			if _, n, err := s.ImportChart(ctx, c.Patient, c.Items, nil, "import"); err != nil {
 				fmt.Fprintf(stderr, "custodian: %s: %s\n", name, describe(err))
 				return exitFailure
 			} else {

@@ -97,7 +97,7 @@ func TestMigrateImportLedger(t *testing.T) {
 	}
 	ctx := context.Background()
 	var out, errb bytes.Buffer
-	if code := run(ctx, []string{"migrate"}, nil, &out, &errb, env); code != 0 || !strings.Contains(out.String(), "1 migrations applied") {
+	if code := run(ctx, []string{"migrate"}, nil, &out, &errb, env); code != 0 || !strings.Contains(out.String(), "2 migrations applied") {
 		t.Fatalf("migrate: %d %s %s", code, out.String(), errb.String())
 	}
 	out.Reset()

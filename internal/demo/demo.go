@@ -50,7 +50,7 @@ func Seed(ctx context.Context, d *workflow.Desk) (*Summary, error) {
 			return nil, fmt.Errorf("demo: %s: %w", path.Base(name), err)
 		}
 		for _, c := range charts {
-			id, _, err := d.Store.ImportChart(ctx, c.Patient, c.Items, Actor)
+			id, _, err := d.Store.ImportChart(ctx, c.Patient, c.Items, nil, Actor)
 			if err != nil {
 				return nil, err
 			}
@@ -73,8 +73,8 @@ func Seed(ctx context.Context, d *workflow.Desk) (*Summary, error) {
 	today := d.Today()
 	s := &seeder{ctx: ctx, d: d, today: today}
 
-	// Sensitivity labeling at ingestion arrives with issue #4; until then
-	// the demo marks two items by hand, with the reason in the ledger.
+	// Synthea has no separately kept notes; the demo marks two by hand, as
+	// staff would, with the reason in the ledger.
 	if p := byFirst["Bob"]; p != nil {
 		s.label(p.ID, 0, roi.LabelsOf(roi.LabelPsychotherapyNote))
 	}
@@ -154,8 +154,12 @@ func (s *seeder) label(pid roi.PatientID, nth int, labels roi.Labels) {
 			continue
 		}
 		if n == nth {
-			s.err = s.d.Store.SetItemLabels(s.ctx, pid, it.Key, labels, roi.Event{Kind: "label", Actor: Actor,
-				Body: map[string]any{"item": it.Key, "labels": labels.Strings(), "reason": "demo data: labeled by hand"}})
+			for _, lb := range labels.List() {
+				if _, err := s.d.Store.OverrideLabel(s.ctx, pid, it.Key, lb, true, "demo data: a note marked by hand to show segmentation", Actor); err != nil {
+					s.err = err
+					return
+				}
+			}
 			return
 		}
 		n++

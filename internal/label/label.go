@@ -172,15 +172,7 @@ func DecodeConfig(data []byte) (Config, error) {
 }
 
 // Source is why an item carries a label.
-type Source struct {
-	Label    string `json:"label"`
-	Rule     string `json:"rule"`      // value-set, document-type, part2-program, minor-consent-service, staff
-	ValueSet string `json:"value_set"` // id@version, for a value-set rule
-	System   string `json:"system,omitempty"`
-	Code     string `json:"code,omitempty"`
-	Resource string `json:"resource"` // the Type/id that triggered it
-	Reason   string `json:"reason,omitempty"`
-}
+type Source = roi.LabelSource
 
 // Item is what the labeler looks at for one chart item.
 type Item struct {

@@ -24,4 +24,25 @@ type ChartItem struct {
 	Title  string // PHI-bearing description shown to staff; never logged
 	Labels Labels
 	Source string // the organization or author that produced it, when known
+	// Why holds the provenance of each label: the rule, code and resource
+	// that put it there, or the staff member who did and why.
+	Why []LabelSource
+}
+
+// LabelSource is why an item carries a label.
+type LabelSource struct {
+	Label    string `json:"label"`
+	Rule     string `json:"rule"`                // value-set, document-type, part2-program, minor-consent-service, staff-add
+	ValueSet string `json:"value_set,omitempty"` // id@version, for a value-set rule
+	System   string `json:"system,omitempty"`
+	Code     string `json:"code,omitempty"`
+	Resource string `json:"resource,omitempty"` // the FHIR Type/id that triggered it
+	Reason   string `json:"reason,omitempty"`
+	By       string `json:"by,omitempty"` // a staff member, for staff rules
+}
+
+// RawResource is one source resource exactly as received, byte for byte.
+type RawResource struct {
+	Key  string // FHIR Type/id
+	JSON []byte
 }

@@ -3,17 +3,20 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/custodian-roi/custodian/internal/roi"
 )
 
-// ImportChart stores a patient and their chart items, matched by FHIR id:
-// a re-import updates the patient and adds or updates items, never
-// duplicates them. It returns the patient's ID and how many items were new.
-// The import is recorded in the ledger.
-func (s *Store) ImportChart(ctx context.Context, p roi.PatientRecord, items []roi.ChartItem, actor string) (roi.PatientID, int, error) {
+// ImportChart stores a patient, their chart items with the labels computed
+// at ingestion and why, and the raw resources byte for byte, matched by
+// FHIR id: a re-import updates the patient and adds or updates items, never
+// duplicates them, and keeps labels staff added or removed. It returns the
+// patient's ID and how many items were new. The import is recorded in the
+// ledger.
+func (s *Store) ImportChart(ctx context.Context, p roi.PatientRecord, items []roi.ChartItem, raws []roi.RawResource, actor string) (roi.PatientID, int, error) {
 	var id roi.PatientID
 	added := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -30,25 +33,133 @@ func (s *Store) ImportChart(ctx context.Context, p roi.PatientRecord, items []ro
 		if err != nil {
 			return fmt.Errorf("store: import patient: %w", err)
 		}
+		over, err := overrides(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		for _, it := range items {
-			res, err := tx.ExecContext(ctx, `UPDATE chart_items SET item_date = $1, item_type = $2, title = $3, source = $4
-				WHERE patient_id = $5 AND item_key = $6`, it.Date.String(), it.Type, it.Title, it.Source, id, it.Key)
+			effective := over.apply(it.Key, it.Labels)
+			res, err := tx.ExecContext(ctx, `UPDATE chart_items SET item_date = $1, item_type = $2, title = $3, source = $4,
+				computed_labels = $5, labels = $6 WHERE patient_id = $7 AND item_key = $8`,
+				it.Date.String(), it.Type, it.Title, it.Source, labelString(it.Labels), labelString(effective), id, it.Key)
 			if err != nil {
 				return fmt.Errorf("store: import item: %w", err)
 			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				continue
+			if n, _ := res.RowsAffected(); n == 0 {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO chart_items (patient_id, item_key, item_date, item_type, title, computed_labels, labels, source)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, it.Key, it.Date.String(), it.Type, it.Title,
+					labelString(it.Labels), labelString(effective), it.Source); err != nil {
+					return fmt.Errorf("store: import item: %w", err)
+				}
+				added++
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO chart_items (patient_id, item_key, item_date, item_type, title, labels, source)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, it.Key, it.Date.String(), it.Type, it.Title, labelString(it.Labels), it.Source); err != nil {
-				return fmt.Errorf("store: import item: %w", err)
+			if _, err := tx.ExecContext(ctx, `DELETE FROM label_sources WHERE patient_id = $1 AND item_key = $2`, id, it.Key); err != nil {
+				return fmt.Errorf("store: label sources: %w", err)
 			}
-			added++
+			for _, why := range it.Why {
+				b, _ := json.Marshal(why)
+				if _, err := tx.ExecContext(ctx, `INSERT INTO label_sources (patient_id, item_key, source) VALUES ($1, $2, $3)`, id, it.Key, string(b)); err != nil {
+					return fmt.Errorf("store: label sources: %w", err)
+				}
+			}
+		}
+		for _, r := range raws {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO raw_resources (patient_id, resource_key, raw) VALUES ($1, $2, $3)
+				ON CONFLICT (patient_id, resource_key) DO UPDATE SET raw = excluded.raw`, id, r.Key, r.JSON); err != nil {
+				return fmt.Errorf("store: raw resource: %w", err)
+			}
 		}
 		return s.append(ctx, tx, roi.Event{Kind: "import", PatientID: id, Actor: actor,
-			Body: map[string]int{"items": len(items), "new_items": added}})
+			Body: map[string]int{"items": len(items), "new_items": added, "resources": len(raws)}})
 	})
 	return id, added, err
+}
+
+// labelOverrides are the labels staff added or removed, by item.
+type labelOverrides map[string][]roi.LabelSource
+
+func overrides(ctx context.Context, tx *sql.Tx, id roi.PatientID) (labelOverrides, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT item_key, label, action, reason, made_by FROM label_overrides WHERE patient_id = $1 ORDER BY made_at`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: label overrides: %w", err)
+	}
+	defer rows.Close()
+	out := labelOverrides{}
+	for rows.Next() {
+		var key, action string
+		var ls roi.LabelSource
+		if err := rows.Scan(&key, &ls.Label, &action, &ls.Reason, &ls.By); err != nil {
+			return nil, err
+		}
+		ls.Rule = "staff-" + action
+		out[key] = append(out[key], ls)
+	}
+	return out, rows.Err()
+}
+
+// apply returns computed with the staff's additions and removals.
+func (o labelOverrides) apply(key string, computed roi.Labels) roi.Labels {
+	l := computed
+	for _, ov := range o[key] {
+		lb, ok := roi.ParseLabel(ov.Label)
+		if !ok {
+			continue
+		}
+		if ov.Rule == "staff-add" {
+			l = l.With(lb)
+		} else {
+			l &^= roi.LabelsOf(lb)
+		}
+	}
+	return l
+}
+
+// OverrideLabel records that a staff member added or removed one label of a
+// chart item, with the reason, and records it in the ledger. The override
+// outlives re-imports. Returns CodeNotFound if the patient has no such item.
+func (s *Store) OverrideLabel(ctx context.Context, id roi.PatientID, key string, lb roi.Label, add bool, reason, by string) (roi.Labels, error) {
+	var effective roi.Labels
+	action := "remove"
+	if add {
+		action = "add"
+	}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var computed string
+		err := tx.QueryRowContext(ctx, `SELECT computed_labels FROM chart_items WHERE patient_id = $1 AND item_key = $2`, id, key).Scan(&computed)
+		if err == sql.ErrNoRows {
+			return notFound("Chart item")
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO label_overrides (patient_id, item_key, label, action, reason, made_by, made_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (patient_id, item_key, label)
+			DO UPDATE SET action = excluded.action, reason = excluded.reason, made_by = excluded.made_by, made_at = excluded.made_at`,
+			id, key, lb.String(), action, reason, by, s.now()); err != nil {
+			return fmt.Errorf("store: label override: %w", err)
+		}
+		over, err := overrides(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		effective = over.apply(key, parseLabels(computed))
+		if _, err := tx.ExecContext(ctx, `UPDATE chart_items SET labels = $1 WHERE patient_id = $2 AND item_key = $3`, labelString(effective), id, key); err != nil {
+			return err
+		}
+		return s.append(ctx, tx, roi.Event{Kind: "label", PatientID: id, Actor: by,
+			Body: map[string]string{"item": key, "label": lb.String(), "action": action, "reason": reason}})
+	})
+	return effective, err
+}
+
+// RawResource returns an imported resource exactly as received.
+func (s *Store) RawResource(ctx context.Context, id roi.PatientID, key string) ([]byte, error) {
+	var raw []byte
+	err := s.read.QueryRowContext(ctx, `SELECT raw FROM raw_resources WHERE patient_id = $1 AND resource_key = $2`, id, key).Scan(&raw)
+	if err == sql.ErrNoRows {
+		return nil, notFound("Resource")
+	}
+	return raw, classify(err)
 }
 
 func labelString(l roi.Labels) string { return strings.Join(l.Strings(), ",") }
@@ -120,7 +231,8 @@ func (s *Store) Patients(ctx context.Context) ([]*roi.PatientRecord, error) {
 	return out, classify(rows.Err())
 }
 
-// ChartItems returns a patient's chart items by date, then key.
+// ChartItems returns a patient's chart items by date, then key, with their
+// effective labels and why each is there (including staff overrides).
 func (s *Store) ChartItems(ctx context.Context, id roi.PatientID) ([]roi.ChartItem, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT item_key, item_date, item_type, title, labels, source
 		FROM chart_items WHERE patient_id = $1 ORDER BY item_date, item_key`, id)
@@ -129,6 +241,7 @@ func (s *Store) ChartItems(ctx context.Context, id roi.PatientID) ([]roi.ChartIt
 	}
 	defer rows.Close()
 	var out []roi.ChartItem
+	index := map[string]int{}
 	for rows.Next() {
 		var it roi.ChartItem
 		var date, labels string
@@ -139,23 +252,48 @@ func (s *Store) ChartItems(ctx context.Context, id roi.PatientID) ([]roi.ChartIt
 			return nil, fmt.Errorf("store: chart item date: %w", err)
 		}
 		it.Labels = parseLabels(labels)
+		index[it.Key] = len(out)
 		out = append(out, it)
 	}
-	return out, classify(rows.Err())
-}
-
-// SetItemLabels replaces the labels of one chart item and records why in
-// the ledger. Returns CodeNotFound if the patient has no such item.
-func (s *Store) SetItemLabels(ctx context.Context, id roi.PatientID, key string, labels roi.Labels, ev roi.Event) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE chart_items SET labels = $1 WHERE patient_id = $2 AND item_key = $3`, labelString(labels), id, key)
-		if err != nil {
-			return err
+	if err := rows.Err(); err != nil {
+		return nil, classify(err)
+	}
+	srows, err := s.read.QueryContext(ctx, `SELECT item_key, source FROM label_sources WHERE patient_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer srows.Close()
+	for srows.Next() {
+		var key, src string
+		if err := srows.Scan(&key, &src); err != nil {
+			return nil, err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("Chart item")
+		var ls roi.LabelSource
+		if err := json.Unmarshal([]byte(src), &ls); err != nil {
+			return nil, fmt.Errorf("store: label source: %w", err)
 		}
-		ev.PatientID = id
-		return s.append(ctx, tx, ev)
-	})
+		if i, ok := index[key]; ok {
+			out[i].Why = append(out[i].Why, ls)
+		}
+	}
+	if err := srows.Err(); err != nil {
+		return nil, classify(err)
+	}
+	orows, err := s.read.QueryContext(ctx, `SELECT item_key, label, action, reason, made_by FROM label_overrides WHERE patient_id = $1 ORDER BY made_at`, id)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer orows.Close()
+	for orows.Next() {
+		var key, action string
+		var ls roi.LabelSource
+		if err := orows.Scan(&key, &ls.Label, &action, &ls.Reason, &ls.By); err != nil {
+			return nil, err
+		}
+		ls.Rule = "staff-" + action
+		if i, ok := index[key]; ok {
+			out[i].Why = append(out[i].Why, ls)
+		}
+	}
+	return out, classify(orows.Err())
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -87,7 +88,7 @@ func mustPatient(t *testing.T, s *Store) roi.PatientID {
 	t.Helper()
 	id, _, err := s.ImportChart(context.Background(), roi.PatientRecord{FHIRID: "p-1", MRN: "MRN1", Name: "Test Patient", BirthDate: roi.MakeDate(1980, 1, 2), DeathDate: roi.NoDate},
 		[]roi.ChartItem{{Key: "Encounter/e1", Date: roi.MakeDate(2025, 1, 1), Type: "encounter", Title: "Visit"},
-			{Key: "DocumentReference/d1", Date: roi.MakeDate(2025, 2, 1), Type: "document", Labels: roi.LabelsOf(roi.LabelHIV)}}, "test")
+			{Key: "DocumentReference/d1", Date: roi.MakeDate(2025, 2, 1), Type: "document", Labels: roi.LabelsOf(roi.LabelHIV)}}, nil, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func TestStore_ImportChartIdempotent(t *testing.T) {
 			t.Errorf("PatientByRef: %+v %v", p, err)
 		}
 		// A record with no birth date (Synthea has some) imports and reads.
-		nb, _, err := s.ImportChart(ctx, roi.PatientRecord{FHIRID: "p-2", Name: "No Birthdate"}, nil, "test")
+		nb, _, err := s.ImportChart(ctx, roi.PatientRecord{FHIRID: "p-2", Name: "No Birthdate"}, nil, nil, "test")
 		if p, err2 := s.Patient(ctx, nb); err != nil || err2 != nil || p.BirthDate.Known() {
 			t.Errorf("no birth date: %+v %v %v", p, err, err2)
 		}
@@ -389,6 +390,69 @@ func TestStore_Times(t *testing.T) {
 		got, _ := s.Request(context.Background(), r.ID)
 		if !got.CreatedAt.Equal(at.Truncate(time.Microsecond)) {
 			t.Errorf("CreatedAt %v, want %v", got.CreatedAt, at.Truncate(time.Microsecond))
+		}
+	})
+}
+
+func TestStore_LabelsProvenanceOverridesRaw(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		p := roi.PatientRecord{FHIRID: "p-9", Name: "Label Patient", BirthDate: roi.MakeDate(1990, 1, 1)}
+		why := roi.LabelSource{Label: "hiv", Rule: "value-set", ValueSet: "hiv@2026.11", System: "http://loinc.org", Code: "20447-9", Resource: "Observation/o1"}
+		items := []roi.ChartItem{
+			{Key: "DiagnosticReport/r1", Date: roi.MakeDate(2025, 3, 1), Type: "report", Labels: roi.LabelsOf(roi.LabelHIV), Why: []roi.LabelSource{why}},
+			{Key: "Encounter/e1", Date: roi.MakeDate(2025, 3, 1), Type: "encounter"},
+		}
+		// Bytes as received, odd spacing and key order included.
+		raw := []byte("{\"resourceType\":\"Encounter\",  \"id\":\"e1\",\n \"status\":\"finished\"}")
+		pid, _, err := s.ImportChart(ctx, p, items, []roi.RawResource{{Key: "Encounter/e1", JSON: raw}}, "import")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.RawResource(ctx, pid, "Encounter/e1")
+		if err != nil || !bytes.Equal(got, raw) {
+			t.Errorf("raw round trip: %q %v", got, err)
+		}
+		// Staff remove a wrong label and add one the codes missed.
+		if _, err := s.OverrideLabel(ctx, pid, "DiagnosticReport/r1", roi.LabelHIV, false, "panel was a hepatitis panel; HIV code was a mapping error", "privacy.officer"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.OverrideLabel(ctx, pid, "Encounter/e1", roi.LabelBehavioralHealth, true, "visit was a psychiatric consult", "privacy.officer"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.OverrideLabel(ctx, pid, "Encounter/none", roi.LabelHIV, true, "x", "po"); roi.CodeOf(err) != roi.CodeNotFound {
+			t.Errorf("override of a missing item: %v", err)
+		}
+		check := func(stage string) {
+			t.Helper()
+			chart, err := s.ChartItems(ctx, pid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byKey := map[string]roi.ChartItem{}
+			for _, it := range chart {
+				byKey[it.Key] = it
+			}
+			r, e := byKey["DiagnosticReport/r1"], byKey["Encounter/e1"]
+			if r.Labels != 0 || e.Labels != roi.LabelsOf(roi.LabelBehavioralHealth) {
+				t.Errorf("%s: labels %v / %v", stage, r.Labels.Strings(), e.Labels.Strings())
+			}
+			if len(r.Why) != 2 || r.Why[0] != why || r.Why[1].Rule != "staff-remove" || r.Why[1].By != "privacy.officer" {
+				t.Errorf("%s: report provenance %+v", stage, r.Why)
+			}
+			if len(e.Why) != 1 || e.Why[0].Rule != "staff-add" || e.Why[0].Reason == "" {
+				t.Errorf("%s: encounter provenance %+v", stage, e.Why)
+			}
+		}
+		check("after overrides")
+		// A re-import recomputes labels but keeps what staff decided.
+		if _, n, err := s.ImportChart(ctx, p, items, nil, "import"); err != nil || n != 0 {
+			t.Fatalf("re-import: %d new, %v", n, err)
+		}
+		check("after re-import")
+		entries, _ := s.Ledger(ctx, LedgerFilter{PatientID: pid, Kind: "label"})
+		if len(entries) != 2 {
+			t.Errorf("%d label events in the ledger, want 2", len(entries))
 		}
 	})
 }

@@ -78,7 +78,7 @@ func newAPI(t *testing.T) *api {
 		[]roi.ChartItem{
 			{Key: "Encounter/1", Date: roi.MakeDate(2025, 6, 18), Type: "encounter", Title: "ED visit"},
 			{Key: "DocumentReference/pn", Date: roi.MakeDate(2025, 7, 1), Type: "document", Title: "Therapy note", Labels: roi.LabelsOf(roi.LabelPsychotherapyNote)},
-		}, "import")
+		}, nil, "import")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func newFixture(t *testing.T, birth roi.Date, items ...roi.ChartItem) *fixture {
 	d := New(s)
 	d.Now = func() time.Time { return time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC) }
 	s.Now = d.Now
-	pid, _, err := s.ImportChart(ctx, roi.PatientRecord{FHIRID: "p1", MRN: "M1", Name: "Pat Example", BirthDate: birth}, items, "import")
+	pid, _, err := s.ImportChart(ctx, roi.PatientRecord{FHIRID: "p1", MRN: "M1", Name: "Pat Example", BirthDate: birth}, items, nil, "import")
 	if err != nil {
 		t.Fatal(err)
 	}
