@@ -6,7 +6,8 @@
 //	custodian serve [--demo]       the request desk: JSON API under /api/v1
 //	custodian migrate              apply database migrations
 //	custodian ledger verify        walk the ledger's hash chain
-//	custodian import FILE...       import FHIR R4 bundles (patients and charts)
+//	custodian import FILE...       import FHIR R4 bundles (patients and charts), labeling them
+//	custodian chart --patient ID --json   a patient's chart with labels and why
 //	custodian version
 //
 // Exit status: 0 success, 1 a conformance failure or a command that cannot
@@ -50,13 +51,18 @@ commands:
                     a fresh database with synthetic Synthea patients
   migrate           apply the database migrations
   ledger verify     walk the ledger's hash chain; name the first broken entry
-  import FILE...    import FHIR R4 bundles (patients and their charts)
+  import FILE...    import FHIR R4 bundles (patients and their charts), labeling
+                    every item once with the reasons
+  chart --patient ID --json
+                    a patient's chart (ID: FHIR Patient id or MRN) with each
+                    item's labels and why it carries them
   version           print the version and the rule-set version
 
 serve, migrate, ledger and import take --data DIR (SQLite file DIR/custodian.db;
 env CUSTODIAN_DATA) or --db URL (a postgres:// URL or SQLite path; env
 CUSTODIAN_DB); serve also --addr HOST:PORT (env CUSTODIAN_ADDR) and
---jurisdiction FILE (state rules as JSON; env CUSTODIAN_JURISDICTION).
+--jurisdiction FILE (state rules as JSON; env CUSTODIAN_JURISDICTION); serve and
+import take --labels FILE (labeling configuration; env CUSTODIAN_LABELS).
 `
 
 // Exit statuses.
@@ -87,6 +93,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdLedger(ctx, rest, stdout, stderr, getenv)
 	case "import":
 		return cmdImport(ctx, rest, stdout, stderr, getenv)
+	case "chart":
+		return cmdChart(ctx, rest, stdout, stderr, getenv)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "custodian %s (rules %s)\n", version, policy.RuleSetVersion)
 		return exitOK

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/custodian-roi/custodian/internal/caseformat"
 	"github.com/custodian-roi/custodian/internal/demo"
 	"github.com/custodian-roi/custodian/internal/fhir"
+	"github.com/custodian-roi/custodian/internal/label"
 	"github.com/custodian-roi/custodian/internal/ledger"
 	"github.com/custodian-roi/custodian/internal/store"
 	"github.com/custodian-roi/custodian/internal/web"
@@ -60,6 +62,35 @@ func (f *dbFlags) open(ctx context.Context, stderr io.Writer) (*store.Store, boo
 	return s, true
 }
 
+// labelsFlag is the labeling configuration every command that imports or
+// decides takes: Part 2 programs, minor-consentable services, note types.
+func labelsFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	return fs.String("labels", getenv("CUSTODIAN_LABELS"), "labeling configuration (JSON: part2_programs, minor_services, note types)")
+}
+
+// newDesk returns a desk over s with the labeling configuration in file.
+func newDesk(s *store.Store, file string, stderr io.Writer) (*workflow.Desk, bool) {
+	desk := workflow.New(s)
+	var cfg label.Config
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err == nil {
+			cfg, err = label.DecodeConfig(data)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "custodian: %s: %s\n", file, describe(err))
+			return nil, false
+		}
+	}
+	l, err := label.New(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: value sets: %s\n", describe(err))
+		return nil, false
+	}
+	desk.Labeler = l
+	return desk, true
+}
+
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -73,6 +104,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	addr := fs.String("addr", or(getenv("CUSTODIAN_ADDR"), "127.0.0.1:8080"), "listen address HOST:PORT")
 	jur := fs.String("jurisdiction", getenv("CUSTODIAN_JURISDICTION"), "state rules: a JSON file in the conformance format's jurisdiction vocabulary")
 	demoMode := fs.Bool("demo", false, "seed a fresh SQLite database with synthetic Synthea patients and sample requests")
+	labels := labelsFlag(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -95,7 +127,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return exitFailure
 	}
 	defer s.Close()
-	desk := workflow.New(s)
+	desk, ok := newDesk(s, *labels, stderr)
+	if !ok {
+		return exitUsage
+	}
 	if *jur != "" {
 		data, err := os.ReadFile(*jur)
 		if err == nil {
@@ -222,6 +257,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	var dbf dbFlags
 	dbf.register(fs, getenv)
 	mrn := fs.String("mrn-system", getenv("CUSTODIAN_MRN_SYSTEM"), "identifier system whose value is the MRN (default: the MR-typed identifier)")
+	labels := labelsFlag(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -234,6 +270,10 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return exitFailure
 	}
 	defer s.Close()
+	desk, ok := newDesk(s, *labels, stderr)
+	if !ok {
+		return exitUsage
+	}
 	patients, items := 0, 0
 	for _, name := range fs.Args() {
 		f, err := os.Open(name)
@@ -248,7 +288,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 			return exitUsage
 		}
 		for _, c := range charts {
-			if _, n, err := s.ImportChart(ctx, c.Patient, c.Items, nil, "import"); err != nil {
+			if _, n, err := desk.Import(ctx, "import", c); err != nil {
 				fmt.Fprintf(stderr, "custodian: %s: %s\n", name, describe(err))
 				return exitFailure
 			} else {
@@ -258,5 +298,50 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		}
 	}
 	fmt.Fprintf(stdout, "imported %d patients, %d new chart items\n", patients, items)
+	return exitOK
+}
+
+func cmdChart(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := newFlagSet("chart", stderr)
+	var dbf dbFlags
+	dbf.register(fs, getenv)
+	ref := fs.String("patient", "", "the patient: FHIR Patient id or MRN")
+	asJSON := fs.Bool("json", false, "print JSON (the only format for now)")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if *ref == "" || !*asJSON {
+		fmt.Fprintln(stderr, "usage: custodian chart [--data DIR | --db URL] --patient ID --json")
+		return exitUsage
+	}
+	s, ok := dbf.open(ctx, stderr)
+	if !ok {
+		return exitFailure
+	}
+	defer s.Close()
+	p, err := s.PatientByRef(ctx, *ref)
+	if err != nil {
+		// The reference is the patient's identifier: not repeated.
+		fmt.Fprintf(stderr, "custodian: chart: %s\n", describe(err))
+		return exitUsage
+	}
+	_, items, err := workflow.New(s).Chart(ctx, "cli", p.ID)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: chart: %s\n", describe(err))
+		return exitFailure
+	}
+	out := struct {
+		Patient map[string]any      `json:"patient"`
+		Items   []web.ChartItemJSON `json:"items"`
+	}{Patient: map[string]any{"id": p.ID, "fhir_id": p.FHIRID, "mrn": p.MRN, "name": p.Name, "birth_date": p.BirthDate, "death_date": p.DeathDate},
+		Items: []web.ChartItemJSON{}}
+	for _, it := range items {
+		out.Items = append(out.Items, web.ChartItemView(it))
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return exitFailure
+	}
 	return exitOK
 }

@@ -50,7 +50,7 @@ func Seed(ctx context.Context, d *workflow.Desk) (*Summary, error) {
 			return nil, fmt.Errorf("demo: %s: %w", path.Base(name), err)
 		}
 		for _, c := range charts {
-			id, _, err := d.Store.ImportChart(ctx, c.Patient, c.Items, nil, Actor)
+			id, _, err := d.Import(ctx, Actor, c)
 			if err != nil {
 				return nil, err
 			}

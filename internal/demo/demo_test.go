@@ -24,7 +24,7 @@ func TestSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sum.Patients) != 4 || sum.Items < 100 {
+	if len(sum.Patients) != 6 || sum.Items < 1000 {
 		t.Errorf("%d patients, %d items", len(sum.Patients), sum.Items)
 	}
 	statuses := map[roi.Status]bool{}

@@ -3,12 +3,15 @@
 // each Patient resource in a bundle.
 //
 // It reads only the io.Reader it is given and keeps nothing of the
-// document. Its errors name a resource by its type and its position in the
-// bundle and name the offending member, never a value from it: names,
-// dates, identifiers and free text in a bundle are PHI.
+// document but what it returns, the imported resources' bytes among it
+// (Chart.PatientRaw, Detail.Raw, Chart.FoldedRaw). Its errors name a
+// resource by its type and its position in the bundle and name the
+// offending member, never a value from it: names, dates, identifiers and
+// free text in a bundle are PHI.
 package fhir
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -25,6 +28,15 @@ import (
 type Chart struct {
 	Patient roi.PatientRecord // ID left 0
 	Items   []roi.ChartItem   // sorted by Date, then Key
+	// Details describe the items: Details[i] is Items[i]'s, and
+	// len(Details) == len(Items).
+	Details []Detail
+	// PatientRaw is the Patient resource exactly as the bundle held it.
+	PatientRaw json.RawMessage
+	// FoldedRaw holds, by "Observation/<id>", the bytes of every
+	// Observation folded into an item of the chart (listed in a
+	// Detail.Resources after the first); nil when there are none.
+	FoldedRaw map[string]json.RawMessage
 }
 
 // Stats counts what an import read and what it left out.
@@ -110,9 +122,10 @@ func (e *Error) Unwrap() error { return e.Err }
 // Malformed JSON, a document that is not a Bundle of those types, a
 // resource of an imported type with a member of the wrong shape, a missing
 // or malformed id, a date that is not a FHIR date, a partial birth or
-// death date and two resources with the same type and id are errors
-// (*Error). Resources with no full date are left out, as are Observations
-// that a DiagnosticReport lists; ReadBundleStats counts them.
+// death date, two resources with the same type and id and a Bundle with
+// two entry members are errors (*Error). Resources with no full date are
+// left out, as are Observations that a DiagnosticReport lists;
+// ReadBundleStats counts them.
 func ReadBundle(r io.Reader, mrnSystem string) ([]Chart, error) {
 	charts, _, err := ReadBundleStats(r, mrnSystem)
 	return charts, err
@@ -137,14 +150,17 @@ type builder struct {
 	index     map[string]int // fullUrl, "urn:uuid:<id>", "Type/id" -> entry index
 	charts    []Chart
 	cands     []candidate
-	results   []string // every DiagnosticReport.result reference
+	results   []string       // every DiagnosticReport.result reference
+	orgIdent  map[string]int // an Organization's "<system>|<value>" -> entry index
 }
 
 type entryInfo struct {
 	typ      string
 	name     string    // an Organization's or Practitioner's name, for Source
+	npi      string    // an Organization's NPI, for Detail.Org
 	provider reference // an Encounter's serviceProvider
 	chart    int       // a Patient's index in charts; -1 otherwise
+	cand     int       // an item type's index in cands; -1 otherwise
 }
 
 type candidate struct {
@@ -154,12 +170,18 @@ type candidate struct {
 	subject   string
 	encounter string
 	sources   [2]reference // in order of preference
+	orgs      []reference  // for Detail.Org, in order of preference
+	results   []reference  // the Observations folded into the item
+	codes     []Coding
+	docType   []Coding
+	raw       json.RawMessage
 }
 
 var bundleTypes = []string{"transaction", "batch", "collection", "searchset"}
 
 func (b *builder) read(r io.Reader) error {
-	dec := json.NewDecoder(r)
+	rec := &recorder{r: r}
+	dec := json.NewDecoder(rec)
 	tok, err := dec.Token()
 	if err == io.EOF {
 		return &Error{Entry: -1, Reason: "empty document"}
@@ -171,6 +193,7 @@ func (b *builder) read(r io.Reader) error {
 		return &Error{Entry: -1, Reason: "not a JSON object, so not a Bundle"}
 	}
 	var rtype, btype string
+	var entries bool
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -192,7 +215,12 @@ func (b *builder) read(r io.Reader) error {
 				return badBundleType(btype)
 			}
 		case "entry":
-			if err := b.readEntries(dec); err != nil {
+			if entries {
+				// Its entries would take the first list's indexes.
+				return &Error{Entry: -1, Member: "entry", Reason: "more than once"}
+			}
+			entries = true
+			if err := b.readEntries(dec, rec); err != nil {
 				return err
 			}
 		default:
@@ -235,7 +263,7 @@ func badBundleType(t string) error {
 	return &Error{Entry: -1, Member: "type", Reason: reason}
 }
 
-func (b *builder) readEntries(dec *json.Decoder) error {
+func (b *builder) readEntries(dec *json.Decoder, rec *recorder) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return jsonError(-1, "", "entry", err)
@@ -247,6 +275,8 @@ func (b *builder) readEntries(dec *json.Decoder) error {
 		return &Error{Entry: -1, Member: "entry", Reason: "not an array"}
 	}
 	for i := 0; dec.More(); i++ {
+		start := dec.InputOffset()
+		rec.discard(start)
 		var e entry
 		if err := dec.Decode(&e); err != nil {
 			rt := ""
@@ -260,7 +290,12 @@ func (b *builder) readEntries(dec *json.Decoder) error {
 				return jsonError(i, safeName(rt), "", err)
 			}
 		}
-		if err := b.add(i, &e); err != nil {
+		var raw json.RawMessage
+		if e.Resource != nil && tracked(e.Resource.ResourceType) {
+			// The decoder has read the entry, and found it valid JSON.
+			raw = bytes.Clone(memberValue(rec.bytes(start, dec.InputOffset()), "resource"))
+		}
+		if err := b.add(i, &e, raw); err != nil {
 			return err
 		}
 	}
@@ -349,10 +384,10 @@ func validID(s string) bool {
 	return true
 }
 
-func (b *builder) add(i int, e *entry) error {
+func (b *builder) add(i int, e *entry, raw json.RawMessage) error {
 	b.stats.Entries++
-	b.entries = append(b.entries, entryInfo{chart: -1})
-	res := e.Resource
+	b.entries = append(b.entries, entryInfo{chart: -1, cand: -1})
+	res, fullURL := e.Resource, e.FullURL
 	if res == nil {
 		b.stats.Ignored++
 		return nil
@@ -363,10 +398,10 @@ func (b *builder) add(i int, e *entry) error {
 	}
 	b.entries[i].typ = rt
 	id := res.ID
-	if id == "" && strings.HasPrefix(e.FullURL, "urn:uuid:") {
+	if id == "" && strings.HasPrefix(fullURL, "urn:uuid:") {
 		// A transaction may leave a new resource's id to the server and
 		// name it by its fullUrl alone.
-		id = e.FullURL[len("urn:uuid:"):]
+		id = fullURL[len("urn:uuid:"):]
 	}
 	if tracked(rt) {
 		if id == "" {
@@ -376,17 +411,18 @@ func (b *builder) add(i int, e *entry) error {
 			return &Error{Entry: i, ResourceType: rt, Member: "id", Reason: "not a FHIR id"}
 		}
 	}
-	if err := b.register(i, rt, id, e.FullURL); err != nil {
+	if err := b.register(i, rt, id, fullURL); err != nil {
 		return err
 	}
 	switch rt {
 	case "Patient":
-		return b.patient(i, id, res)
+		return b.patient(i, id, res, raw)
 	case "Organization":
 		var name string
 		if json.Unmarshal(res.Name, &name) == nil {
 			b.entries[i].name = name
 		}
+		b.organization(i, res)
 	case "Practitioner":
 		var names []humanName
 		if json.Unmarshal(res.Name, &names) == nil && len(names) > 0 {
@@ -397,7 +433,28 @@ func (b *builder) add(i int, e *entry) error {
 		b.stats.Ignored++
 		return nil
 	}
-	return b.item(i, id, res)
+	return b.item(i, id, res, raw)
+}
+
+// organization keeps an Organization's NPI and its identifiers, by which
+// conditional references find it, for Detail.Org.
+func (b *builder) organization(i int, res *resource) {
+	var ids []identifier
+	_ = json.Unmarshal(res.Identifier, &ids) // any shape: Organizations are not checked
+	for _, id := range ids {
+		if id.System == "" || id.Value == "" {
+			continue
+		}
+		if id.System == npiSystem && b.entries[i].npi == "" {
+			b.entries[i].npi = id.Value
+		}
+		if b.orgIdent == nil {
+			b.orgIdent = make(map[string]int)
+		}
+		if _, taken := b.orgIdent[id.System+"|"+id.Value]; !taken {
+			b.orgIdent[id.System+"|"+id.Value] = i
+		}
+	}
 }
 
 func (b *builder) register(i int, rt, id, fullURL string) error {
@@ -475,7 +532,7 @@ func decodeRaw(i int, rt, member string, raw json.RawMessage, v any) error {
 	return nil
 }
 
-func (b *builder) patient(i int, id string, res *resource) error {
+func (b *builder) patient(i int, id string, res *resource, raw json.RawMessage) error {
 	p := roi.PatientRecord{FHIRID: id}
 	var ids []identifier
 	if err := decodeRaw(i, "Patient", "identifier", res.Identifier, &ids); err != nil {
@@ -500,7 +557,7 @@ func (b *builder) patient(i int, id string, res *resource) error {
 		b.stats.DeceasedWithoutDate++
 	}
 	b.entries[i].chart = len(b.charts)
-	b.charts = append(b.charts, Chart{Patient: p})
+	b.charts = append(b.charts, Chart{Patient: p, PatientRaw: raw})
 	return nil
 }
 
@@ -615,19 +672,21 @@ func pickDate(i int, rt string, fields ...field) (roi.Date, bool, error) {
 	return roi.NoDate, false, nil
 }
 
-func (b *builder) item(i int, id string, res *resource) error {
+func (b *builder) item(i int, id string, res *resource, raw json.RawMessage) error {
 	rt := res.ResourceType
 	c := candidate{
 		entry:     i,
 		item:      roi.ChartItem{Key: rt + "/" + id, Type: itemTypes[rt]},
 		subject:   res.Subject.ref(),
 		encounter: res.Encounter.ref(),
+		raw:       raw,
 	}
 	if c.subject == "" {
 		c.subject = res.Patient.ref()
 	}
 	var dates []field
 	var title string
+	var codes codeSet
 	var err error
 	switch rt {
 	case "Encounter":
@@ -641,8 +700,13 @@ func (b *builder) item(i int, id string, res *resource) error {
 				break
 			}
 		}
+		codes.concepts(types)
+		codes.coding(res.Class)
+		codes.concept(res.ServiceType)
+		codes.concepts(res.ReasonCode)
 		c.sources[0] = deref(res.ServiceProvider)
 		b.entries[i].provider = c.sources[0]
+		c.orgs = []reference{c.sources[0]}
 	case "DocumentReference":
 		var ctxPeriod *period
 		if res.Context != nil {
@@ -661,6 +725,21 @@ func (b *builder) item(i int, id string, res *resource) error {
 				return err
 			}
 		}
+		var cats []concept
+		if err := decodeRaw(i, rt, "category", res.Category, &cats); err != nil {
+			return err
+		}
+		var docType codeSet
+		docType.concept(&typ)
+		docType.concepts(cats)
+		c.docType = docType
+		codes.concept(&typ)
+		codes.categories(cats)
+		if res.Context != nil {
+			codes.concepts(res.Context.Event)
+			codes.concept(res.Context.FacilityType)
+			codes.concept(res.Context.PracticeSetting)
+		}
 		var authors []reference
 		if err := decodeRaw(i, rt, "author", res.Author, &authors); err != nil {
 			return err
@@ -669,16 +748,31 @@ func (b *builder) item(i int, id string, res *resource) error {
 			c.sources[0] = authors[0]
 		}
 		c.sources[1] = deref(res.Custodian)
+		c.orgs = append([]reference{c.sources[1]}, authors...)
 	case "DiagnosticReport", "Observation":
 		dates = []field{{"effectiveDateTime", res.EffectiveDateTime}, {"effectivePeriod.start", res.EffectivePeriod.start()},
 			{"effectiveInstant", res.EffectiveInstant}, {"issued", res.Issued}}
 		title = res.Code.label()
-		if c.sources[0], err = firstPerformer(i, res); err != nil {
+		var cats []concept
+		if err := decodeRaw(i, rt, "category", res.Category, &cats); err != nil {
 			return err
 		}
+		codes.concept(res.Code)
+		codes.categories(cats)
+		codes.concepts(res.ConclusionCode)
+		codes.concept(res.ValueCodeableConcept)
+		for k := range res.Component {
+			codes.concept(res.Component[k].Code)
+			codes.concept(res.Component[k].ValueCodeableConcept)
+		}
+		if c.orgs, err = performers(i, res); err != nil {
+			return err
+		}
+		c.sources[0] = first(c.orgs)
 		for _, r := range res.Result {
 			b.results = append(b.results, r.Reference)
 		}
+		c.results = res.Result
 	case "ImagingStudy":
 		dates = []field{{"started", res.Started}}
 		if err := decodeRaw(i, rt, "description", res.Description, &title); err != nil {
@@ -690,22 +784,48 @@ func (b *builder) item(i int, id string, res *resource) error {
 		if title == "" && len(res.Series) > 0 {
 			title = seriesTitle(res.Series[0])
 		}
+		codes.concepts(res.ProcedureCode)
+		codes.concepts(res.ReasonCode)
+		for k := range res.Modality {
+			codes.coding(&res.Modality[k])
+		}
+		for _, s := range res.Series {
+			codes.coding(s.Modality)
+			codes.coding(s.BodySite)
+		}
 	case "Immunization":
 		dates = []field{{"occurrenceDateTime", res.OccurrenceDateTime}, {"recorded", res.Recorded}}
 		title = res.VaccineCode.label()
-		if c.sources[0], err = firstPerformer(i, res); err != nil {
+		codes.concept(res.VaccineCode)
+		codes.concepts(res.ReasonCode)
+		if c.orgs, err = performers(i, res); err != nil {
 			return err
 		}
+		c.sources[0] = first(c.orgs)
 	case "MedicationRequest":
 		dates = []field{{"authoredOn", res.AuthoredOn}}
 		if title = res.MedicationCodeableConcept.label(); title == "" && res.MedicationReference != nil {
 			title = res.MedicationReference.Display
 		}
+		var cats []concept
+		if err := decodeRaw(i, rt, "category", res.Category, &cats); err != nil {
+			return err
+		}
+		codes.concept(res.MedicationCodeableConcept)
+		codes.categories(cats)
+		codes.concepts(res.ReasonCode)
 		c.sources[0] = deref(res.Requester)
+		c.orgs = []reference{c.sources[0]}
 	case "Condition":
 		dates = []field{{"onsetDateTime", res.OnsetDateTime}, {"onsetPeriod.start", res.OnsetPeriod.start()},
 			{"recordedDate", res.RecordedDate}}
 		title = res.Code.label()
+		var cats []concept
+		if err := decodeRaw(i, rt, "category", res.Category, &cats); err != nil {
+			return err
+		}
+		codes.concept(res.Code)
+		codes.categories(cats)
 	case "Claim", "ExplanationOfBenefit":
 		dates = []field{{"billablePeriod.start", res.BillablePeriod.start()}, {"created", res.Created}}
 		items := res.Item
@@ -721,13 +841,36 @@ func (b *builder) item(i int, id string, res *resource) error {
 				c.encounter = items[0].Encounter[0].Reference
 			}
 		}
+		var typ concept
+		if err := decodeRaw(i, rt, "type", res.Type, &typ); err != nil {
+			return err
+		}
+		codes.concept(&typ)
+		for k := range items {
+			codes.concept(items[k].ProductOrService)
+		}
+		for _, d := range res.Diagnosis {
+			codes.concept(d.DiagnosisCodeableConcept)
+		}
+		for _, p := range res.Procedure {
+			codes.concept(p.ProcedureCodeableConcept)
+		}
 		c.sources[0] = deref(res.Provider)
+		c.orgs = []reference{c.sources[0]}
 	case "Procedure":
 		dates = []field{{"performedPeriod.start", res.PerformedPeriod.start()}, {"performedDateTime", res.PerformedDateTime}}
 		title = res.Code.label()
-		if c.sources[0], err = firstPerformer(i, res); err != nil {
+		var cat concept
+		if err := decodeRaw(i, rt, "category", res.Category, &cat); err != nil {
 			return err
 		}
+		codes.concept(res.Code)
+		codes.categories([]concept{cat})
+		codes.concepts(res.ReasonCode)
+		if c.orgs, err = performers(i, res); err != nil {
+			return err
+		}
+		c.sources[0] = first(c.orgs)
 	case "CarePlan":
 		dates = []field{{"period.start", res.Period.start()}, {"created", res.Created}}
 		var cats []concept
@@ -743,9 +886,21 @@ func (b *builder) item(i int, id string, res *resource) error {
 		if title == "" {
 			title = res.Title
 		}
+		codes.categories(cats)
+		for _, a := range res.Activity {
+			if a.Detail != nil {
+				codes.concept(a.Detail.Code)
+				codes.concepts(a.Detail.ReasonCode)
+			}
+		}
 	case "AllergyIntolerance":
 		dates = []field{{"recordedDate", res.RecordedDate}, {"onsetDateTime", res.OnsetDateTime}}
 		title = res.Code.label()
+		codes.concept(res.Code)
+		for k := range res.Reaction {
+			codes.concept(res.Reaction[k].Substance)
+			codes.concepts(res.Reaction[k].Manifestation)
+		}
 	}
 	if c.item.Date, c.dated, err = pickDate(i, rt, dates...); err != nil {
 		return err
@@ -754,6 +909,8 @@ func (b *builder) item(i int, id string, res *resource) error {
 		title = rt
 	}
 	c.item.Title = title
+	c.codes = codes
+	b.entries[i].cand = len(b.cands)
 	b.cands = append(b.cands, c)
 	return nil
 }
@@ -765,18 +922,29 @@ func deref(r *reference) reference {
 	return *r
 }
 
-func firstPerformer(i int, res *resource) (reference, error) {
+func first(rs []reference) reference {
+	if len(rs) == 0 {
+		return reference{}
+	}
+	return rs[0]
+}
+
+// performers are a resource's performers: their actors (Immunization,
+// Procedure) or themselves (DiagnosticReport, Observation).
+func performers(i int, res *resource) ([]reference, error) {
 	var ps []performer
 	if err := decodeRaw(i, res.ResourceType, "performer", res.Performer, &ps); err != nil {
-		return reference{}, err
+		return nil, err
 	}
-	if len(ps) == 0 {
-		return reference{}, nil
+	var rs []reference
+	for _, p := range ps {
+		if p.Actor != nil {
+			rs = append(rs, *p.Actor)
+		} else {
+			rs = append(rs, p.reference)
+		}
 	}
-	if ps[0].Actor != nil {
-		return *ps[0].Actor, nil
-	}
-	return ps[0].reference, nil
+	return rs, nil
 }
 
 func seriesTitle(s series) string {
@@ -803,6 +971,7 @@ func (b *builder) finish() {
 			folded[j] = true
 		}
 	}
+	byChart := make([][]int, len(b.charts)) // indexes in cands
 	for k := range b.cands {
 		c := &b.cands[k]
 		j, ok := b.resolve(c.subject)
@@ -819,17 +988,26 @@ func (b *builder) finish() {
 			continue
 		}
 		c.item.Source = b.source(c)
-		ch := &b.charts[b.entries[j].chart]
-		ch.Items = append(ch.Items, c.item)
+		byChart[b.entries[j].chart] = append(byChart[b.entries[j].chart], k)
 		b.stats.Items++
 	}
-	for k := range b.charts {
-		slices.SortFunc(b.charts[k].Items, func(x, y roi.ChartItem) int {
-			if c := cmp.Compare(x.Date, y.Date); c != 0 {
+	for n, ks := range byChart {
+		if len(ks) == 0 {
+			continue
+		}
+		slices.SortFunc(ks, func(x, y int) int {
+			if c := cmp.Compare(b.cands[x].item.Date, b.cands[y].item.Date); c != 0 {
 				return c
 			}
-			return strings.Compare(x.Key, y.Key)
+			return strings.Compare(b.cands[x].item.Key, b.cands[y].item.Key)
 		})
+		ch := &b.charts[n]
+		ch.Items = make([]roi.ChartItem, len(ks))
+		ch.Details = make([]Detail, len(ks))
+		for m, k := range ks {
+			ch.Items[m] = b.cands[k].item
+			ch.Details[m] = b.detail(&b.cands[k], ch)
+		}
 	}
 }
 

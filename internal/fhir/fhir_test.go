@@ -87,8 +87,13 @@ func TestReadBundle_Small(t *testing.T) {
 			{Key: "ImagingStudy/img-b", Date: day(t, "2018-02-01"), Type: "imaging", Title: "Ultrasound (thoracic)"},
 		},
 	}}
-	if !reflect.DeepEqual(charts, want) {
-		t.Errorf("charts:\n got %+v\nwant %+v", charts, want)
+	// Details, PatientRaw and FoldedRaw are TestDetails_Small's.
+	var got []Chart
+	for _, c := range charts {
+		got = append(got, Chart{Patient: c.Patient, Items: c.Items})
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("charts:\n got %+v\nwant %+v", got, want)
 	}
 	wantStats := Stats{Entries: 23, Items: 12, Folded: 2, Undated: 1, Unattached: 1, Ignored: 5}
 	if stats != wantStats {
@@ -326,6 +331,8 @@ func TestReadBundle_Errors(t *testing.T) {
 		{"NoResourceType", edit(func(b map[string]any, _ []any) { delete(b, "resourceType") }), -1, "", "", "no resourceType"},
 		{"HistoryBundle", edit(func(b map[string]any, _ []any) { b["type"] = "history" }), -1, "", "type", "history is not one imported"},
 		{"OddBundleType", edit(func(b map[string]any, _ []any) { b["type"] = "Clemente Kreiger" }), -1, "", "type", "not one imported"},
+		{"TwoEntryLists", append(slices.Clip(bytes.TrimSuffix(compact, []byte("}"))), `,"entry":[]}`...),
+			-1, "", "entry", "more than once"},
 		{"EntryNotArray", edit(func(b map[string]any, _ []any) { b["entry"] = map[string]any{"Clemente": 1} }), -1, "", "entry", "not an array"},
 		{"Truncated", data[:len(data)/2], anyEntry, "", "", "ends early"},
 		{"TrailingData", append(slices.Clip(compact), " Kreiger"...), -1, "", "", "trailing data"},
@@ -335,6 +342,8 @@ func TestReadBundle_Errors(t *testing.T) {
 			encounter, "Encounter", "period", "wrong JSON type: want an object"},
 		{"WrongShapeRaw", edit(func(_ map[string]any, e []any) { res(e, encounter)["type"] = "Clemente Kreiger" }),
 			encounter, "Encounter", "type", "wrong JSON type: want an array"},
+		{"WrongShapeCode", edit(func(_ map[string]any, e []any) { res(e, encounter)["class"] = []any{"Clemente Kreiger"} }),
+			encounter, "Encounter", "class", "wrong JSON type: want an object"},
 		{"BadDate", edit(func(_ map[string]any, e []any) {
 			res(e, encounter)["period"].(map[string]any)["start"] = "Clemente-Kreiger"
 		}), encounter, "Encounter", "period.start", "not a FHIR date"},
@@ -521,6 +530,10 @@ func FuzzReadBundle(f *testing.F) {
 		}
 		if n != stats.Items {
 			t.Fatalf("stats.Items = %d, charts hold %d", stats.Items, n)
+		}
+		// Details aligned with Items, and the bytes kept the document's.
+		if err := checkDetails(charts, data); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

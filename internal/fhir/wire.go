@@ -61,6 +61,19 @@ type resource struct {
 	Series                    []series        `json:"series"`
 	Item                      []claimItem     `json:"item"` // only Claim and EOB have item among the imported types
 
+	// Codes, besides code, type, category and the title members above.
+	Class                *coding        `json:"class"` // Encounter
+	ServiceType          *concept       `json:"serviceType"`
+	ReasonCode           []concept      `json:"reasonCode"`
+	ConclusionCode       []concept      `json:"conclusionCode"`
+	ValueCodeableConcept *concept       `json:"valueCodeableConcept"`
+	Component            []component    `json:"component"`
+	Modality             []coding       `json:"modality"`  // ImagingStudy
+	Diagnosis            []diagnosis    `json:"diagnosis"` // Claim, EOB; Encounter's has no codes read
+	Procedure            []claimProc    `json:"procedure"` // Claim, EOB
+	Activity             []planActivity `json:"activity"`  // CarePlan
+	Reaction             []reaction     `json:"reaction"`  // AllergyIntolerance; Immunization's has no codes
+
 	// Sources.
 	ServiceProvider *reference      `json:"serviceProvider"`
 	Author          json.RawMessage `json:"author"`
@@ -79,6 +92,7 @@ type reference struct {
 }
 
 type coding struct {
+	System  string `json:"system"`
 	Code    string `json:"code"`
 	Display string `json:"display"`
 }
@@ -93,8 +107,11 @@ type period struct {
 }
 
 type docContext struct {
-	Encounter []reference `json:"encounter"`
-	Period    *period     `json:"period"`
+	Encounter       []reference `json:"encounter"`
+	Period          *period     `json:"period"`
+	Event           []concept   `json:"event"`
+	FacilityType    *concept    `json:"facilityType"`
+	PracticeSetting *concept    `json:"practiceSetting"`
 }
 
 type series struct {
@@ -106,6 +123,32 @@ type series struct {
 type claimItem struct {
 	ProductOrService *concept    `json:"productOrService"`
 	Encounter        []reference `json:"encounter"`
+}
+
+// component is an Observation component.
+type component struct {
+	Code                 *concept `json:"code"`
+	ValueCodeableConcept *concept `json:"valueCodeableConcept"`
+}
+
+type diagnosis struct {
+	DiagnosisCodeableConcept *concept `json:"diagnosisCodeableConcept"`
+}
+
+type claimProc struct {
+	ProcedureCodeableConcept *concept `json:"procedureCodeableConcept"`
+}
+
+type planActivity struct {
+	Detail *struct {
+		Code       *concept  `json:"code"`
+		ReasonCode []concept `json:"reasonCode"`
+	} `json:"detail"`
+}
+
+type reaction struct {
+	Substance     *concept  `json:"substance"`
+	Manifestation []concept `json:"manifestation"`
 }
 
 // performer is both shapes of a performer: a Reference (DiagnosticReport,

@@ -574,17 +574,9 @@ func (s *Server) handleChart() http.Handler {
 			writeError(w, s.log, err)
 			return
 		}
-		type itemJSON struct {
-			ID     string   `json:"id"`
-			Date   roi.Date `json:"date"`
-			Type   string   `json:"type"`
-			Title  string   `json:"title"`
-			Labels []string `json:"labels"`
-			Source string   `json:"source"`
-		}
-		out := []itemJSON{}
+		out := []ChartItemJSON{}
 		for _, it := range items {
-			out = append(out, itemJSON{it.Key, it.Date, it.Type, it.Title, it.Labels.Strings(), it.Source})
+			out = append(out, ChartItemView(it))
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"patient": patientView(p), "items": out})
 	})
@@ -624,5 +616,68 @@ func (s *Server) handleLedgerVerify() http.Handler {
 		default:
 			writeJSON(w, http.StatusOK, map[string]any{"ok": true, "entries": n})
 		}
+	})
+}
+
+// ChartItemJSON is a chart item as the API and `custodian chart` show it.
+type ChartItemJSON struct {
+	ID           string            `json:"id"`
+	Date         roi.Date          `json:"date"`
+	Type         string            `json:"type"`
+	Title        string            `json:"title"`
+	Labels       []string          `json:"labels"`
+	LabelSources []roi.LabelSource `json:"label_sources"`
+	Source       string            `json:"source"`
+}
+
+// ChartItemView is the JSON form of it.
+func ChartItemView(it roi.ChartItem) ChartItemJSON {
+	why := it.Why
+	if why == nil {
+		why = []roi.LabelSource{}
+	}
+	return ChartItemJSON{it.Key, it.Date, it.Type, it.Title, it.Labels.Strings(), why, it.Source}
+}
+
+func (s *Server) handleLabel() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		var in struct {
+			Item   string `json:"item"`
+			Label  string `json:"label"`
+			Action string `json:"action"`
+			Reason string `json:"reason"`
+		}
+		if err := decode(w, r, &in); err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		labels, err := s.desk.SetLabel(r.Context(), actor(r), roi.PatientID(id), in.Item, in.Label, in.Action, in.Reason)
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"item": in.Item, "labels": labels.Strings()})
+	})
+}
+
+func (s *Server) handleExport() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		b, err := s.desk.Export(r.Context(), actor(r), roi.RequestID(id))
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/fhir+json")
+		w.Write(b)
 	})
 }

@@ -28,10 +28,12 @@ var routes = []route{
 	{"POST", "/api/v1/requests/{id}/assign", (*Server).handleAssign, "Assign to a staff member"},
 	{"POST", "/api/v1/requests/{id}/cancel", (*Server).handleCancel, "Cancel"},
 	{"POST", "/api/v1/requests/{id}/close", (*Server).handleClose, "Close a finished request"},
+	{"GET", "/api/v1/requests/{id}/export", (*Server).handleExport, "What the decision releases, as a FHIR Bundle with security labels and Provenance"},
 	{"GET", "/api/v1/reminders", (*Server).handleReminders, "Open requests due soon or overdue"},
 
 	{"GET", "/api/v1/patients", (*Server).handlePatients, "Patients"},
 	{"GET", "/api/v1/patients/{id}/chart", (*Server).handleChart, "A patient's chart items and their labels"},
+	{"POST", "/api/v1/patients/{id}/labels", (*Server).handleLabel, "Add or remove a chart item's label, with the reason"},
 	{"GET", "/api/v1/patients/{id}/accounting", (*Server).handleAccounting, "Accounting of disclosures (JSON, or CSV with Accept: text/csv)"},
 
 	{"GET", "/api/v1/ledger/verify", (*Server).handleLedgerVerify, "Walk the ledger's hash chain"},

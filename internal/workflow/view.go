@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/store"
@@ -131,4 +132,25 @@ func (d *Desk) LatestDecision(c *Case) json.RawMessage {
 		}
 	}
 	return nil
+}
+
+// SetLabel adds or removes one label of a chart item, as a staff member's
+// decision with its reason; it outlives re-imports and is recorded in the
+// ledger.
+func (d *Desk) SetLabel(ctx context.Context, actor string, pid roi.PatientID, item, name, action, reason string) (roi.Labels, error) {
+	if err := requireActor(actor); err != nil {
+		return 0, err
+	}
+	lb, ok := roi.ParseLabel(name)
+	switch {
+	case !ok || lb == roi.LabelGeneral:
+		return 0, invalid("Unknown label %q.", name)
+	case action != "add" && action != "remove":
+		return 0, invalid("The action is add or remove.")
+	case strings.TrimSpace(reason) == "":
+		return 0, invalid("Say why the label is changed: a reason is required.")
+	case item == "":
+		return 0, invalid("Name the chart item.")
+	}
+	return d.Store.OverrideLabel(ctx, pid, item, lb, action == "add", reason, actor)
 }

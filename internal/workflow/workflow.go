@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/custodian-roi/custodian/internal/caseformat"
+	"github.com/custodian-roi/custodian/internal/label"
 	"github.com/custodian-roi/custodian/internal/policy"
 	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/store"
@@ -26,6 +27,9 @@ type Desk struct {
 	// Jurisdiction holds the state rules the desk applies on top of HIPAA
 	// and Part 2.
 	Jurisdiction roi.Jurisdiction
+	// Labeler labels chart items at import (nil: the embedded value sets and
+	// no Part 2 programs or minor services configured).
+	Labeler *label.Labeler
 	// Now returns the current time; Location is the desk's time zone, which
 	// decides what "today" is for deadlines.
 	Now      func() time.Time
