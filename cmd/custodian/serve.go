@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/custodian-roi/custodian/internal/caseformat"
@@ -274,31 +276,112 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if !ok {
 		return exitUsage
 	}
-	patients, items := 0, 0
+	var total int64
 	for _, name := range fs.Args() {
-		f, err := os.Open(name)
-		if err != nil {
-			fmt.Fprintf(stderr, "custodian: %s: %s\n", name, describe(err))
-			return exitUsage
+		if st, err := os.Stat(name); err == nil {
+			total += st.Size()
 		}
-		charts, err := fhir.ReadBundle(f, *mrn)
-		f.Close()
+	}
+	bar := newProgress(stderr, total, len(fs.Args()))
+	var sum importSummary
+	for i, name := range fs.Args() {
+		charts, stats, size, err := readCharts(name, *mrn)
 		if err != nil {
+			bar.clear()
 			fmt.Fprintf(stderr, "custodian: %s: %s (nothing from this file was imported)\n", name, describe(err))
 			return exitUsage
 		}
 		for _, c := range charts {
-			if _, n, err := desk.Import(ctx, "import", c); err != nil {
+			_, n, err := desk.Import(ctx, "import", c)
+			if err != nil {
+				bar.clear()
 				fmt.Fprintf(stderr, "custodian: %s: %s\n", name, describe(err))
 				return exitFailure
-			} else {
-				items += n
 			}
-			patients++
+			sum.add(c, n)
+		}
+		sum.undated += stats.Undated
+		sum.unattached += stats.Unattached
+		bar.step(i+1, size)
+	}
+	bar.clear()
+	sum.print(stdout)
+	return exitOK
+}
+
+// readCharts reads one file of FHIR: a Bundle, or NDJSON.
+func readCharts(name, mrn string) ([]fhir.Chart, fhir.Stats, int64, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fhir.Stats{}, 0, err
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	br := bufio.NewReaderSize(f, 1<<16)
+	head, _ := br.Peek(4096)
+	var charts []fhir.Chart
+	var stats fhir.Stats
+	if strings.HasSuffix(name, ".ndjson") || fhir.IsNDJSON(head) {
+		charts, stats, err = fhir.ReadNDJSON(br, mrn)
+	} else {
+		charts, stats, err = fhir.ReadBundleStats(br, mrn)
+	}
+	return charts, stats, st.Size(), err
+}
+
+// importSummary counts what an import brought in.
+type importSummary struct {
+	patients, items, newItems, undated, unattached int
+}
+
+func (s *importSummary) add(c fhir.Chart, newItems int) {
+	s.patients++
+	s.items += len(c.Items)
+	s.newItems += newItems
+}
+
+func (s *importSummary) print(w io.Writer) {
+	fmt.Fprintf(w, "imported %d patients, %d chart items (%d new)", s.patients, s.items, s.newItems)
+	if s.undated+s.unattached > 0 {
+		fmt.Fprintf(w, "; left out %d items without a full date and %d not attached to a patient", s.undated, s.unattached)
+	}
+	fmt.Fprintln(w)
+}
+
+// progress draws a bar on a terminal, and nothing elsewhere (logs and
+// pipes get the summary only).
+type progress struct {
+	w           io.Writer
+	tty         bool
+	total, done int64
+	files       int
+}
+
+func newProgress(w io.Writer, total int64, files int) *progress {
+	p := &progress{w: w, total: total, files: files}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
 		}
 	}
-	fmt.Fprintf(stdout, "imported %d patients, %d new chart items\n", patients, items)
-	return exitOK
+	return p
+}
+
+func (p *progress) step(file int, size int64) {
+	p.done += size
+	if !p.tty || p.total == 0 {
+		return
+	}
+	const width = 30
+	filled := int(p.done * width / p.total)
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d files, %.1f of %.1f MB", strings.Repeat("=", filled), strings.Repeat(" ", width-filled),
+		file, p.files, float64(p.done)/1e6, float64(p.total)/1e6)
+}
+
+func (p *progress) clear() {
+	if p.tty {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
 }
 
 func cmdChart(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {

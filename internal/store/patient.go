@@ -12,7 +12,7 @@ import (
 
 // ImportChart stores a patient, their chart items with the labels computed
 // at ingestion and why, and the raw resources byte for byte, matched by
-// FHIR id: a re-import updates the patient and adds or updates items, never
+// FHIR id or else by MRN: a re-import updates the patient and adds or updates items, never
 // duplicates them, and keeps labels staff added or removed. It returns the
 // patient's ID and how many items were new. The import is recorded in the
 // ledger.
@@ -21,6 +21,11 @@ func (s *Store) ImportChart(ctx context.Context, p roi.PatientRecord, items []ro
 	added := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT id FROM patients WHERE fhir_id = $1`, p.FHIRID).Scan(&id)
+		if err == sql.ErrNoRows && p.MRN != "" {
+			// The same patient from another source: matched by MRN. The
+			// first FHIR id stays the patient's.
+			err = tx.QueryRowContext(ctx, `SELECT id FROM patients WHERE mrn = $1 ORDER BY id LIMIT 1`, p.MRN).Scan(&id)
+		}
 		switch {
 		case err == sql.ErrNoRows:
 			err = tx.QueryRowContext(ctx, `INSERT INTO patients (fhir_id, mrn, name, birth_date, death_date, emancipated, created_at)

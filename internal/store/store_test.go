@@ -160,6 +160,11 @@ func TestStore_ImportChartIdempotent(t *testing.T) {
 		if err != nil || p.ID != id || p.BirthDate != roi.MakeDate(1980, 1, 2) || p.DeathDate.Known() {
 			t.Errorf("PatientByRef: %+v %v", p, err)
 		}
+		// The same MRN from another source system is the same patient.
+		other, _, err := s.ImportChart(ctx, roi.PatientRecord{FHIRID: "other-system-7", MRN: "MRN1", Name: "Test Patient", BirthDate: roi.MakeDate(1980, 1, 2)}, nil, nil, "test")
+		if err != nil || other != id {
+			t.Errorf("matched by MRN: patient %d (%v), want %d", other, err, id)
+		}
 		// A record with no birth date (Synthea has some) imports and reads.
 		nb, _, err := s.ImportChart(ctx, roi.PatientRecord{FHIRID: "p-2", Name: "No Birthdate"}, nil, nil, "test")
 		if p, err2 := s.Patient(ctx, nb); err != nil || err2 != nil || p.BirthDate.Known() {
