@@ -8,6 +8,7 @@
 //	custodian ledger verify        walk the ledger's hash chain
 //	custodian import FILE...       import FHIR R4 bundles (patients and charts), labeling them
 //	custodian chart --patient ID --json   a patient's chart with labels and why
+//	custodian pull --patient ID ...       fetch a patient's record from an EHR (SMART Backend Services)
 //	custodian version
 //
 // Exit status: 0 success, 1 a conformance failure or a command that cannot
@@ -53,6 +54,9 @@ commands:
   ledger verify     walk the ledger's hash chain; name the first broken entry
   import FILE...    import FHIR R4 bundles (patients and their charts), labeling
                     every item once with the reasons
+  pull --fhir-base URL --client-id ID --key FILE --kid KID --patient ID
+                    fetch one patient's record from an EHR over FHIR
+                    (SMART Backend Services) and import it
   chart --patient ID --json
                     a patient's chart (ID: FHIR Patient id or MRN) with each
                     item's labels and why it carries them
@@ -95,6 +99,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdImport(ctx, rest, stdout, stderr, getenv)
 	case "chart":
 		return cmdChart(ctx, rest, stdout, stderr, getenv)
+	case "pull":
+		return cmdPull(ctx, rest, stdout, stderr, getenv)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "custodian %s (rules %s)\n", version, policy.RuleSetVersion)
 		return exitOK

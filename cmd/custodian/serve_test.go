@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -127,5 +128,24 @@ func TestMigrateImportLedger(t *testing.T) {
 	if code := run(ctx, []string{"ledger", "verify", "--data", dir}, nil, &out, &errb, func(string) string { return "" }); code != 1 ||
 		!strings.Contains(out.String(), "BROKEN at entry 1") {
 		t.Errorf("tampered verify: %d %s", code, out.String())
+	}
+}
+
+func TestPullRefusesBadInput(t *testing.T) {
+	dir := t.TempDir()
+	noenv := func(string) string { return "" }
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"pull", "--data", dir}, nil, &out, &errb, noenv); code != 2 || !strings.Contains(errb.String(), "usage: custodian pull") {
+		t.Errorf("missing flags: %d %s", code, errb.String())
+	}
+	errb.Reset()
+	bad := filepath.Join(dir, "key.pem")
+	os.WriteFile(bad, []byte("not a key"), 0o600)
+	args := []string{"pull", "--data", dir, "--fhir-base", "https://ehr.example/fhir", "--client-id", "c", "--key", bad, "--kid", "k", "--patient", "p1"}
+	if code := run(context.Background(), args, nil, &out, &errb, noenv); code != 2 || !strings.Contains(errb.String(), "not a PEM file") {
+		t.Errorf("bad key: %d %s", code, errb.String())
+	}
+	if out.Len() != 0 {
+		t.Errorf("printed %q", out.String())
 	}
 }
