@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/custodian-roi/custodian/internal/ehr"
+	"github.com/custodian-roi/custodian/internal/fhir"
 )
 
 // cmdPull fetches one patient's record from a configured EHR over FHIR
@@ -71,19 +72,17 @@ func cmdPull(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		fmt.Fprintf(stderr, "custodian: pull: %s (nothing was imported)\n", describe(err))
 		return exitFailure
 	}
-	charts, stats, _, err := readCharts(tmp.Name(), *mrn)
-	if err != nil {
-		fmt.Fprintf(stderr, "custodian: pull: the EHR's answer does not import: %s\n", describe(err))
-		return exitFailure
-	}
 	var sum importSummary
-	for _, ch := range charts {
+	stats, _, err := readCharts(tmp.Name(), *mrn, func(ch fhir.Chart) error {
 		_, added, err := desk.Import(ctx, "pull", ch)
-		if err != nil {
-			fmt.Fprintf(stderr, "custodian: pull: %s\n", describe(err))
-			return exitFailure
+		if err == nil {
+			sum.add(ch, added)
 		}
-		sum.add(ch, added)
+		return err
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: pull: the EHR's answer did not import: %s\n", describe(err))
+		return exitFailure
 	}
 	sum.undated, sum.unattached = stats.Undated, stats.Unattached
 	fmt.Fprintf(stdout, "fetched %d resources; ", n)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -285,20 +284,17 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	bar := newProgress(stderr, total, len(fs.Args()))
 	var sum importSummary
 	for i, name := range fs.Args() {
-		charts, stats, size, err := readCharts(name, *mrn)
+		stats, size, err := readCharts(name, *mrn, func(c fhir.Chart) error {
+			_, n, err := desk.Import(ctx, "import", c)
+			if err == nil {
+				sum.add(c, n)
+			}
+			return err
+		})
 		if err != nil {
 			bar.clear()
-			fmt.Fprintf(stderr, "custodian: %s: %s (nothing from this file was imported)\n", name, describe(err))
+			fmt.Fprintf(stderr, "custodian: %s: %s (patients before the error were imported)\n", name, describe(err))
 			return exitUsage
-		}
-		for _, c := range charts {
-			_, n, err := desk.Import(ctx, "import", c)
-			if err != nil {
-				bar.clear()
-				fmt.Fprintf(stderr, "custodian: %s: %s\n", name, describe(err))
-				return exitFailure
-			}
-			sum.add(c, n)
 		}
 		sum.undated += stats.Undated
 		sum.unattached += stats.Unattached
@@ -309,24 +305,24 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	return exitOK
 }
 
-// readCharts reads one file of FHIR: a Bundle, or NDJSON.
-func readCharts(name, mrn string) ([]fhir.Chart, fhir.Stats, int64, error) {
+// readCharts reads one file of FHIR, a Bundle or NDJSON, one patient at a
+// time (memory grows with the largest patient, not the file), and hands
+// each patient's chart to fn.
+func readCharts(name, mrn string, fn func(fhir.Chart) error) (fhir.Stats, int64, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, fhir.Stats{}, 0, err
+		return fhir.Stats{}, 0, err
 	}
 	defer f.Close()
-	st, _ := f.Stat()
-	br := bufio.NewReaderSize(f, 1<<16)
-	head, _ := br.Peek(4096)
-	var charts []fhir.Chart
-	var stats fhir.Stats
-	if strings.HasSuffix(name, ".ndjson") || fhir.IsNDJSON(head) {
-		charts, stats, err = fhir.ReadNDJSON(br, mrn)
-	} else {
-		charts, stats, err = fhir.ReadBundleStats(br, mrn)
+	st, err := f.Stat()
+	if err != nil {
+		return fhir.Stats{}, 0, err
 	}
-	return charts, stats, st.Size(), err
+	head := make([]byte, 4096)
+	n, _ := f.ReadAt(head, 0)
+	ndjson := strings.HasSuffix(name, ".ndjson") || fhir.IsNDJSON(head[:n])
+	stats, err := fhir.ReadByPatient(f, st.Size(), ndjson, mrn, fn)
+	return stats, st.Size(), err
 }
 
 // importSummary counts what an import brought in.
