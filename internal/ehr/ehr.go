@@ -32,6 +32,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/custodian-roi/custodian/internal/fhir"
 )
 
 // Defaults for the zero values of Config.
@@ -262,7 +264,7 @@ func (s step) fail(reason string) *Error {
 // The Bundle is written as it is fetched: on error, w holds an incomplete
 // document, to be discarded, and resources counts what was written of it.
 func (c *Client) Everything(ctx context.Context, patientID string, w io.Writer) (resources int, err error) {
-	if !validID(patientID) {
+	if !fhir.ValidID(patientID) {
 		return 0, &Error{Step: "request", Reason: "the patient id is not a FHIR id"}
 	}
 	bw := &bundleWriter{w: bufio.NewWriterSize(w, 64<<10), seen: make(map[string]bool), base: c.baseURL}
@@ -562,20 +564,6 @@ func resourceName(s string) bool {
 	return true
 }
 
-// validID reports whether s is a FHIR id: 1 to 64 of A-Z a-z 0-9 - .
-func validID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 // bundleWriter writes the collection Bundle, entry by entry.
 type bundleWriter struct {
 	w    *bufio.Writer
@@ -611,7 +599,7 @@ func (b *bundleWriter) add(s step, fullURL string, raw json.RawMessage) error {
 			return nil
 		}
 		b.seen[key] = true
-		if fullURL == "" && validID(r.ID) {
+		if fullURL == "" && fhir.ValidID(r.ID) {
 			fullURL = b.base + "/" + key
 		}
 	}

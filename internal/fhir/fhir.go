@@ -370,8 +370,8 @@ func safeName(s string) string {
 	return s
 }
 
-// validID reports whether s is a FHIR id: 1 to 64 of A-Z a-z 0-9 - .
-func validID(s string) bool {
+// ValidID reports whether s is a FHIR id: 1 to 64 of A-Z a-z 0-9 - .
+func ValidID(s string) bool {
 	if len(s) == 0 || len(s) > 64 {
 		return false
 	}
@@ -407,7 +407,7 @@ func (b *builder) add(i int, e *entry, raw json.RawMessage) error {
 		if id == "" {
 			return &Error{Entry: i, ResourceType: rt, Member: "id", Reason: "missing"}
 		}
-		if !validID(id) {
+		if !ValidID(id) {
 			return &Error{Entry: i, ResourceType: rt, Member: "id", Reason: "not a FHIR id"}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -144,20 +145,20 @@ func TestAPIJourney(t *testing.T) {
 		"requester":{"kind":"attorney","name":"Harper & Vance LLP"},"basis":"subpoena","contact":"records@harpervance.example","delivery":"sftp"}`)
 	req := out["request"].(map[string]any)
 	id := int(req["id"].(float64))
-	base := "/api/v1/requests/" + itoa(id)
+	base := "/api/v1/requests/" + strconv.Itoa(id)
 	if req["status"] != "received" || req["number"] != "R-2026-000001" || req["due"] != nil {
 		t.Fatalf("intake: %v", req)
 	}
 	v := version(out)
-	out = a.want(200, "POST", base+"/evidence", `{"version":`+itoa(v)+`,"evidence":{"type":"identity","verified":true,"method":"bar number"}}`)
+	out = a.want(200, "POST", base+"/evidence", `{"version":`+strconv.Itoa(v)+`,"evidence":{"type":"identity","verified":true,"method":"bar number"}}`)
 	v = version(out)
-	out = a.want(200, "POST", base+"/evidence", `{"version":`+itoa(v)+`,"evidence":{"type":"subpoena","issued_by":"attorney","assurances":"protective-order","covers":{"labels":["general","psychotherapy-note"]}}}`)
+	out = a.want(200, "POST", base+"/evidence", `{"version":`+strconv.Itoa(v)+`,"evidence":{"type":"subpoena","issued_by":"attorney","assurances":"protective-order","covers":{"labels":["general","psychotherapy-note"]}}}`)
 	v = version(out)
 
 	// Upload the subpoena itself.
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	mw.WriteField("version", itoa(v))
+	mw.WriteField("version", strconv.Itoa(v))
 	fw, _ := mw.CreateFormFile("file", patientName+" subpoena.pdf")
 	fw.Write([]byte("%PDF-1.7\nsubpoena"))
 	mw.Close()
@@ -171,7 +172,7 @@ func TestAPIJourney(t *testing.T) {
 	}
 	buf.Reset()
 	mw = multipart.NewWriter(&buf)
-	mw.WriteField("version", itoa(v))
+	mw.WriteField("version", strconv.Itoa(v))
 	fw, _ = mw.CreateFormFile("file", patientName+" subpoena.pdf")
 	fw.Write([]byte("%PDF-1.7\nsubpoena"))
 	mw.Close()
@@ -187,26 +188,26 @@ func TestAPIJourney(t *testing.T) {
 	resp.Body.Close()
 	v = version(up)
 	docID := int(up["document"].(map[string]any)["id"].(float64))
-	dl := a.want(200, "GET", base+"/documents/"+itoa(docID), "")
+	dl := a.want(200, "GET", base+"/documents/"+strconv.Itoa(docID), "")
 	if dl["raw"] != "%PDF-1.7\nsubpoena" {
 		t.Errorf("download %v", dl)
 	}
 
-	out = a.want(200, "POST", base+"/evaluate", `{"version":`+itoa(v)+`}`)
+	out = a.want(200, "POST", base+"/evaluate", `{"version":`+strconv.Itoa(v)+`}`)
 	dec := out["decision"].(map[string]any)
 	if dec["outcome"] != "partial" || dec["withhold"].(map[string]any)["DocumentReference/pn"] != "psychotherapy-note-authorization-required" {
 		t.Fatalf("decision %v", dec)
 	}
 	v = version(out)
 	// A stale version is refused with 409 and changes nothing.
-	_, stale := a.do("POST", base+"/decide", `{"version":`+itoa(v-1)+`,"action":"partial"}`)
+	_, stale := a.do("POST", base+"/decide", `{"version":`+strconv.Itoa(v-1)+`,"action":"partial"}`)
 	if errCode(stale) != "conflict" {
 		t.Errorf("stale decide: %v", stale)
 	}
-	out = a.want(200, "POST", base+"/decide", `{"version":`+itoa(v)+`,"action":"partial"}`)
+	out = a.want(200, "POST", base+"/decide", `{"version":`+strconv.Itoa(v)+`,"action":"partial"}`)
 	v = version(out)
 	// Release twice with one Idempotency-Key: one disclosure.
-	body := `{"version":` + itoa(v) + `}`
+	body := `{"version":` + strconv.Itoa(v) + `}`
 	first := a.want(200, "POST", base+"/release", body, "Idempotency-Key", "rel-1")
 	again := a.want(200, "POST", base+"/release", body, "Idempotency-Key", "rel-1")
 	if first["request"].(map[string]any)["status"] != "partially_released" || again["request"].(map[string]any)["version"] != first["request"].(map[string]any)["version"] {
@@ -229,12 +230,12 @@ func TestAPIJourney(t *testing.T) {
 	if strings.Count(strings.Join(kinds, ","), "disclosure") != 1 {
 		t.Errorf("history %v: want exactly one disclosure", kinds)
 	}
-	acc := a.want(200, "GET", "/api/v1/patients/"+itoa(int(a.pid))+"/accounting", "")
+	acc := a.want(200, "GET", "/api/v1/patients/"+strconv.Itoa(int(a.pid))+"/accounting", "")
 	rows := acc["disclosures"].([]any)
 	if len(rows) != 1 || rows[0].(map[string]any)["recipient"] != "Harper & Vance LLP" {
 		t.Errorf("accounting %v", acc)
 	}
-	csv := a.want(200, "GET", "/api/v1/patients/"+itoa(int(a.pid))+"/accounting", "", "Accept", "text/csv")
+	csv := a.want(200, "GET", "/api/v1/patients/"+strconv.Itoa(int(a.pid))+"/accounting", "", "Accept", "text/csv")
 	if !strings.HasPrefix(csv["raw"].(string), "date,recipient,address,description,purpose") || !strings.Contains(csv["raw"].(string), "Harper & Vance LLP") {
 		t.Errorf("csv %v", csv)
 	}
@@ -295,9 +296,4 @@ func TestAPIErrors(t *testing.T) {
 	if resp.StatusCode != 401 {
 		t.Errorf("patients without actor: %d", resp.StatusCode)
 	}
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }

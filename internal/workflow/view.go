@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 
 	"github.com/custodian-roi/custodian/internal/roi"
@@ -121,17 +120,6 @@ func (d *Desk) Chart(ctx context.Context, actor string, pid roi.PatientID) (*roi
 	}
 	err = d.Store.Append(ctx, roi.Event{Kind: "view", PatientID: pid, Actor: actor, Body: map[string]string{"what": "chart"}})
 	return p, items, err
-}
-
-// LatestDecision returns the stored body of the request's latest engine
-// evaluation, or nil if it has none.
-func (d *Desk) LatestDecision(c *Case) json.RawMessage {
-	for i := len(c.Decisions) - 1; i >= 0; i-- {
-		if c.Decisions[i].Kind == "evaluation" {
-			return c.Decisions[i].Body
-		}
-	}
-	return nil
 }
 
 // SetLabel adds or removes one label of a chart item, as a staff member's
