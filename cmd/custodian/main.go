@@ -9,6 +9,7 @@
 //	custodian import FILE...       import FHIR R4 bundles (patients and charts), labeling them
 //	custodian chart --patient ID --json   a patient's chart with labels and why
 //	custodian pull --patient ID ...       fetch a patient's record from an EHR (SMART Backend Services)
+//	custodian verify-packet FILE          check a released packet against the ledger
 //	custodian version
 //
 // Exit status: 0 success, 1 a conformance failure or a command that cannot
@@ -60,13 +61,18 @@ commands:
   chart --patient ID --json
                     a patient's chart (ID: FHIR Patient id or MRN) with each
                     item's labels and why it carries them
+  verify-packet FILE
+                    check a release packet file against the ledger: which
+                    disclosure sent it, and whether every item still matches
   version           print the version and the rule-set version
 
-serve, migrate, ledger and import take --data DIR (SQLite file DIR/custodian.db;
+serve, migrate, ledger, import and verify-packet take --data DIR (SQLite file DIR/custodian.db;
 env CUSTODIAN_DATA) or --db URL (a postgres:// URL or SQLite path; env
 CUSTODIAN_DB); serve also --addr HOST:PORT (env CUSTODIAN_ADDR) and
 --jurisdiction FILE (state rules as JSON; env CUSTODIAN_JURISDICTION); serve and
-import take --labels FILE (labeling configuration; env CUSTODIAN_LABELS).
+import take --labels FILE (labeling configuration; env CUSTODIAN_LABELS); serve
+takes --config FILE (organization, SMTP, SFTP destinations, fees; env
+CUSTODIAN_CONFIG), see docs/DELIVERY.md.
 `
 
 // Exit statuses.
@@ -99,6 +105,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdImport(ctx, rest, stdout, stderr, getenv)
 	case "chart":
 		return cmdChart(ctx, rest, stdout, stderr, getenv)
+	case "verify-packet":
+		return cmdVerifyPacket(ctx, rest, stdout, stderr, getenv)
 	case "pull":
 		return cmdPull(ctx, rest, stdout, stderr, getenv)
 	case "version", "--version":

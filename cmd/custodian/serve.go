@@ -106,6 +106,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	jur := fs.String("jurisdiction", getenv("CUSTODIAN_JURISDICTION"), "state rules: a JSON file in the conformance format's jurisdiction vocabulary")
 	demoMode := fs.Bool("demo", false, "seed a fresh SQLite database with synthetic Synthea patients and sample requests")
 	labels := labelsFlag(fs, getenv)
+	cfgFile := fs.String("config", getenv("CUSTODIAN_CONFIG"), "the organization's configuration (letters, SMTP, SFTP destinations, fees) as JSON")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -130,6 +131,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	defer s.Close()
 	desk, ok := newDesk(s, *labels, stderr)
 	if !ok {
+		return exitUsage
+	}
+	if err := configure(desk, *cfgFile, getenv); err != nil {
+		fmt.Fprintf(stderr, "custodian: %s: %s\n", *cfgFile, describe(err))
 		return exitUsage
 	}
 	if *jur != "" {
@@ -175,6 +180,12 @@ Listening on %s (Ctrl-C stops).
 		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// The delivery worker: it shares the queue with any other instance on
+	// the same database; leases keep each job with one worker at a time.
+	wctx, stopWorker := context.WithCancel(ctx)
+	defer stopWorker()
+	host, _ := os.Hostname()
+	go desk.RunDeliveries(wctx, fmt.Sprintf("%s-%d", host, os.Getpid()), 2*time.Second)
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {

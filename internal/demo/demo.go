@@ -226,6 +226,6 @@ func (s *seeder) release(r *roi.DeskRequest) *roi.DeskRequest {
 	if s.err != nil {
 		return r
 	}
-	r, _, s.err = s.d.Release(s.ctx, Actor, r.ID, r.Version)
+	r, _, _, s.err = s.d.Release(s.ctx, Actor, r.ID, r.Version)
 	return r
 }

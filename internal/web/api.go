@@ -439,19 +439,6 @@ func (s *Server) handleExtend() http.Handler {
 	})
 }
 
-func (s *Server) handleRelease() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in versioned
-		s.change(w, r, &in, func(id roi.RequestID) (any, error) {
-			req, dis, err := s.desk.Release(r.Context(), actor(r), id, in.Version)
-			if err != nil {
-				return nil, err
-			}
-			return map[string]any{"request": s.requestView(req), "disclosure": dis}, nil
-		})
-	})
-}
-
 func (s *Server) handleAssign() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in struct {

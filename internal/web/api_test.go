@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -16,6 +18,8 @@ import (
 	"time"
 
 	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/send"
+	"github.com/custodian-roi/custodian/internal/send/sendtest"
 	"github.com/custodian-roi/custodian/internal/store"
 	"github.com/custodian-roi/custodian/internal/workflow"
 )
@@ -79,11 +83,16 @@ func newAPI(t *testing.T) *api {
 		[]roi.ChartItem{
 			{Key: "Encounter/1", Date: roi.MakeDate(2025, 6, 18), Type: "encounter", Title: "ED visit"},
 			{Key: "DocumentReference/pn", Date: roi.MakeDate(2025, 7, 1), Type: "document", Title: "Therapy note", Labels: roi.LabelsOf(roi.LabelPsychotherapyNote)},
-		}, nil, "import")
+		}, []roi.RawResource{
+			{Key: "Encounter/1", JSON: []byte(`{"resourceType":"Encounter","id":"1","status":"finished","type":[{"text":"ED visit"}]}`)},
+			{Key: "DocumentReference/pn", JSON: []byte(`{"resourceType":"DocumentReference","id":"pn","status":"current"}`)},
+		}, "import")
 	if err != nil {
 		t.Fatal(err)
 	}
 	desk := workflow.New(s)
+	sftp := sendtest.StartSFTP(t)
+	desk.SFTP = map[string]workflow.Pusher{"harper-vance": &send.SFTP{Addr: sftp.Addr, User: sftp.User, Password: sftp.Password, HostKey: sftp.HostKey}}
 	desk.Now = func() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) }
 	logs := &bytes.Buffer{}
 	srv := httptest.NewServer(NewServer(slog.New(slog.NewJSONHandler(logs, nil)), desk))
@@ -142,7 +151,7 @@ func errCode(out map[string]any) string {
 func TestAPIJourney(t *testing.T) {
 	a := newAPI(t)
 	out := a.want(201, "POST", "/api/v1/requests", `{"patient":"MRN-77","received":"2026-03-02",
-		"requester":{"kind":"attorney","name":"Harper & Vance LLP"},"basis":"subpoena","contact":"records@harpervance.example","delivery":"sftp"}`)
+		"requester":{"kind":"attorney","name":"Harper & Vance LLP"},"basis":"subpoena","contact":"harper-vance","delivery":"sftp"}`)
 	req := out["request"].(map[string]any)
 	id := int(req["id"].(float64))
 	base := "/api/v1/requests/" + strconv.Itoa(id)
@@ -216,6 +225,53 @@ func TestAPIJourney(t *testing.T) {
 	_, reused := a.do("POST", base+"/cancel", `{"version":1,"reason":"x"}`, "Idempotency-Key", "rel-1")
 	if errCode(reused) != "conflict" {
 		t.Errorf("key reused for another request: %v", reused)
+	}
+	// The password is shown once: the replay does not repeat it.
+	if pw, _ := first["password"].(string); len(pw) < 16 {
+		t.Errorf("release shows no password: %v", first["password"])
+	}
+	if _, ok := again["password"]; ok {
+		t.Error("the idempotent replay repeats the password")
+	}
+	if strings.Contains(a.logs.String(), first["password"].(string)) {
+		t.Error("the log holds the packet password")
+	}
+	// The delivery worker pushes the packet over SFTP; the receipt is in
+	// the deliveries and the ledger.
+	if worked, err := a.desk.Deliver(context.Background(), "test"); !worked || err != nil {
+		t.Fatalf("deliver: %v %v", worked, err)
+	}
+	dels := a.want(200, "GET", base+"/deliveries", "")["deliveries"].([]any)
+	if len(dels) != 1 || dels[0].(map[string]any)["state"] != "done" || dels[0].(map[string]any)["receipt"] == nil {
+		t.Errorf("deliveries %v", dels)
+	}
+	pks := a.want(200, "GET", base+"/packets", "")["packets"].([]any)
+	if len(pks) != 1 {
+		t.Fatalf("packets %v", pks)
+	}
+	pk := pks[0].(map[string]any)
+	file := a.want(200, "GET", base+"/packets/"+strconv.Itoa(int(pk["id"].(float64))), "")
+	if sum := sha256.Sum256([]byte(file["raw"].(string))); hex.EncodeToString(sum[:]) != pk["sha256"] {
+		t.Error("the packet download is not the packet the manifest names")
+	}
+	cover := a.want(200, "GET", base+"/letters/cover", "", "Accept", "text/plain")
+	if !strings.Contains(cover["raw"].(string), "R-2026-000001") {
+		t.Errorf("cover letter %v", cover["raw"])
+	}
+	if pdf := a.want(200, "GET", base+"/letters/partial-denial", ""); !strings.HasPrefix(pdf["raw"].(string), "%PDF") {
+		t.Error("the partial denial is not a PDF")
+	}
+	_, badKind := a.do("GET", base+"/letters/love-letter", "")
+	if errCode(badKind) != "invalid" {
+		t.Errorf("unknown letter kind: %v", badKind)
+	}
+	quote := a.want(200, "GET", base+"/fee?format=paper&pages=40", "")
+	if quote["total"] == nil || len(quote["lines"].([]any)) == 0 {
+		t.Errorf("fee quote %v", quote)
+	}
+	_, badFee := a.do("GET", base+"/fee?pages=-3", "")
+	if errCode(badFee) != "invalid" {
+		t.Errorf("negative pages: %v", badFee)
 	}
 	dis := first["disclosure"].(map[string]any)
 	if items := dis["items"].([]any); len(items) != 1 || items[0] != "Encounter/1" || dis["accountable"] != true {

@@ -40,8 +40,15 @@ const ActorHeader = "X-Custodian-Actor"
 // NewServer returns the API handler.
 func NewServer(log *slog.Logger, desk *workflow.Desk) http.Handler {
 	s := &Server{desk: desk, store: desk.Store, log: log, mux: http.NewServeMux(), routes: routes}
+	// The requester's forms are protected from cross-site posts; staff
+	// state changes get the same when the staff pages arrive (issue #6).
+	cop := http.NewCrossOriginProtection()
 	for _, rt := range routes {
-		s.mux.Handle(rt.method+" "+rt.pattern, rt.handler(s))
+		h := rt.handler(s)
+		if strings.HasPrefix(rt.pattern, "/portal/") {
+			h = cop.Handler(h)
+		}
+		s.mux.Handle(rt.method+" "+rt.pattern, h)
 	}
 	return s.recoverer(s.headers(s.logRequests(s.idempotent(s.mux))))
 }
@@ -158,11 +165,16 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			return
 		}
 		sw := &statusWriter{ResponseWriter: w, body: &bytes.Buffer{}}
-		next.ServeHTTP(sw, r)
+		rctx, rp := withReplay(ctx)
+		next.ServeHTTP(sw, r.WithContext(rctx))
+		kept := sw.body.Bytes()
+		if rp.body != nil {
+			kept = rp.body // the answer held a secret shown once
+		}
 		if sw.status < 500 {
 			// A failure to keep the answer must not fail the request that
 			// already happened; it is logged.
-			if err := s.store.SaveIdempotent(context.WithoutCancel(ctx), key, store.IdempotentResponse{Fingerprint: fp, Status: sw.status, Body: sw.body.Bytes()}); err != nil {
+			if err := s.store.SaveIdempotent(context.WithoutCancel(ctx), key, store.IdempotentResponse{Fingerprint: fp, Status: sw.status, Body: kept}); err != nil {
 				s.log.Error("idempotency: keep response", "err", roi.CodeOf(err))
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/custodian-roi/custodian/internal/doc"
+	"github.com/custodian-roi/custodian/internal/letter"
 	"io"
 	"strconv"
 
@@ -109,4 +111,25 @@ func (a *Accounting) WriteCSV(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// AccountingLetter is the accounting of disclosures as the report the
+// patient receives (164.528(b)): the same rows as Accounting, in a letter.
+func (d *Desk) AccountingLetter(ctx context.Context, actor string, pid roi.PatientID, asOf roi.Date) (doc.Letter, error) {
+	acc, err := d.Accounting(ctx, actor, pid, asOf)
+	if err != nil {
+		return doc.Letter{}, err
+	}
+	p, err := d.Store.Patient(ctx, pid)
+	if err != nil {
+		return doc.Letter{}, err
+	}
+	in := letter.Input{Org: d.Org, Date: d.Today(), To: []string{p.Name}, Type: roi.RequestAccounting,
+		Basis: roi.BasisAccess, Requester: roi.KindPatient}
+	ds := make([]letter.Disclosure, 0, len(acc.Rows))
+	for _, row := range acc.Rows {
+		ds = append(ds, letter.Disclosure{Date: row.Date, Recipient: row.Recipient, Address: row.Address,
+			Description: row.Description, Purpose: row.Purpose})
+	}
+	return letter.Accounting(in, acc.From, acc.To, ds)
 }

@@ -29,6 +29,18 @@ type Disclosure struct {
 	Accountable bool    `json:"accountable"`
 	Part2Notice bool    `json:"part2_notice"`
 	DecisionID  int64   `json:"decision_id"`
+	// Packet binds the disclosure to the file that carried it.
+	Packet *PacketRef `json:"packet,omitempty"`
+}
+
+// Issued is what a release hands staff once and never stores: the
+// packet's password, which travels to the recipient separately (telephone,
+// letter), and the portal link for a portal delivery.
+type Issued struct {
+	Packet   *roi.PacketRecord
+	Password string
+	Link     string
+	Delivery *roi.DeliveryRecord
 }
 
 // purposes say, for each basis, the purpose an accounting shows: a brief
@@ -52,33 +64,57 @@ var purposes = map[roi.Basis]string{
 
 var reliedOnTypes = map[string]bool{"authorization": true, "court-order": true, "subpoena": true, "warrant": true, "directive": true}
 
-// Release records the disclosure of an approved request: the items its
-// decision released go to the recipient by the request's delivery
-// channel. The disclosure goes into the ledger in the same transaction as
-// the status change, so there is never one without the other. (Packets and
-// delivery itself are a later issue; this records what is sent.)
-func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, version int) (*roi.DeskRequest, *Disclosure, error) {
+// Release discloses an approved request: the items its decision released
+// (and nothing else) are rendered into an encrypted packet, and the
+// packet, the disclosure and the delivery job are stored in the same
+// transaction as the status change — there is never a disclosure without
+// its delivery, nor a delivery without its disclosure. The ledger's
+// disclosure entry carries the hashes of the packet and of every item.
+func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, version int) (*roi.DeskRequest, *Disclosure, *Issued, error) {
 	if err := requireActor(actor); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	r, err := d.Store.Request(ctx, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	if r.Status != roi.StatusApproved {
+		return nil, nil, nil, roi.Errorf(roi.CodeConflict, "Request %s is %s; only an approved request is released.", r.Number, r.Status)
 	}
 	final, decisionID, err := d.finalDecision(ctx, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(final.Release) == 0 {
-		return nil, nil, roi.Errorf(roi.CodeConflict, "Request %s has nothing approved for release.", r.Number)
+		return nil, nil, nil, roi.Errorf(roi.CodeConflict, "Request %s has nothing approved for release.", r.Number)
+	}
+	job, err := d.deliveryFor(r)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	evidence, err := d.Store.Evidence(ctx, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	chart, err := d.Store.ChartItems(ctx, r.PatientID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	f, err := d.Facts(ctx, r)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	b, err := d.buildPacket(ctx, r, final, chart, f, actor)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	issued := &Issued{Packet: b.record, Password: b.password, Delivery: job}
+	var token, tokenHash string
+	if r.Delivery == roi.DeliveryPortal {
+		if token, tokenHash, err = newToken(); err != nil {
+			return nil, nil, nil, err
+		}
+		issued.Link = d.linkURL(token)
 	}
 	dis := &Disclosure{RequestNumber: r.Number, Date: d.Today(), Recipient: r.Recipient, Address: r.Contact,
 		Items: final.Release, Basis: r.Basis, Delivery: r.Delivery, Accountable: final.Accountable,
@@ -87,6 +123,7 @@ func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, vers
 		dis.Recipient = r.Requester.Name
 	}
 	dis.Description = describe(chart, final.Release)
+	dis.Packet = b.ref
 	for _, e := range evidence {
 		if reliedOnTypes[e.Type] {
 			dis.ReliedOn = append(dis.ReliedOn, e.ID)
@@ -101,15 +138,31 @@ func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, vers
 		if err != nil {
 			return err
 		}
+		if err := tx.AddPacket(b.record, b.content); err != nil {
+			return err
+		}
+		job.Packet = b.record.ID
+		if err := tx.AddDelivery(job); err != nil {
+			return err
+		}
+		if tokenHash != "" {
+			if err := tx.AddPortalLink(&roi.PortalLink{Packet: b.record.ID, ExpiresAt: d.Now().Add(LinkLifetime)}, tokenHash); err != nil {
+				return err
+			}
+		}
 		if err := tx.Append(roi.Event{Kind: "disclosure", Actor: actor, Body: dis}); err != nil {
+			return err
+		}
+		if err := tx.Append(roi.Event{Kind: "delivery-queued", Actor: actor, Body: map[string]any{
+			"delivery_id": job.ID, "packet": b.record.ID, "channel": job.Channel, "state": job.State}}); err != nil {
 			return err
 		}
 		return tx.Append(mv)
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return r, dis, nil
+	return r, dis, issued, nil
 }
 
 // describe is the brief description of the PHI disclosed: the kinds of

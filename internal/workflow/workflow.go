@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/custodian-roi/custodian/internal/caseformat"
+	"github.com/custodian-roi/custodian/internal/fee"
 	"github.com/custodian-roi/custodian/internal/label"
+	"github.com/custodian-roi/custodian/internal/letter"
 	"github.com/custodian-roi/custodian/internal/policy"
 	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/store"
@@ -34,11 +36,23 @@ type Desk struct {
 	// decides what "today" is for deadlines.
 	Now      func() time.Time
 	Location *time.Location
+	// Org is the organization as its letters and packets name it.
+	Org letter.Org
+	// Mail sends e-mail (delivery notices, one-time codes); nil when SMTP
+	// is not configured. SFTP holds the destinations the administrator
+	// configured, by name: a request's SFTP contact must name one, and
+	// nothing goes anywhere else.
+	Mail Mailer
+	SFTP map[string]Pusher
+	// Fees are the organization's copy costs and its state's schedule.
+	Fees FeeSettings
 }
 
 // New returns a desk over s with no state rules, in UTC.
 func New(s *store.Store) *Desk {
-	return &Desk{Store: s, Now: time.Now, Location: time.UTC}
+	// Until configured otherwise, an electronic copy costs at most the
+	// flat $6.50 HHS allows, and paper its actual cost (package fee).
+	return &Desk{Store: s, Now: time.Now, Location: time.UTC, Fees: FeeSettings{Costs: fee.Costs{Method: fee.MethodFlat, Flat: fee.FlatFeeMax}}}
 }
 
 // Today returns the desk's calendar day.

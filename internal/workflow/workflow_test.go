@@ -36,7 +36,14 @@ func newFixture(t *testing.T, birth roi.Date, items ...roi.ChartItem) *fixture {
 	d := New(s)
 	d.Now = func() time.Time { return time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC) }
 	s.Now = d.Now
-	pid, _, err := s.ImportChart(ctx, roi.PatientRecord{FHIRID: "p1", MRN: "M1", Name: "Pat Example", BirthDate: birth}, items, nil, "import")
+	// Every item gets a small source resource, as an import keeps them: a
+	// release renders its packet from them.
+	var raws []roi.RawResource
+	for _, it := range items {
+		typ, id, _ := strings.Cut(it.Key, "/")
+		raws = append(raws, roi.RawResource{Key: it.Key, JSON: []byte(`{"resourceType":"` + typ + `","id":"` + id + `","status":"final"}`)})
+	}
+	pid, _, err := s.ImportChart(ctx, roi.PatientRecord{FHIRID: "p1", MRN: "M1", Name: "Pat Example", BirthDate: birth}, items, raws, "import")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +122,7 @@ func TestJourneyPatientAccess(t *testing.T) {
 	if err != nil || r.Status != roi.StatusApproved || !slices.Equal(final.Release, []string{"Encounter/1"}) {
 		t.Fatalf("decide: %v %+v", err, final)
 	}
-	r, dis, err := f.desk.Release(f.ctx, "specialist", r.ID, r.Version)
+	r, dis, _, err := f.desk.Release(f.ctx, "specialist", r.ID, r.Version)
 	if err != nil || r.Status != roi.StatusPartiallyReleased {
 		t.Fatalf("release: %v %s", err, r.Status)
 	}
@@ -172,7 +179,7 @@ func TestJourneySubpoena(t *testing.T) {
 		r, _, err := f.desk.Decide(f.ctx, "specialist", r.ID, r.Version, Decide{Action: ActApprove})
 		return r, err
 	}())
-	r, dis, err := f.desk.Release(f.ctx, "specialist", r.ID, r.Version)
+	r, dis, _, err := f.desk.Release(f.ctx, "specialist", r.ID, r.Version)
 	if err != nil || r.Status != roi.StatusReleased || !dis.Accountable || len(dis.ReliedOn) != 2 {
 		t.Fatalf("release: %v %+v", err, dis)
 	}
@@ -206,7 +213,7 @@ func TestDecideNeedsCurrentEvaluation(t *testing.T) {
 	if _, _, err := f.desk.Decide(f.ctx, "s", r.ID, r.Version-1, Decide{Action: ActApprove}); roi.CodeOf(err) != roi.CodeConflict {
 		t.Errorf("decide on a stale version: %v", err)
 	}
-	if _, _, err := f.desk.Release(f.ctx, "s", r.ID, r.Version); roi.CodeOf(err) != roi.CodeConflict {
+	if _, _, _, err := f.desk.Release(f.ctx, "s", r.ID, r.Version); roi.CodeOf(err) != roi.CodeConflict {
 		t.Errorf("release before approval: %v", err)
 	}
 	if _, _, err := f.desk.Decide(f.ctx, "", r.ID, r.Version, Decide{Action: ActApprove}); roi.CodeOf(err) != roi.CodeUnauthenticated {

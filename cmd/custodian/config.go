@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/custodian-roi/custodian/internal/fee"
+	"github.com/custodian-roi/custodian/internal/letter"
+	"github.com/custodian-roi/custodian/internal/send"
+	"github.com/custodian-roi/custodian/internal/workflow"
+)
+
+// config is the organization's configuration file (--config, env
+// CUSTODIAN_CONFIG): who it is on letters, where deliveries may go, what
+// copies cost. Secrets are never in the file: it names the environment
+// variables or files that hold them.
+type config struct {
+	Organization struct {
+		Name           string   `json:"name"`
+		Address        []string `json:"address"`
+		Phone          string   `json:"phone"`
+		PrivacyContact string   `json:"privacy_contact"`
+		PrivacyPhone   string   `json:"privacy_phone"`
+		PrivacyEmail   string   `json:"privacy_email"`
+		PortalURL      string   `json:"portal_url"`
+	} `json:"organization"`
+	SMTP *struct {
+		Host        string `json:"host"`
+		Port        int    `json:"port"`
+		Username    string `json:"username"`
+		PasswordEnv string `json:"password_env"`
+		From        string `json:"from"`
+		CAFile      string `json:"ca_file"` // extra trusted roots, PEM; empty: the system's
+	} `json:"smtp"`
+	// SFTP destinations by name; a request's contact names one.
+	SFTP map[string]struct {
+		Addr        string `json:"addr"`
+		User        string `json:"user"`
+		PasswordEnv string `json:"password_env"`
+		KeyFile     string `json:"key_file"`
+		HostKey     string `json:"host_key"` // pinned, authorized_keys format
+		Dir         string `json:"dir"`
+	} `json:"sftp"`
+	Fees struct {
+		State        string    `json:"state"`         // a built-in state schedule, e.g. "TX"
+		ScheduleFile string    `json:"schedule_file"` // or the organization's own schedule
+		Method       string    `json:"method"`        // flat, actual or average
+		Flat         fee.Cents `json:"flat"`
+		LaborPerHour fee.Cents `json:"labor_per_hour"`
+		LaborSecPage int       `json:"labor_seconds_per_page"`
+		LaborMinElec int       `json:"labor_minutes_electronic"`
+		PaperPerPage fee.Cents `json:"paper_per_page"`
+		AvgPerPage   fee.Cents `json:"average_per_page"`
+		AvgElec      fee.Cents `json:"average_electronic"`
+		Media        fee.Cents `json:"media"`
+		Postage      fee.Cents `json:"postage"`
+		Summary      fee.Cents `json:"summary"`
+		Accounting   fee.Cents `json:"accounting"`
+	} `json:"fees"`
+}
+
+// demoOrg is the organization the demo and an unconfigured desk print.
+var demoOrg = letter.Org{Name: "Custodian Demo Hospital", Address: []string{"1 Example Way", "Springfield, ST 00000"},
+	Phone: "555-0100", PrivacyContact: "Privacy Officer", PrivacyPhone: "555-0101", PrivacyEmail: "privacy@example.org"}
+
+// configure applies the configuration file to desk. Every problem is an
+// error naming the file and the member.
+func configure(desk *workflow.Desk, file string, getenv func(string) string) error {
+	desk.Org = demoOrg
+	if file == "" {
+		return nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var c config
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return fmt.Errorf("not a valid configuration: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	o := c.Organization
+	if o.Name == "" {
+		return fmt.Errorf("organization.name is required: letters and packets name the organization")
+	}
+	desk.Org = letter.Org{Name: o.Name, Address: o.Address, Phone: o.Phone, PrivacyContact: o.PrivacyContact,
+		PrivacyPhone: o.PrivacyPhone, PrivacyEmail: o.PrivacyEmail, PortalURL: o.PortalURL}
+	if m := c.SMTP; m != nil {
+		if m.Host == "" || m.From == "" || m.PasswordEnv == "" {
+			return fmt.Errorf("smtp.host, smtp.from and smtp.password_env are required (the server must take a login over TLS)")
+		}
+		if m.Port == 0 {
+			m.Port = 587 // submission, with STARTTLS
+		}
+		mailer := &send.SMTP{Host: m.Host, Port: m.Port, Username: m.Username, From: m.From, Timeout: time.Minute}
+		if m.PasswordEnv != "" {
+			mailer.Password = getenv(m.PasswordEnv)
+			if mailer.Password == "" {
+				return fmt.Errorf("smtp.password_env names %s, which is empty", m.PasswordEnv)
+			}
+		}
+		if m.CAFile != "" {
+			pem, err := os.ReadFile(m.CAFile)
+			if err != nil {
+				return fmt.Errorf("smtp.ca_file: %w", err)
+			}
+			mailer.RootCAs = x509.NewCertPool()
+			if !mailer.RootCAs.AppendCertsFromPEM(pem) {
+				return fmt.Errorf("smtp.ca_file holds no PEM certificate")
+			}
+		}
+		desk.Mail = mailer
+	}
+	if len(c.SFTP) > 0 {
+		desk.SFTP = map[string]workflow.Pusher{}
+	}
+	for name, t := range c.SFTP {
+		if t.Addr == "" || t.User == "" || t.HostKey == "" {
+			return fmt.Errorf("sftp.%s: addr, user and host_key are required (host keys are pinned)", name)
+		}
+		p := &send.SFTP{Addr: t.Addr, User: t.User, HostKey: t.HostKey, Dir: t.Dir, Timeout: time.Minute}
+		if t.PasswordEnv != "" {
+			p.Password = getenv(t.PasswordEnv)
+		}
+		if t.KeyFile != "" {
+			if p.PrivateKey, err = os.ReadFile(t.KeyFile); err != nil {
+				return fmt.Errorf("sftp.%s.key_file: %w", name, err)
+			}
+		}
+		if p.Password == "" && p.PrivateKey == nil {
+			return fmt.Errorf("sftp.%s: give password_env or key_file", name)
+		}
+		desk.SFTP[name] = p
+	}
+	f := c.Fees
+	if f.Method != "" {
+		desk.Fees.Costs = fee.Costs{Method: fee.Method(f.Method), Flat: f.Flat, LaborPerHour: f.LaborPerHour,
+			LaborSecondsPerPage: f.LaborSecPage, LaborMinutesElectronic: f.LaborMinElec, PaperPerPage: f.PaperPerPage,
+			AveragePerPage: f.AvgPerPage, AverageElectronic: f.AvgElec, Media: f.Media, Postage: f.Postage,
+			Summary: f.Summary, Accounting: f.Accounting}
+	}
+	switch {
+	case f.State != "" && f.ScheduleFile != "":
+		return fmt.Errorf("fees: give state or schedule_file, not both")
+	case f.State != "":
+		s, ok := fee.ScheduleFor(f.State)
+		if !ok {
+			return fmt.Errorf("fees.state: no built-in schedule for %q", f.State)
+		}
+		desk.Fees.Schedule = s
+	case f.ScheduleFile != "":
+		fh, err := os.Open(f.ScheduleFile)
+		if err != nil {
+			return fmt.Errorf("fees.schedule_file: %w", err)
+		}
+		defer fh.Close()
+		if desk.Fees.Schedule, err = fee.LoadSchedule(fh); err != nil {
+			return fmt.Errorf("fees.schedule_file: %w", err)
+		}
+	}
+	return nil
+}

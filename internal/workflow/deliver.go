@@ -1,0 +1,438 @@
+package workflow
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/send"
+)
+
+// Mailer sends e-mail over SMTP with STARTTLS (package send).
+type Mailer interface {
+	Send(ctx context.Context, m send.Message) (send.Receipt, error)
+}
+
+// Pusher uploads a file to one SFTP destination whose host key the
+// administrator pinned (package send).
+type Pusher interface {
+	Push(ctx context.Context, name string, data []byte) (send.Receipt, error)
+}
+
+// Delivery timing.
+const (
+	// LinkLifetime is how long a portal link works.
+	LinkLifetime = 14 * 24 * time.Hour
+	// CodeLifetime is how long a one-time code works.
+	CodeLifetime = 15 * time.Minute
+	// MaxCodeAttempts wrong codes lock a link; staff issue a new one.
+	MaxCodeAttempts = 5
+	// MaxAttempts is how often a delivery is tried before it fails for good.
+	MaxAttempts = 8
+	// leaseTime bounds one attempt; a worker that dies is replaced after it.
+	leaseTime = 5 * time.Minute
+)
+
+// backoff is the wait before attempt n+1: 30 s doubling, at most an hour.
+func backoff(attempts int) time.Duration {
+	d := 30 * time.Second
+	for i := 1; i < attempts && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
+}
+
+// queueDeliveries returns the delivery jobs a release queues for request
+// r's channel, checking first that the channel can work: an e-mail needs
+// a mailer and an address, an SFTP push a configured destination. A
+// portal delivery waits for the requester's download; mail, fax and
+// pickup wait for staff to record how the packet left.
+func (d *Desk) deliveryFor(r *roi.DeskRequest) (*roi.DeliveryRecord, error) {
+	job := &roi.DeliveryRecord{Channel: r.Delivery, Target: r.Contact}
+	switch r.Delivery {
+	case roi.DeliveryEmail:
+		if d.Mail == nil {
+			return nil, roi.Errorf(roi.CodeConflict, "E-mail delivery is not configured (smtp in the configuration); choose another channel.")
+		}
+		if _, err := mail.ParseAddress(r.Contact); err != nil {
+			return nil, invalid("The request's contact is not an e-mail address; correct it before an e-mail delivery.")
+		}
+		job.State = roi.DeliveryQueued
+	case roi.DeliverySFTP:
+		if d.SFTP[r.Contact] == nil {
+			return nil, roi.Errorf(roi.CodeConflict, "The request's contact names no SFTP destination the administrator configured; SFTP goes only to configured destinations.")
+		}
+		job.State = roi.DeliveryQueued
+	default: // portal, mail, fax, pickup
+		job.State = roi.DeliveryWaiting
+	}
+	return job, nil
+}
+
+// newToken returns a random URL-safe token and the hash that is stored.
+func newToken() (token, hash string, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", err
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, hashToken(token), nil
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte("custodian-portal-link:" + token))
+	return hex.EncodeToString(sum[:])
+}
+
+// hashCode binds a one-time code to its link, so a code hash copied from
+// one link is worthless on another.
+func hashCode(linkID int64, code string) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("custodian-portal-code:%d:%s", linkID, code)))
+	return hex.EncodeToString(sum[:])
+}
+
+// newCode returns an 8-digit one-time code.
+func newCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(100_000_000))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%08d", n.Int64()), nil
+}
+
+// linkURL is the portal address of a link. The token is the only thing
+// in the URL: no request number, no name.
+func (d *Desk) linkURL(token string) string {
+	base := strings.TrimRight(d.Org.PortalURL, "/")
+	if base == "" {
+		base = "http://localhost:8080"
+	}
+	return base + "/portal/download#" + token
+}
+
+// Deliver claims one delivery job that is due and carries it out. It
+// reports whether there was one. A temporary failure goes back in the
+// queue with backoff; a permanent one, or the last attempt, fails the job
+// and the ledger says so. Errors returned are the store's, not the
+// channel's.
+func (d *Desk) Deliver(ctx context.Context, worker string) (bool, error) {
+	job, err := d.Store.ClaimDelivery(ctx, worker, leaseTime)
+	if err != nil || job == nil {
+		return false, err
+	}
+	r, err := d.Store.Request(ctx, job.RequestID)
+	if err != nil {
+		return true, err
+	}
+	receipt, err := d.carryOut(ctx, r, job)
+	if err != nil {
+		permanent := isPermanent(err) || job.Attempts >= MaxAttempts
+		msg := "The delivery failed; it will be tried again."
+		var ev *roi.Event
+		if permanent {
+			msg = "The delivery failed and will not be retried; see the server log, fix the cause and release again."
+			ev = &roi.Event{Kind: "delivery-failed", RequestID: r.ID, PatientID: r.PatientID, Actor: "delivery:" + worker,
+				Body: map[string]any{"delivery_id": job.ID, "channel": job.Channel, "attempts": job.Attempts}}
+		}
+		// The cause is logged without PHI: package send's errors name the
+		// channel and operation, never addresses or content.
+		slog.Warn("delivery attempt failed", "delivery", job.ID, "channel", job.Channel, "attempt", job.Attempts, "permanent", permanent, "err", err)
+		return true, d.Store.RetryDelivery(ctx, job.ID, worker, d.Now().Add(backoff(job.Attempts)), msg, permanent, ev)
+	}
+	body, _ := json.Marshal(receipt)
+	return true, d.Store.FinishDelivery(ctx, job.ID, worker, roi.DeliveryDone, body, roi.Event{Kind: "delivery", RequestID: r.ID,
+		PatientID: r.PatientID, Actor: "delivery:" + worker,
+		Body: map[string]any{"delivery_id": job.ID, "packet": job.Packet, "channel": job.Channel, "attempt": job.Attempts, "receipt": receipt}})
+}
+
+// carryOut performs one attempt of job.
+func (d *Desk) carryOut(ctx context.Context, r *roi.DeskRequest, job *roi.DeliveryRecord) (*send.Receipt, error) {
+	switch job.Channel {
+	case roi.DeliverySFTP:
+		p := d.SFTP[job.Target]
+		if p == nil {
+			return nil, errNotConfigured
+		}
+		rec, content, err := d.Store.PacketContent(ctx, job.Packet)
+		if err != nil {
+			return nil, err
+		}
+		// The file name is the packet ID: no name, no PHI, and the same on
+		// every attempt, so a retry after a crash finds the file already
+		// there instead of sending it twice.
+		rc, err := p.Push(ctx, rec.PacketID+".pdf", content)
+		return &rc, err
+	case roi.DeliveryEmail:
+		if d.Mail == nil {
+			return nil, errNotConfigured
+		}
+		token, hash, err := newToken()
+		if err != nil {
+			return nil, err
+		}
+		link := &roi.PortalLink{Packet: job.Packet, ExpiresAt: d.Now().Add(LinkLifetime)}
+		if err := d.Store.AddLink(ctx, r.ID, link, hash); err != nil {
+			return nil, err
+		}
+		rc, err := d.Mail.Send(ctx, send.Message{To: job.Target, Subject: "Your records are ready to download",
+			Text:      notification(d.Org.Name, d.linkURL(token), link.ExpiresAt),
+			MessageID: fmt.Sprintf("delivery-%d@custodian", job.ID)})
+		return &rc, err
+	}
+	return nil, errNotConfigured
+}
+
+// errNotConfigured: the channel a queued job needs is no longer configured
+// (the configuration changed after the release). Retrying will not help.
+var errNotConfigured = roi.Errorf(roi.CodeConflict, "The delivery channel is not configured.")
+
+// isPermanent reports whether retrying cannot cure err: the channel said
+// so (package send classifies its failures), or the job cannot be carried
+// out as configured. Anything else — a database hiccup — is retried.
+func isPermanent(err error) bool {
+	var se *send.Error
+	if errors.As(err, &se) {
+		return !se.Temporary
+	}
+	return errors.Is(err, errNotConfigured)
+}
+
+// notification is the e-mail that carries a link and nothing else: no
+// names, no request details, nothing from the record.
+func notification(org, link string, expires time.Time) string {
+	if org == "" {
+		org = "The records office"
+	}
+	return "Hello,\n\n" + org + " has records ready for you to download securely.\n\n" +
+		"Open this link: " + link + "\n\n" +
+		"You will be asked for a one-time code, which we send to this address when you ask for it. " +
+		"The file is protected by a password that the records office gives you separately.\n\n" +
+		"The link works until " + expires.UTC().Format("January 2, 2006") + ". " +
+		"If you did not ask for records, tell the records office and do not open the link.\n"
+}
+
+// RunDeliveries works the delivery queue until ctx ends, polling when it
+// is empty.
+func (d *Desk) RunDeliveries(ctx context.Context, worker string, poll time.Duration) {
+	for {
+		worked, err := d.Deliver(ctx, worker)
+		if err != nil && ctx.Err() == nil {
+			slog.Error("delivery queue", "err", err)
+		}
+		if worked && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(poll):
+		}
+	}
+}
+
+// Complete records how a packet left by a channel staff carry out: the
+// carrier and tracking number of postal mail, the fax confirmation, or
+// that the requester picked it up (after staff checked their identity).
+type Complete struct {
+	Carrier  string `json:"carrier,omitempty"`
+	Tracking string `json:"tracking,omitempty"`
+	Note     string `json:"note,omitempty"`
+}
+
+// CompleteDelivery finishes a waiting delivery with the receipt staff
+// recorded, in the ledger.
+func (d *Desk) CompleteDelivery(ctx context.Context, actor string, deliveryID int64, in Complete) (*roi.DeliveryRecord, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, err
+	}
+	job, err := d.Store.Delivery(ctx, deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	switch job.Channel {
+	case roi.DeliveryMail, roi.DeliveryFax:
+		if strings.TrimSpace(in.Tracking) == "" {
+			return nil, invalid("Record the tracking number (mail) or the fax confirmation number.")
+		}
+	case roi.DeliveryPickup:
+	default:
+		return nil, roi.Errorf(roi.CodeConflict, "A %s delivery completes by itself; staff cannot record it.", job.Channel)
+	}
+	r, err := d.Store.Request(ctx, job.RequestID)
+	if err != nil {
+		return nil, err
+	}
+	receipt := map[string]any{"channel": job.Channel, "carrier": in.Carrier, "tracking": in.Tracking, "note": in.Note, "recorded_by": actor}
+	body, _ := json.Marshal(receipt)
+	if err := d.Store.CompleteWaiting(ctx, job.ID, body, roi.Event{Kind: "delivery", RequestID: r.ID, PatientID: r.PatientID, Actor: actor,
+		Body: map[string]any{"delivery_id": job.ID, "packet": job.Packet, "channel": job.Channel, "receipt": receipt}}); err != nil {
+		return nil, err
+	}
+	return d.Store.Delivery(ctx, job.ID)
+}
+
+// Deliveries returns request id's delivery jobs.
+func (d *Desk) Deliveries(ctx context.Context, id roi.RequestID) ([]*roi.DeliveryRecord, error) {
+	if _, err := d.Store.Request(ctx, id); err != nil {
+		return nil, err
+	}
+	return d.Store.Deliveries(ctx, id)
+}
+
+// errLinkClosed is what a requester hears about any link that no longer
+// works, whatever the reason, so the answer tells an attacker nothing.
+var errLinkClosed = roi.Errorf(roi.CodeForbidden, "This download link no longer works. Ask the records office for a new one.")
+
+// SendCode sends a one-time code for the portal link token to the e-mail
+// address on file for its request. It never says where it was sent.
+func (d *Desk) SendCode(ctx context.Context, token string) error {
+	if d.Mail == nil {
+		return roi.Errorf(roi.CodeConflict, "Codes by e-mail are not configured here; the records office can give you a code by telephone.")
+	}
+	var code string
+	var to string
+	err := d.Store.UsePortalLink(ctx, hashToken(token), func(l *roi.PortalLink) ([]roi.Event, error) {
+		if !d.linkOpen(l) {
+			return nil, errLinkClosed
+		}
+		r, err := d.Store.Request(ctx, l.RequestID)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := mail.ParseAddress(r.Contact); err != nil {
+			return nil, roi.Errorf(roi.CodeConflict, "There is no e-mail address on file for this link; the records office can give you a code by telephone.")
+		}
+		if code, err = newCode(); err != nil {
+			return nil, err
+		}
+		to = r.Contact
+		l.CodeHash, l.CodeExpires = hashCode(l.ID, code), d.Now().Add(CodeLifetime)
+		return []roi.Event{{Kind: "portal-code", RequestID: r.ID, PatientID: r.PatientID, Actor: "portal",
+			Body: map[string]any{"link": l.ID, "sent_by": "email"}}}, nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = d.Mail.Send(ctx, send.Message{To: to, Subject: "Your one-time code",
+		Text: "Your one-time code is " + code + ". It works for " + CodeLifetime.String() + ". Do not share it.\n"})
+	if err != nil {
+		return roi.Wrap(roi.CodeInternal, err, "The code could not be sent just now; try again in a few minutes.")
+	}
+	return nil
+}
+
+// IssueCode gives staff a one-time code for request id's newest portal
+// link, to read to the requester over the telephone after checking who
+// they are. The code is shown once and stored only as a hash.
+func (d *Desk) IssueCode(ctx context.Context, actor string, id roi.RequestID) (string, error) {
+	if err := requireActor(actor); err != nil {
+		return "", err
+	}
+	var code string
+	err := d.Store.UseLatestPortalLink(ctx, id, func(l *roi.PortalLink) ([]roi.Event, error) {
+		if !d.Now().Before(l.ExpiresAt) {
+			return nil, roi.Errorf(roi.CodeConflict, "The request's portal link has expired; release a new packet.")
+		}
+		var err error
+		if code, err = newCode(); err != nil {
+			return nil, err
+		}
+		l.CodeHash, l.CodeExpires, l.CodeAttempts = hashCode(l.ID, code), d.Now().Add(CodeLifetime), 0
+		return []roi.Event{{Kind: "portal-code", RequestID: l.RequestID, Actor: actor, Body: map[string]any{"link": l.ID, "sent_by": "staff"}}}, nil
+	})
+	if roi.CodeOf(err) == roi.CodeNotFound {
+		return "", roi.Errorf(roi.CodeNotFound, "The request has no portal link.")
+	}
+	return code, err
+}
+
+func (d *Desk) linkOpen(l *roi.PortalLink) bool {
+	return d.Now().Before(l.ExpiresAt) && l.CodeAttempts < MaxCodeAttempts
+}
+
+// Download checks a portal link and its one-time code and returns the
+// encrypted packet. Every download is a ledger entry; the first completes
+// a portal delivery. A wrong code counts towards locking the link.
+func (d *Desk) Download(ctx context.Context, token, code string) (*roi.PacketRecord, []byte, error) {
+	var packetID int64
+	var rid roi.RequestID
+	err := d.Store.UsePortalLink(ctx, hashToken(token), func(l *roi.PortalLink) ([]roi.Event, error) {
+		if !d.linkOpen(l) {
+			return nil, errLinkClosed
+		}
+		if l.CodeHash == "" || !d.Now().Before(l.CodeExpires) {
+			return nil, roi.Errorf(roi.CodeForbidden, "Ask for a new one-time code first.")
+		}
+		if subtle.ConstantTimeCompare([]byte(hashCode(l.ID, strings.TrimSpace(code))), []byte(l.CodeHash)) != 1 {
+			l.CodeAttempts++
+			ev := roi.Event{Kind: "portal-code-failed", RequestID: l.RequestID, Actor: "portal", Body: map[string]any{"link": l.ID, "attempts": l.CodeAttempts}}
+			return []roi.Event{ev}, roi.Errorf(roi.CodeForbidden, "That code is not right.")
+		}
+		// A code works once.
+		l.CodeHash, l.CodeExpires = "", time.Time{}
+		l.Downloads++
+		packetID, rid = l.Packet, l.RequestID
+		return []roi.Event{{Kind: "download", RequestID: l.RequestID, Actor: "portal",
+			Body: map[string]any{"link": l.ID, "packet": l.Packet, "download": l.Downloads}}}, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	rec, content, err := d.Store.PacketContent(ctx, packetID)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The first download completes a portal delivery.
+	jobs, err := d.Store.Deliveries(ctx, rid)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, j := range jobs {
+		if j.Packet == packetID && j.Channel == roi.DeliveryPortal && j.State == roi.DeliveryWaiting {
+			receipt, _ := json.Marshal(map[string]any{"channel": j.Channel, "downloaded": true, "sha256": rec.SHA256})
+			err := d.Store.CompleteWaiting(ctx, j.ID, receipt, roi.Event{Kind: "delivery", RequestID: rid, Actor: "portal",
+				Body: map[string]any{"delivery_id": j.ID, "packet": j.Packet, "channel": j.Channel, "receipt": json.RawMessage(receipt)}})
+			if err != nil && !errors.Is(err, context.Canceled) && roi.CodeOf(err) != roi.CodeConflict {
+				return nil, nil, err
+			}
+		}
+	}
+	return rec, content, nil
+}
+
+// Packets returns request id's packets.
+func (d *Desk) Packets(ctx context.Context, id roi.RequestID) ([]*roi.PacketRecord, error) {
+	if _, err := d.Store.Request(ctx, id); err != nil {
+		return nil, err
+	}
+	return d.Store.Packets(ctx, id)
+}
+
+// PacketFile returns one of request id's packets, encrypted as it left,
+// for staff to print for the mail or to check; the ledger records it.
+func (d *Desk) PacketFile(ctx context.Context, actor string, id roi.RequestID, packetID int64) (*roi.PacketRecord, []byte, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, nil, err
+	}
+	p, content, err := d.Store.PacketContent(ctx, packetID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.RequestID != id {
+		return nil, nil, roi.Errorf(roi.CodeNotFound, "Packet not found.")
+	}
+	err = d.Store.Append(ctx, roi.Event{Kind: "view", RequestID: id, Actor: actor, Body: map[string]any{"what": "packet", "packet": p.ID}})
+	return p, content, err
+}
