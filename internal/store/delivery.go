@@ -43,6 +43,16 @@ func (t *Tx) AddPortalLink(l *roi.PortalLink, tokenHash string) error {
 		l.RequestID, l.Packet, tokenHash, l.ExpiresAt.UTC().Format(ledger.TimeFormat), now).Scan(&l.ID)
 }
 
+// AddLink stores a download link for request id outside a request
+// update: the delivery worker makes one for each e-mail it sends.
+func (s *Store) AddLink(ctx context.Context, id roi.RequestID, l *roi.PortalLink, tokenHash string) error {
+	now := s.now()
+	l.RequestID, l.CreatedAt = id, parseTime(now)
+	return classify(s.write.QueryRowContext(ctx, `INSERT INTO portal_links (request_id, packet, token_hash, expires_at, created_at)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		id, l.Packet, tokenHash, l.ExpiresAt.UTC().Format(ledger.TimeFormat), now).Scan(&l.ID))
+}
+
 const packetColumns = `id, request_id, packet_id, sha256, plain_sha256, pages, manifest, created_by, created_at`
 
 func scanPacket(row interface{ Scan(...any) error }) (*roi.PacketRecord, error) {
@@ -232,12 +242,22 @@ func (s *Store) CompleteWaiting(ctx context.Context, id int64, receipt []byte, e
 // fn's events are committed even when fn returns an error (a wrong code
 // must still count as an attempt); that error is returned afterwards.
 func (s *Store) UsePortalLink(ctx context.Context, tokenHash string, fn func(l *roi.PortalLink) ([]roi.Event, error)) error {
+	return s.usePortalLink(ctx, `token_hash = $1`, tokenHash, fn)
+}
+
+// UseLatestPortalLink is UsePortalLink for request id's newest link, for
+// staff who give a one-time code over the telephone.
+func (s *Store) UseLatestPortalLink(ctx context.Context, id roi.RequestID, fn func(l *roi.PortalLink) ([]roi.Event, error)) error {
+	return s.usePortalLink(ctx, `id = (SELECT MAX(id) FROM portal_links WHERE request_id = $1)`, id, fn)
+}
+
+func (s *Store) usePortalLink(ctx context.Context, where string, arg any, fn func(l *roi.PortalLink) ([]roi.Event, error)) error {
 	var result error
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var l roi.PortalLink
 		var expires, codeExpires, created string
 		err := tx.QueryRowContext(ctx, `SELECT id, request_id, packet, expires_at, code_hash, code_expires, code_attempts, downloads, created_at
-			FROM portal_links WHERE token_hash = $1`, tokenHash).Scan(&l.ID, &l.RequestID, &l.Packet, &expires, &l.CodeHash, &codeExpires, &l.CodeAttempts, &l.Downloads, &created)
+			FROM portal_links WHERE `+where, arg).Scan(&l.ID, &l.RequestID, &l.Packet, &expires, &l.CodeHash, &codeExpires, &l.CodeAttempts, &l.Downloads, &created)
 		if err == sql.ErrNoRows {
 			return roi.Errorf(roi.CodeNotFound, "This download link is not valid.")
 		}
