@@ -21,32 +21,17 @@ import (
 	"strconv"
 
 	"github.com/custodian-roi/custodian/internal/doc"
+	"github.com/custodian-roi/custodian/internal/letter"
 	"github.com/custodian-roi/custodian/internal/roi"
 )
 
-// Part2Statement is the notice of 42 CFR 2.32(a) (2024 text, statement 1)
-// that accompanies each disclosure of Part 2 records made with the
-// patient's consent. The wording must be checked against the eCFR before
-// each release of Custodian (docs/PACKETS.md).
-const Part2Statement = "This record which has been disclosed to you is protected by Federal " +
-	"confidentiality rules (42 CFR part 2). These rules prohibit you from using or disclosing this record, or " +
-	"testimony that describes the information contained in this record, in any civil, criminal, " +
-	"administrative, or legislative proceedings by any Federal, State, or local authority, against the " +
-	"patient, unless authorized by the consent of the patient, except as provided at 42 CFR 2.12(c)(5) or as " +
-	"authorized by a court in accordance with 42 CFR 2.64 or 2.65. In addition, the Federal rules prohibit you " +
-	"from making any other use or disclosure of this record unless at least one of the following applies: " +
-	"(i) Further use or disclosure is expressly permitted by the written consent of the individual whose " +
-	"information is being disclosed in this record or as otherwise permitted by 42 CFR part 2. (ii) You are a " +
-	"covered entity or business associate and have received the record for treatment, payment, or health care " +
-	"operations, or (iii) You have received the record from a covered entity or business associate as " +
-	"permitted by 45 CFR part 164, subparts A and E. A general authorization for the release of medical or " +
-	"other information is NOT sufficient to meet the required elements of written consent to further use or " +
-	"redisclose the record (see 42 CFR 2.31)."
-
-// Part2ShortStatement is the short form of the 42 CFR 2.32(a) notice
-// (statement 2), printed at the top of every page that holds a Part 2
-// record.
-const Part2ShortStatement = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+// The 42 CFR 2.32(a) notices (2024 text) are worded once, in package
+// letter: the full statement for the notice page, the short form for the
+// top of every page that holds a Part 2 record.
+const (
+	Part2Statement      = letter.Part2Statement
+	Part2ShortStatement = letter.Part2ShortStatement
+)
 
 // Item is a released chart item in readable form.
 type Item struct {
