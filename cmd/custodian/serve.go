@@ -6,12 +6,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/custodian-roi/custodian/internal/fee"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -154,25 +156,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	base := "http://" + ln.Addr().String()
 	if *demoMode {
+		// The demo hospital charges like a small Texas practice: actual
+		// cost for paper, the $6.50 flat fee for electronic copies, the
+		// Texas physicians' schedule for third parties.
+		desk.Fees.Costs = fee.Costs{Method: fee.MethodFlat, Flat: fee.FlatFeeMax, LaborPerHour: 2400,
+			LaborSecondsPerPage: 20, PaperPerPage: 5, Postage: 180, Media: 300}
+		desk.Fees.Schedule, _ = fee.ScheduleFor("TX")
 		sum, err := demo.Seed(ctx, desk)
 		if err != nil {
 			fmt.Fprintf(stderr, "custodian: demo seeding failed: %s\n", describe(err))
 			return exitFailure
 		}
-		fmt.Fprintf(stdout, `Custodian demo: %d synthetic patients (%d chart items), %d requests in a fresh SQLite database
-(%s, deleted on exit).
-
-Demo login: staff sign-in arrives with issue #6; until then every API call names its author in
-the header X-Custodian-Actor. Act as: X-Custodian-Actor: %s
-
-Try:
-  curl -s -H 'X-Custodian-Actor: %s' %s/api/v1/requests
-  curl -s -H 'X-Custodian-Actor: %s' %s/api/v1/requests/1
-  curl -s -H 'X-Custodian-Actor: %s' %s/api/v1/ledger/verify
-  API description: %s/api/v1/openapi.json
-
-Listening on %s (Ctrl-C stops).
-`, len(sum.Patients), sum.Items, len(sum.Requests), dbf.dsn(), demo.Actor, demo.Actor, base, demo.Actor, base, demo.Actor, base, base, base)
+		printDemo(stdout, sum, dbf.dsn(), base)
 	} else {
 		fmt.Fprintf(stdout, "Custodian listening on %s (database: %s)\n", base, s.Dialect())
 	}
@@ -434,4 +429,34 @@ func cmdChart(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return exitFailure
 	}
 	return exitOK
+}
+
+// printDemo tells a newcomer what the demo holds and what to try.
+func printDemo(w io.Writer, sum *demo.Summary, dsn, base string) {
+	h := "-H 'X-Custodian-Actor: " + demo.Actor + "'"
+	fmt.Fprintf(w, `Custodian demo: %d synthetic patients (%d chart items), %d requests in a fresh SQLite database
+(%s, deleted on exit).
+
+Demo login: staff sign-in arrives with issue #6; until then every API call names its author in
+the header X-Custodian-Actor. Act as: X-Custodian-Actor: %s
+
+Try:
+  curl -s %s %s/api/v1/requests
+  curl -s %s %s/api/v1/requests/1
+  curl -s %s %s/api/v1/ledger/verify
+  API description: %s/api/v1/openapi.json
+`, len(sum.Patients), sum.Items, len(sum.Requests), dsn, demo.Actor, h, base, h, base, h, base, base)
+	if r, iss := sum.Released, sum.Issued; r != nil && iss != nil {
+		id := strconv.FormatInt(int64(r.ID), 10)
+		fmt.Fprintf(w, `
+Request %s was released: packet %s (%d pages, AES-256). Its password is %s
+(printed only because this is a demo; a real release shows it once, to staff). Try:
+  curl -s %s -o packet.pdf %s/api/v1/requests/%s/packets/%d
+  custodian verify-packet --data DIR packet.pdf      (DIR: the demo database's directory above)
+  curl -s %s -H 'Accept: text/plain' %s/api/v1/requests/%s/letters/cover
+  curl -s %s %s/api/v1/requests/%s/deliveries
+  curl -s %s '%s/api/v1/requests/%s/fee?format=paper&pages=120'
+`, r.Number, iss.Packet.PacketID, iss.Packet.Pages, iss.Password, h, base, id, iss.Packet.ID, h, base, id, h, base, id, h, base, id)
+	}
+	fmt.Fprintf(w, "\nListening on %s (Ctrl-C stops).\n", base)
 }

@@ -30,6 +30,11 @@ type Summary struct {
 	Patients []*roi.PatientRecord
 	Items    int
 	Requests []*roi.DeskRequest
+	// Released is the demo's released request and what its release
+	// issued: in a real release the password is shown once to staff; the
+	// demo prints it so its packet can be opened.
+	Released *roi.DeskRequest
+	Issued   *workflow.Issued
 }
 
 // Seed imports the demo patients and creates the demo requests.
@@ -112,6 +117,7 @@ func Seed(ctx context.Context, d *workflow.Desk) (*Summary, error) {
 		r = s.decide(r, "")
 		r = s.release(r)
 		sum.Requests = append(sum.Requests, r)
+		sum.Released, sum.Issued = r, s.issued
 		// An employer with nothing: denied.
 		r = s.intake(p, roi.KindEmployer, "Northside Logistics HR", roi.BasisNone, roi.DeliveryEmail, -5)
 		r = s.evidence(r, `{"type":"identity","verified":true,"method":"company letterhead"}`)
@@ -133,10 +139,11 @@ func Seed(ctx context.Context, d *workflow.Desk) (*Summary, error) {
 }
 
 type seeder struct {
-	ctx   context.Context
-	d     *workflow.Desk
-	today roi.Date
-	err   error
+	ctx    context.Context
+	d      *workflow.Desk
+	today  roi.Date
+	err    error
+	issued *workflow.Issued
 }
 
 func (s *seeder) label(pid roi.PatientID, nth int, labels roi.Labels) {
@@ -226,6 +233,6 @@ func (s *seeder) release(r *roi.DeskRequest) *roi.DeskRequest {
 	if s.err != nil {
 		return r
 	}
-	r, _, _, s.err = s.d.Release(s.ctx, Actor, r.ID, r.Version)
+	r, _, s.issued, s.err = s.d.Release(s.ctx, Actor, r.ID, r.Version)
 	return r
 }
