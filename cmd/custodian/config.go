@@ -5,14 +5,19 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/custodian-roi/custodian/internal/fee"
 	"github.com/custodian-roi/custodian/internal/letter"
+	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/send"
 	"github.com/custodian-roi/custodian/internal/workflow"
+	"golang.org/x/crypto/ssh"
 )
 
 // config is the organization's configuration file (--config, env
@@ -85,15 +90,31 @@ func configure(desk *workflow.Desk, file string, getenv func(string) string) err
 	if err := dec.Decode(&c); err != nil {
 		return fmt.Errorf("not a valid configuration: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
+	if dec.More() {
+		return fmt.Errorf("not a valid configuration: something follows the configuration object")
+	}
 	o := c.Organization
+	o.Name = strings.TrimSpace(o.Name)
 	if o.Name == "" {
 		return fmt.Errorf("organization.name is required: letters and packets name the organization")
+	}
+	if o.PortalURL != "" {
+		u, err := url.Parse(o.PortalURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("organization.portal_url must be an absolute http(s) URL")
+		}
 	}
 	desk.Org = letter.Org{Name: o.Name, Address: o.Address, Phone: o.Phone, PrivacyContact: o.PrivacyContact,
 		PrivacyPhone: o.PrivacyPhone, PrivacyEmail: o.PrivacyEmail, PortalURL: o.PortalURL}
 	if m := c.SMTP; m != nil {
-		if m.Host == "" || m.From == "" || m.PasswordEnv == "" {
-			return fmt.Errorf("smtp.host, smtp.from and smtp.password_env are required (the server must take a login over TLS)")
+		if m.Host == "" || m.From == "" || m.Username == "" || m.PasswordEnv == "" {
+			return fmt.Errorf("smtp.host, smtp.from, smtp.username and smtp.password_env are required (the server must take a login over TLS)")
+		}
+		if strings.Contains(m.Host, ":") {
+			return fmt.Errorf("smtp.host is a host name; give the port in smtp.port")
+		}
+		if _, err := mail.ParseAddress(m.From); err != nil {
+			return fmt.Errorf("smtp.from is not an e-mail address")
 		}
 		if m.Port == 0 {
 			m.Port = 587 // submission, with STARTTLS
@@ -123,6 +144,12 @@ func configure(desk *workflow.Desk, file string, getenv func(string) string) err
 	for name, t := range c.SFTP {
 		if t.Addr == "" || t.User == "" || t.HostKey == "" {
 			return fmt.Errorf("sftp.%s: addr, user and host_key are required (host keys are pinned)", name)
+		}
+		if _, _, err := net.SplitHostPort(t.Addr); err != nil {
+			return fmt.Errorf("sftp.%s.addr must be HOST:PORT", name)
+		}
+		if _, _, _, _, err := ssh.ParseAuthorizedKey([]byte(t.HostKey)); err != nil {
+			return fmt.Errorf("sftp.%s.host_key is not a public key in authorized_keys format", name)
 		}
 		p := &send.SFTP{Addr: t.Addr, User: t.User, HostKey: t.HostKey, Dir: t.Dir, Timeout: time.Minute}
 		if t.PasswordEnv != "" {
@@ -163,6 +190,12 @@ func configure(desk *workflow.Desk, file string, getenv func(string) string) err
 		if desk.Fees.Schedule, err = fee.LoadSchedule(fh); err != nil {
 			return fmt.Errorf("fees.schedule_file: %w", err)
 		}
+	}
+	// Quote once now, so that costs the calculator refuses (a flat fee
+	// above $6.50, an unknown method) fail at start, not on every quote.
+	if _, err := fee.Calculate(fee.Request{Basis: roi.BasisAccess, Requester: roi.KindPatient, Format: fee.FormatElectronic, Pages: 1},
+		desk.Fees.Costs, desk.Fees.Schedule); err != nil {
+		return fmt.Errorf("fees: %s", roi.PublicMessage(err))
 	}
 	return nil
 }

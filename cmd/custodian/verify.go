@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/workflow"
@@ -30,6 +31,14 @@ func cmdVerifyPacket(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian: %s: %s\n", file, describe(err))
 		return exitUsage
+	}
+	// A wrong --data must not look like a forged packet: an absent
+	// database is said to be absent, not silently created.
+	if dsn := dbf.dsn(); !strings.Contains(dsn, "://") {
+		if _, err := os.Stat(dsn); err != nil {
+			fmt.Fprintf(stderr, "custodian: there is no Custodian database at %s; give --data or --db\n", dsn)
+			return exitFailure
+		}
 	}
 	s, ok := dbf.open(ctx, stderr)
 	if !ok {

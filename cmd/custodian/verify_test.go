@@ -112,6 +112,17 @@ func TestVerifyPacket(t *testing.T) {
 		noPHI(t, out, errs)
 	})
 
+	t.Run("a directory holding no database", func(t *testing.T) {
+		empty := t.TempDir()
+		code, out, errs := runCmd(t, "", "verify-packet", "--data", empty, file)
+		if code != 1 || !strings.Contains(errs, "no Custodian database") || out != "" {
+			t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+		}
+		if entries, _ := os.ReadDir(empty); len(entries) != 0 {
+			t.Errorf("verify-packet created %d files in the wrong directory", len(entries))
+		}
+	})
+
 	t.Run("json", func(t *testing.T) {
 		// The data directory may come from the environment too.
 		var out, errb bytes.Buffer

@@ -131,7 +131,10 @@ func typeName(v any) string {
 func (s *Server) idempotent(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
-		if r.Method != http.MethodPost || key == "" {
+		// Only the staff API replays answers: a requester's download must
+		// pass its one-time code and be recorded every time, and a replay
+		// would keep a copy of the packet.
+		if r.Method != http.MethodPost || key == "" || !strings.HasPrefix(r.URL.Path, "/api/") {
 			next.ServeHTTP(w, r)
 			return
 		}
