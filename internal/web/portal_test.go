@@ -7,9 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"mime/quotedprintable"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"regexp"
 	"slices"
@@ -85,22 +83,13 @@ func (p portalResp) isPDF() bool {
 	return strings.HasPrefix(p.header.Get("Content-Type"), "application/pdf") || bytes.HasPrefix(p.body, []byte("%PDF"))
 }
 
-// mailText decodes a received message's body as a mail reader would.
-func mailText(t *testing.T, data []byte) string {
+func mailText(t *testing.T, m sendtest.ReceivedMail) string {
 	t.Helper()
-	m, err := mail.ReadMessage(bytes.NewReader(data))
+	body, err := m.Body()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r io.Reader = m.Body
-	if strings.EqualFold(m.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
-		r = quotedprintable.NewReader(m.Body)
-	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return body
 }
 
 var codeRE = regexp.MustCompile(`\b(\d{8})\b`)
@@ -116,7 +105,7 @@ func lastCode(t *testing.T, smtp *sendtest.SMTPServer, n int) string {
 	if !slices.Equal(msgs[n-1].To, []string{patientEmail}) || !msgs[n-1].TLS {
 		t.Fatalf("code e-mail to %v (TLS %v)", msgs[n-1].To, msgs[n-1].TLS)
 	}
-	m := codeRE.FindStringSubmatch(mailText(t, msgs[n-1].Data))
+	m := codeRE.FindStringSubmatch(mailText(t, msgs[n-1]))
 	if m == nil {
 		t.Fatalf("no code in message %d", n)
 	}
@@ -157,7 +146,7 @@ func TestPortalEmailDownload(t *testing.T) {
 	if len(msgs) != 1 || !slices.Equal(msgs[0].To, []string{patientEmail}) {
 		t.Fatalf("notification: %+v", msgs)
 	}
-	note := mailText(t, msgs[0].Data)
+	note := mailText(t, msgs[0])
 	m := regexp.MustCompile(regexp.QuoteMeta(a.srv.URL) + `/portal/download#([A-Za-z0-9_-]{20,})`).FindStringSubmatch(note)
 	if m == nil {
 		t.Fatalf("no portal link in the notification:\n%s", note)

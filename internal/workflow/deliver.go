@@ -54,8 +54,8 @@ func backoff(attempts int) time.Duration {
 	return min(d, time.Hour)
 }
 
-// queueDeliveries returns the delivery jobs a release queues for request
-// r's channel, checking first that the channel can work: an e-mail needs
+// deliveryFor returns the delivery job a release queues for request r's
+// channel, checking first that the channel can work: an e-mail needs
 // a mailer and an address, an SFTP push a configured destination. A
 // portal delivery waits for the requester's download; mail, fax and
 // pickup wait for staff to record how the packet left.

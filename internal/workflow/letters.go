@@ -67,7 +67,11 @@ func (d *Desk) Letter(ctx context.Context, actor string, id roi.RequestID, kind 
 	if err != nil {
 		return doc.Letter{}, err
 	}
-	f, err := d.Facts(ctx, r)
+	evidence, err := d.Store.Evidence(ctx, id)
+	if err != nil {
+		return doc.Letter{}, err
+	}
+	f, err := d.factsFrom(ctx, r, chart, evidence)
 	if err != nil {
 		return doc.Letter{}, err
 	}

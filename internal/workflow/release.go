@@ -100,7 +100,7 @@ func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, vers
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	f, err := d.Facts(ctx, r)
+	f, err := d.factsFrom(ctx, r, chart, evidence)
 	if err != nil {
 		return nil, nil, nil, err
 	}

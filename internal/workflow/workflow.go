@@ -107,15 +107,20 @@ func requireActor(actor string) error {
 // Facts gathers what the engine sees for request r: the patient, the chart
 // items, the evidence and, for an accounting, the disclosures in the ledger.
 func (d *Desk) Facts(ctx context.Context, r *roi.DeskRequest) (*roi.Facts, error) {
-	p, err := d.Store.Patient(ctx, r.PatientID)
-	if err != nil {
-		return nil, err
-	}
 	chart, err := d.Store.ChartItems(ctx, r.PatientID)
 	if err != nil {
 		return nil, err
 	}
 	evidence, err := d.Store.Evidence(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	return d.factsFrom(ctx, r, chart, evidence)
+}
+
+// factsFrom is Facts over a chart and evidence the caller already holds.
+func (d *Desk) factsFrom(ctx context.Context, r *roi.DeskRequest, chart []roi.ChartItem, evidence []roi.EvidenceRecord) (*roi.Facts, error) {
+	p, err := d.Store.Patient(ctx, r.PatientID)
 	if err != nil {
 		return nil, err
 	}

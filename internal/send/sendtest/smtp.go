@@ -1,6 +1,7 @@
 package sendtest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
 	"crypto/tls"
@@ -8,8 +9,11 @@ import (
 	"errors"
 	"io"
 	"log"
+	"mime/quotedprintable"
 	"net"
+	"net/mail"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -224,3 +228,19 @@ func (ss *smtpSession) Reset() {
 }
 
 func (ss *smtpSession) Logout() error { return nil }
+
+// Body returns the message's body as a mail reader shows it: decoded
+// from quoted-printable when the message was sent so (long lines, such as
+// a download link, are folded that way).
+func (m ReceivedMail) Body() (string, error) {
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		return "", err
+	}
+	var r io.Reader = msg.Body
+	if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+		r = quotedprintable.NewReader(msg.Body)
+	}
+	b, err := io.ReadAll(r)
+	return string(b), err
+}
