@@ -64,6 +64,10 @@ commands:
   verify-packet FILE
                     check a release packet file against the ledger: which
                     disclosure sent it, and whether every item still matches
+  user add|list|disable
+                    staff accounts; add reads the password from standard input
+  totp SECRET       print the current authenticator code for a TOTP secret
+                    (the demo's accounts; checking an enrolment)
   version           print the version and the rule-set version
 
 serve, migrate, ledger, import and verify-packet take --data DIR (SQLite file DIR/custodian.db;
@@ -105,10 +109,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdImport(ctx, rest, stdout, stderr, getenv)
 	case "chart":
 		return cmdChart(ctx, rest, stdout, stderr, getenv)
+	case "totp":
+		return cmdTOTP(rest, stdout, stderr)
 	case "verify-packet":
 		return cmdVerifyPacket(ctx, rest, stdout, stderr, getenv)
 	case "pull":
 		return cmdPull(ctx, rest, stdout, stderr, getenv)
+	case "user":
+		return cmdUser(ctx, rest, stdin, stdout, stderr, getenv)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "custodian %s (rules %s)\n", version, policy.RuleSetVersion)
 		return exitOK

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/custodian-roi/custodian/internal/auth"
 	"github.com/custodian-roi/custodian/internal/fee"
 	"io"
 	"log/slog"
@@ -13,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -108,6 +108,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	jur := fs.String("jurisdiction", getenv("CUSTODIAN_JURISDICTION"), "state rules: a JSON file in the conformance format's jurisdiction vocabulary")
 	demoMode := fs.Bool("demo", false, "seed a fresh SQLite database with synthetic Synthea patients and sample requests")
 	labels := labelsFlag(fs, getenv)
+	insecureCookies := fs.Bool("insecure-cookies", false, "send the session cookie without Secure (only for plain HTTP on loopback; never in production)")
 	cfgFile := fs.String("config", getenv("CUSTODIAN_CONFIG"), "the organization's configuration (letters, SMTP, SFTP destinations, fees) as JSON")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -155,6 +156,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return exitFailure
 	}
 	base := "http://" + ln.Addr().String()
+	opts := web.Options{Auth: &auth.Service{Store: s, Issuer: "Custodian " + desk.Org.Name},
+		// A demo is plain HTTP on loopback; anything else sits behind TLS.
+		InsecureCookies: *demoMode || *insecureCookies}
 	if *demoMode {
 		// The demo hospital charges like a small Texas practice: actual
 		// cost for paper, the $6.50 flat fee for electronic copies, the
@@ -163,6 +167,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			LaborSecondsPerPage: 20, PaperPerPage: 5, Postage: 180, Media: 300}
 		desk.Fees.Schedule, _ = fee.ScheduleFor("TX")
 		sum, err := demo.Seed(ctx, desk)
+		if err == nil {
+			sum.Logins, err = demo.Users(ctx, opts.Auth)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "custodian: demo seeding failed: %s\n", describe(err))
 			return exitFailure
@@ -171,7 +178,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	} else {
 		fmt.Fprintf(stdout, "Custodian listening on %s (database: %s)\n", base, s.Dialect())
 	}
-	srv := &http.Server{Handler: web.NewServer(log, desk), ReadHeaderTimeout: 10 * time.Second,
+
+	srv := &http.Server{Handler: web.NewServer(log, desk, opts), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -433,30 +441,28 @@ func cmdChart(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 
 // printDemo tells a newcomer what the demo holds and what to try.
 func printDemo(w io.Writer, sum *demo.Summary, dsn, base string) {
-	h := "-H 'X-Custodian-Actor: " + demo.Actor + "'"
 	fmt.Fprintf(w, `Custodian demo: %d synthetic patients (%d chart items), %d requests in a fresh SQLite database
 (%s, deleted on exit).
 
-Demo login: staff sign-in arrives with issue #6; until then every API call names its author in
-the header X-Custodian-Actor. Act as: X-Custodian-Actor: %s
-
-Try:
-  curl -s %s %s/api/v1/requests
-  curl -s %s %s/api/v1/requests/1
-  curl -s %s %s/api/v1/ledger/verify
-  API description: %s/api/v1/openapi.json
-`, len(sum.Patients), sum.Items, len(sum.Requests), dsn, demo.Actor, h, base, h, base, h, base, base)
+Demo login — open %s/ and sign in as any of these (password %s); the
+six-digit code comes from an authenticator app loaded with the secret, or from
+  go run ./cmd/custodian totp SECRET
+`, len(sum.Patients), sum.Items, len(sum.Requests), dsn, base, demo.Password)
+	for _, l := range sum.Logins {
+		fmt.Fprintf(w, "  %-16s %-16s secret %s\n", l.Username, l.Role, l.Secret)
+	}
+	fmt.Fprintf(w, `
+The requester portal is at %s/portal. The JSON API takes a session token:
+  POST %s/api/v1/session {"username","password"} then /api/v1/session/code {"pending","code"},
+  then send Authorization: Bearer TOKEN (API description: %s/api/v1/openapi.json).
+`, base, base, base)
 	if r, iss := sum.Released, sum.Issued; r != nil && iss != nil {
-		id := strconv.FormatInt(int64(r.ID), 10)
 		fmt.Fprintf(w, `
 Request %s was released: packet %s (%d pages, AES-256). Its password is %s
-(printed only because this is a demo; a real release shows it once, to staff). Try:
-  curl -s %s -o packet.pdf %s/api/v1/requests/%s/packets/%d
-  custodian verify-packet --data DIR packet.pdf      (DIR: the demo database's directory above)
-  curl -s %s -H 'Accept: text/plain' %s/api/v1/requests/%s/letters/cover
-  curl -s %s %s/api/v1/requests/%s/deliveries
-  curl -s %s '%s/api/v1/requests/%s/fee?format=paper&pages=120'
-`, r.Number, iss.Packet.PacketID, iss.Packet.Pages, iss.Password, h, base, id, iss.Packet.ID, h, base, id, h, base, id, h, base, id)
+(printed only because this is a demo; a real release shows it once, to staff). Signed in, fetch it
+from %s/api/v1/requests/%d/packets/%d and check it with
+  go run ./cmd/custodian verify-packet --data DIR packet.pdf   (DIR: the demo database's directory above)
+`, r.Number, iss.Packet.PacketID, iss.Packet.Pages, iss.Password, base, r.ID, iss.Packet.ID)
 	}
 	fmt.Fprintf(w, "\nListening on %s (Ctrl-C stops).\n", base)
 }

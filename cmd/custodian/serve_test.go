@@ -17,6 +17,8 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/custodian-roi/custodian/internal/auth"
+	"github.com/custodian-roi/custodian/internal/demo"
 	"github.com/custodian-roi/custodian/internal/store"
 )
 
@@ -59,12 +61,38 @@ func TestServeDemo(t *testing.T) {
 		cancel()
 		t.Fatalf("server did not start:\n%s\n%s", out.String(), errb.String())
 	}
-	if !strings.Contains(out.String(), "X-Custodian-Actor: demo.clerk") {
-		t.Errorf("no demo login printed:\n%s", out.String())
+	// Sign in as the printed demo specialist: password, then a code from
+	// the printed authenticator secret.
+	m := regexp.MustCompile(`demo\.specialist\s+roi-specialist\s+secret (\S+)`).FindStringSubmatch(out.String())
+	if m == nil || !strings.Contains(out.String(), demo.Password) {
+		cancel()
+		t.Fatalf("no demo login printed:\n%s", out.String())
+	}
+	post := func(path string, body any) map[string]any {
+		b, _ := json.Marshal(body)
+		resp, err := http.Post(base+path, "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v map[string]any
+		json.NewDecoder(resp.Body).Decode(&v)
+		return v
+	}
+	pending, _ := post("/api/v1/session", map[string]string{"username": "demo.specialist", "password": demo.Password})["pending"].(string)
+	code, err := auth.TOTPCode(m[1], time.Now())
+	if err != nil || pending == "" {
+		cancel()
+		t.Fatalf("sign-in step one: %q %v", pending, err)
+	}
+	token, _ := post("/api/v1/session/code", map[string]string{"pending": pending, "code": code})["token"].(string)
+	if token == "" {
+		cancel()
+		t.Fatal("no session token")
 	}
 	get := func(path string) map[string]any {
 		req, _ := http.NewRequest("GET", base+path, nil)
-		req.Header.Set("X-Custodian-Actor", "demo.clerk")
+		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -74,11 +102,16 @@ func TestServeDemo(t *testing.T) {
 		json.NewDecoder(resp.Body).Decode(&v)
 		return v
 	}
+	// Without a session the API refuses.
+	if resp, err := http.Get(base + "/api/v1/requests"); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("API without a session: %v %v", resp.StatusCode, err)
+	}
 	if rs := get("/api/v1/requests")["requests"].([]any); len(rs) != 6 {
 		t.Errorf("%d demo requests, want 6", len(rs))
 	}
-	if v := get("/api/v1/ledger/verify"); v["ok"] != true {
-		t.Errorf("ledger %v", v)
+	// A specialist's role does not include verifying the ledger.
+	if v := get("/api/v1/ledger/verify"); v["error"] == nil {
+		t.Errorf("a specialist verified the ledger: %v", v)
 	}
 	cancel()
 	select {

@@ -22,8 +22,14 @@ import (
 //go:embed bundles/*.json
 var Bundles embed.FS
 
-// Actor is the name the demo acts under.
-const Actor = "demo.clerk"
+// The demo's staff, one per role (Users creates their accounts): the
+// clerk takes requests in, the specialist decides and releases, the QA
+// reviewer is the second pair of eyes.
+const (
+	Actor      = "demo.clerk"
+	Specialist = "demo.specialist"
+	QA         = "demo.qa"
+)
 
 // Summary is what Seed created.
 type Summary struct {
@@ -35,6 +41,8 @@ type Summary struct {
 	// demo prints it so its packet can be opened.
 	Released *roi.DeskRequest
 	Issued   *workflow.Issued
+	// Logins are the demo's staff accounts (Users), one per role.
+	Logins []Login
 }
 
 // Seed imports the demo patients and creates the demo requests.
@@ -115,6 +123,9 @@ func Seed(ctx context.Context, d *workflow.Desk) (*Summary, error) {
 			today.AddDays(-30), today.AddDays(300)))
 		r = s.evaluate(r)
 		r = s.decide(r, "")
+		// A partial release: a second person (the QA reviewer) looks
+		// before anything goes.
+		r = s.review(r, QA)
 		r = s.release(r)
 		sum.Requests = append(sum.Requests, r)
 		sum.Released, sum.Issued = r, s.issued
@@ -196,7 +207,7 @@ func (s *seeder) evaluate(r *roi.DeskRequest) *roi.DeskRequest {
 	if s.err != nil {
 		return r
 	}
-	r, _, s.err = s.d.Evaluate(s.ctx, Actor, r.ID, r.Version)
+	r, _, s.err = s.d.Evaluate(s.ctx, Specialist, r.ID, r.Version)
 	return r
 }
 
@@ -213,7 +224,7 @@ func (s *seeder) decide(r *roi.DeskRequest, want string) *roi.DeskRequest {
 	var err error
 	for _, action := range actions {
 		var out *roi.DeskRequest
-		if out, _, err = s.d.Decide(s.ctx, Actor, r.ID, r.Version, workflow.Decide{Action: action}); err == nil {
+		if out, _, err = s.d.Decide(s.ctx, Specialist, r.ID, r.Version, workflow.Decide{Action: action}); err == nil {
 			return out
 		}
 	}
@@ -225,7 +236,15 @@ func (s *seeder) escalate(r *roi.DeskRequest, note string) *roi.DeskRequest {
 	if s.err != nil {
 		return r
 	}
-	r, _, s.err = s.d.Decide(s.ctx, Actor, r.ID, r.Version, workflow.Decide{Action: workflow.ActEscalate, Note: note})
+	r, _, s.err = s.d.Decide(s.ctx, Specialist, r.ID, r.Version, workflow.Decide{Action: workflow.ActEscalate, Note: note})
+	return r
+}
+
+func (s *seeder) review(r *roi.DeskRequest, by string) *roi.DeskRequest {
+	if s.err != nil {
+		return r
+	}
+	r, s.err = s.d.Review(s.ctx, by, r.ID, r.Version, true, "checked against the authorization")
 	return r
 }
 
@@ -233,6 +252,6 @@ func (s *seeder) release(r *roi.DeskRequest) *roi.DeskRequest {
 	if s.err != nil {
 		return r
 	}
-	r, _, s.issued, s.err = s.d.Release(s.ctx, Actor, r.ID, r.Version)
+	r, _, s.issued, s.err = s.d.Release(s.ctx, Specialist, r.ID, r.Version)
 	return r
 }

@@ -37,6 +37,8 @@ func approveViaAPI(t *testing.T, a *api, delivery, contact string) (base string,
 		t.Fatalf("outcome %v, want partial", o)
 	}
 	out = a.want(200, "POST", base+"/decide", `{"version":`+strconv.Itoa(version(out))+`,"action":"partial"}`)
+	// A partial release needs a second person's review before it goes.
+	out = a.want(200, "POST", base+"/review", `{"version":`+strconv.Itoa(version(out))+`,"approve":true}`, ActorHeader, "qa.lee")
 	return base, version(out)
 }
 

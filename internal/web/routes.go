@@ -1,53 +1,101 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/custodian-roi/custodian/internal/auth"
+)
 
 // route is one endpoint: every route of the server is listed in routes, in
-// one place, and each must appear in the OpenAPI document (a test checks).
+// one place, with the permission it needs ("" for a public route), and
+// each must appear in the OpenAPI document (a test checks). Permissions
+// are enforced in one place, Server.guard.
 type route struct {
 	method, pattern string
 	handler         func(s *Server) http.Handler
 	summary         string
+	perm            auth.Permission
 }
 
 var routes = []route{
-	{"GET", "/healthz", (*Server).handleHealth, "Liveness"},
-	{"GET", "/api/v1/openapi.json", (*Server).handleOpenAPI, "This API's OpenAPI 3.1 document"},
+	{"GET", "/healthz", (*Server).handleHealth, "Liveness", ""},
+	{"GET", "/api/v1/openapi.json", (*Server).handleOpenAPI, "This API's OpenAPI 3.1 document", ""},
 
-	{"POST", "/api/v1/requests", (*Server).handleIntake, "Record a new request (intake)"},
-	{"GET", "/api/v1/requests", (*Server).handleQueue, "The queue, soonest due first, with filters"},
-	{"GET", "/api/v1/requests/{id}", (*Server).handleRequestShow, "A request with its evidence, decisions and history"},
-	{"POST", "/api/v1/requests/{id}/evidence", (*Server).handleEvidence, "Attach evidence"},
-	{"POST", "/api/v1/requests/{id}/documents", (*Server).handleUpload, "Upload a document (PDF or image)"},
-	{"GET", "/api/v1/requests/{id}/documents/{doc}", (*Server).handleDocument, "Download an uploaded document"},
-	{"POST", "/api/v1/requests/{id}/evaluate", (*Server).handleEvaluate, "Run the decision engine on the request as it stands"},
-	{"POST", "/api/v1/requests/{id}/decide", (*Server).handleDecide, "Decide: approve, partial, deny, pending or escalate"},
-	{"POST", "/api/v1/requests/{id}/resolve", (*Server).handleResolve, "Resolve an escalation"},
-	{"POST", "/api/v1/requests/{id}/extend", (*Server).handleExtend, "Extend the deadline once"},
-	{"POST", "/api/v1/requests/{id}/release", (*Server).handleRelease, "Release: build the encrypted packet, record the disclosure, queue the delivery"},
-	{"GET", "/api/v1/requests/{id}/packets", (*Server).handlePackets, "The request's release packets and their manifests"},
-	{"GET", "/api/v1/requests/{id}/packets/{packet}", (*Server).handlePacketFile, "Download a release packet (encrypted PDF), e.g. to print for mail"},
-	{"GET", "/api/v1/requests/{id}/deliveries", (*Server).handleDeliveries, "The request's deliveries and their receipts"},
-	{"POST", "/api/v1/deliveries/{id}/complete", (*Server).handleCompleteDelivery, "Record a mail or fax tracking number, or a pickup"},
-	{"POST", "/api/v1/requests/{id}/portal-code", (*Server).handleIssueCode, "Issue a one-time download code to read to the requester"},
-	{"GET", "/api/v1/requests/{id}/letters/{kind}", (*Server).handleLetter, "A letter from the stored decision (PDF, or text with Accept: text/plain)"},
-	{"GET", "/api/v1/requests/{id}/fee", (*Server).handleFee, "The fee for the request, line by line with citations"},
-	{"POST", "/api/v1/requests/{id}/assign", (*Server).handleAssign, "Assign to a staff member"},
-	{"POST", "/api/v1/requests/{id}/cancel", (*Server).handleCancel, "Cancel"},
-	{"POST", "/api/v1/requests/{id}/close", (*Server).handleClose, "Close a finished request"},
-	{"GET", "/api/v1/requests/{id}/export", (*Server).handleExport, "What the decision releases, as a FHIR Bundle with security labels and Provenance"},
-	{"GET", "/api/v1/reminders", (*Server).handleReminders, "Open requests due soon or overdue"},
+	{"POST", "/api/v1/requests", (*Server).handleIntake, "Record a new request (intake)", auth.PermIntake},
+	{"GET", "/api/v1/requests", (*Server).handleQueue, "The queue, soonest due first, with filters", auth.PermViewQueue},
+	{"GET", "/api/v1/requests/{id}", (*Server).handleRequestShow, "A request with its evidence, decisions and history", auth.PermViewRequest},
+	{"POST", "/api/v1/requests/{id}/evidence", (*Server).handleEvidence, "Attach evidence", auth.PermEvidence},
+	{"POST", "/api/v1/requests/{id}/documents", (*Server).handleUpload, "Upload a document (PDF or image)", auth.PermEvidence},
+	{"GET", "/api/v1/requests/{id}/documents/{doc}", (*Server).handleDocument, "Download an uploaded document", auth.PermViewRequest},
+	{"POST", "/api/v1/requests/{id}/evaluate", (*Server).handleEvaluate, "Run the decision engine on the request as it stands", auth.PermEvaluate},
+	{"POST", "/api/v1/requests/{id}/decide", (*Server).handleDecide, "Decide: approve, partial, deny, pending or escalate", auth.PermDecide},
+	{"POST", "/api/v1/requests/{id}/resolve", (*Server).handleResolve, "Resolve an escalation", auth.PermResolveEscalation},
+	{"POST", "/api/v1/requests/{id}/extend", (*Server).handleExtend, "Extend the deadline once", auth.PermDecide},
+	{"POST", "/api/v1/requests/{id}/release", (*Server).handleRelease, "Release: build the encrypted packet, record the disclosure, queue the delivery", auth.PermRelease},
+	{"GET", "/api/v1/requests/{id}/packets", (*Server).handlePackets, "The request's release packets and their manifests", auth.PermViewRequest},
+	{"GET", "/api/v1/requests/{id}/packets/{packet}", (*Server).handlePacketFile, "Download a release packet (encrypted PDF), e.g. to print for mail", auth.PermViewRequest},
+	{"GET", "/api/v1/requests/{id}/deliveries", (*Server).handleDeliveries, "The request's deliveries and their receipts", auth.PermViewRequest},
+	{"POST", "/api/v1/deliveries/{id}/complete", (*Server).handleCompleteDelivery, "Record a mail or fax tracking number, or a pickup", auth.PermCompleteDelivery},
+	{"POST", "/api/v1/requests/{id}/portal-code", (*Server).handleIssueCode, "Issue a one-time download code to read to the requester", auth.PermCompleteDelivery},
+	{"GET", "/api/v1/requests/{id}/letters/{kind}", (*Server).handleLetter, "A letter from the stored decision (PDF, or text with Accept: text/plain)", auth.PermViewRequest},
+	{"GET", "/api/v1/requests/{id}/fee", (*Server).handleFee, "The fee for the request, line by line with citations", auth.PermViewRequest},
+	{"POST", "/api/v1/requests/{id}/assign", (*Server).handleAssign, "Assign to a staff member", auth.PermIntake},
+	{"POST", "/api/v1/requests/{id}/cancel", (*Server).handleCancel, "Cancel", auth.PermIntake},
+	{"POST", "/api/v1/requests/{id}/close", (*Server).handleClose, "Close a finished request", auth.PermDecide},
+	{"GET", "/api/v1/requests/{id}/export", (*Server).handleExport, "What the decision releases, as a FHIR Bundle with security labels and Provenance", auth.PermRelease},
+	{"GET", "/api/v1/reminders", (*Server).handleReminders, "Open requests due soon or overdue", auth.PermViewQueue},
 
-	{"GET", "/api/v1/patients", (*Server).handlePatients, "Patients"},
-	{"GET", "/api/v1/patients/{id}/chart", (*Server).handleChart, "A patient's chart items and their labels"},
-	{"POST", "/api/v1/patients/{id}/labels", (*Server).handleLabel, "Add or remove a chart item's label, with the reason"},
-	{"GET", "/api/v1/patients/{id}/accounting", (*Server).handleAccounting, "Accounting of disclosures (JSON, or CSV with Accept: text/csv)"},
-	{"GET", "/api/v1/patients/{id}/accounting/letter", (*Server).handleAccountingLetter, "Accounting of disclosures as the report sent to the patient (PDF or text)"},
+	{"GET", "/api/v1/patients", (*Server).handlePatients, "Patients", auth.PermViewRequest},
+	{"GET", "/api/v1/patients/{id}/chart", (*Server).handleChart, "A patient's chart items and their labels", auth.PermViewRequest},
+	{"POST", "/api/v1/patients/{id}/labels", (*Server).handleLabel, "Add or remove a chart item's label, with the reason", auth.PermLabel},
+	{"GET", "/api/v1/patients/{id}/accounting", (*Server).handleAccounting, "Accounting of disclosures (JSON, or CSV with Accept: text/csv)", auth.PermAccounting},
+	{"GET", "/api/v1/patients/{id}/accounting/letter", (*Server).handleAccountingLetter, "Accounting of disclosures as the report sent to the patient (PDF or text)", auth.PermAccounting},
 
-	{"GET", "/portal/download", (*Server).handlePortalPage, "Requester: the download page a delivery link opens"},
-	{"GET", "/portal/download.js", (*Server).handlePortalScript, "Requester: the download page's script"},
-	{"POST", "/portal/v1/code", (*Server).handlePortalCode, "Requester: send a one-time code to the e-mail address on file"},
-	{"POST", "/portal/v1/download", (*Server).handlePortalDownload, "Requester: download the packet with the link's token and a one-time code"},
+	{"GET", "/portal/download", (*Server).handlePortalPage, "Requester: the download page a delivery link opens", ""},
+	{"GET", "/portal/download.js", (*Server).handlePortalScript, "Requester: the download page's script", ""},
+	{"POST", "/portal/v1/code", (*Server).handlePortalCode, "Requester: send a one-time code to the e-mail address on file", ""},
+	{"POST", "/portal/v1/download", (*Server).handlePortalDownload, "Requester: download the packet with the link's token and a one-time code", ""},
 
-	{"GET", "/api/v1/ledger/verify", (*Server).handleLedgerVerify, "Walk the ledger's hash chain"},
+	{"GET", "/api/v1/ledger/verify", (*Server).handleLedgerVerify, "Walk the ledger's hash chain", auth.PermLedger},
+	{"POST", "/api/v1/requests/{id}/review", (*Server).handleReview, "Second pair of eyes: approve or send back the latest decision", auth.PermReview},
+	{"GET", "/api/v1/metrics", (*Server).handleMetrics, "Metrics from the ledger: volume, turnaround, on time, overdue, denials and pending by reason", auth.PermMetrics},
+
+	// Sign-in for API clients: a session token to send as Authorization: Bearer.
+	{"POST", "/api/v1/session", (*Server).handleAPILogin, "Sign in: user name and password give a pending token", ""},
+	{"POST", "/api/v1/session/code", (*Server).handleAPICode, "Second factor: the pending token and an authenticator code give a session token", ""},
+	{"POST", "/api/v1/session/logout", (*Server).handleAPILogout, "End the session", ""},
+
+	// The staff workbench (HTML).
+	{"GET", "/static/", (*Server).handleStatic, "Stylesheet and vendored htmx", ""},
+	{"GET", "/login", (*Server).handleLoginPage, "Staff sign-in", ""},
+	{"POST", "/login", (*Server).handleLogin, "Staff sign-in: password step", ""},
+	{"GET", "/login/code", (*Server).handleCodePage, "Staff sign-in: code step", ""},
+	{"POST", "/login/code", (*Server).handleCode, "Staff sign-in: code step", ""},
+	{"POST", "/logout", (*Server).handleLogout, "Sign out", ""},
+	{"GET", "/{$}", (*Server).handleQueuePage, "The queue", auth.PermViewQueue},
+	{"GET", "/escalations", (*Server).handleEscalationsPage, "Escalations for the privacy officer", auth.PermResolveEscalation},
+	{"POST", "/search", (*Server).handleSearch, "Search by request number or patient (terms in the body, never the URL)", auth.PermViewRequest},
+	{"GET", "/requests/{id}", (*Server).handleRequestPage, "The request page", auth.PermViewRequest},
+	{"POST", "/requests/{id}/evidence", (*Server).handlePageEvidence, "Record evidence", auth.PermEvidence},
+	{"POST", "/requests/{id}/evaluate", (*Server).handlePageEvaluate, "Run the engine", auth.PermEvaluate},
+	{"POST", "/requests/{id}/decide", (*Server).handlePageDecide, "Decide", auth.PermDecide},
+	{"POST", "/requests/{id}/review", (*Server).handlePageReview, "Second pair of eyes", auth.PermReview},
+	{"POST", "/requests/{id}/resolve", (*Server).handlePageResolve, "Resolve an escalation", auth.PermResolveEscalation},
+	{"POST", "/requests/{id}/release", (*Server).handlePageRelease, "Release", auth.PermRelease},
+	{"POST", "/requests/{id}/assign", (*Server).handlePageAssign, "Assign", auth.PermIntake},
+	{"GET", "/metrics", (*Server).handleMetricsPage, "Metrics", auth.PermMetrics},
+	{"GET", "/submissions", (*Server).handleSubmissionsPage, "Portal submissions waiting for a clerk", auth.PermIntake},
+	{"GET", "/submissions/{id}", (*Server).handleSubmissionPage, "A portal submission", auth.PermIntake},
+	{"GET", "/submissions/{id}/documents/{doc}", (*Server).handleSubmissionDocument, "A submission's uploaded document", auth.PermIntake},
+	{"POST", "/submissions/{id}/accept", (*Server).handleSubmissionAccept, "Accept a submission as a request for a patient", auth.PermIntake},
+	{"POST", "/submissions/{id}/reject", (*Server).handleSubmissionReject, "Reject a submission with a reason", auth.PermIntake},
+
+	// The requester portal (HTML; no staff session).
+	{"GET", "/portal", (*Server).handlePortalHome, "Requester: ask for records", ""},
+	{"POST", "/portal/submit", (*Server).handlePortalSubmit, "Requester: send the request", ""},
+	{"GET", "/portal/status", (*Server).handlePortalStatusPage, "Requester: the private status link (token after '#')", ""},
+	{"POST", "/portal/status", (*Server).handlePortalStatus, "Requester: where the request stands", ""},
+	{"POST", "/portal/verify", (*Server).handlePortalVerify, "Requester: confirm the e-mail address with the code", ""},
+	{"POST", "/portal/resend", (*Server).handlePortalResend, "Requester: send a new e-mail code", ""},
+	{"POST", "/portal/upload", (*Server).handlePortalUpload, "Requester: upload an ID image or an authorization", ""},
 }

@@ -20,37 +20,39 @@ import (
 	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
-// Server serves the API.
+// Server serves the API, the staff pages and the requester portal.
 type Server struct {
 	desk   *workflow.Desk
 	store  *store.Store
 	log    *slog.Logger
 	mux    *http.ServeMux
 	routes []route
+	opts   Options
+	pages  *pages
 }
 
 // maxBody bounds a JSON request body; uploads have their own bound.
 const maxBody = 1 << 20
 
-// ActorHeader names the staff member acting. Until staff sign-in arrives
-// (issue #6) the API trusts this header; it must be set on every call
-// that reads PHI or changes anything.
+// ActorHeader names the acting staff member when Options.TrustActorHeader
+// is set (API tests only).
 const ActorHeader = "X-Custodian-Actor"
 
-// NewServer returns the API handler.
-func NewServer(log *slog.Logger, desk *workflow.Desk) http.Handler {
-	s := &Server{desk: desk, store: desk.Store, log: log, mux: http.NewServeMux(), routes: routes}
-	// The requester's forms are protected from cross-site posts; staff
-	// state changes get the same when the staff pages arrive (issue #6).
+// NewServer returns the server's handler.
+func NewServer(log *slog.Logger, desk *workflow.Desk, opts Options) http.Handler {
+	s := &Server{desk: desk, store: desk.Store, log: log, mux: http.NewServeMux(), routes: routes, opts: opts, pages: loadPages()}
+	// Every state change from a browser is protected from cross-site
+	// posts; the JSON API authenticates with bearer tokens, which a
+	// cross-site page cannot send.
 	cop := http.NewCrossOriginProtection()
 	for _, rt := range routes {
-		h := rt.handler(s)
-		if strings.HasPrefix(rt.pattern, "/portal/") {
+		h := s.guard(rt, rt.handler(s))
+		if !strings.HasPrefix(rt.pattern, "/api/") {
 			h = cop.Handler(h)
 		}
 		s.mux.Handle(rt.method+" "+rt.pattern, h)
 	}
-	return s.recoverer(s.headers(s.logRequests(s.idempotent(s.mux))))
+	return s.recoverer(s.headers(s.logRequests(s.identify(s.idempotent(s.mux)))))
 }
 
 // headers sets the response headers every answer needs: PHI is never
@@ -148,7 +150,7 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"+r.Header.Get(ActorHeader)+"\n"), body...))
+		sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"+actor(r)+"\n"), body...))
 		fp := hex.EncodeToString(sum[:])
 		ctx := r.Context()
 		prev, err := s.store.Idempotent(ctx, key)
@@ -183,6 +185,3 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		}
 	})
 }
-
-// actor returns who is acting, from ActorHeader.
-func actor(r *http.Request) string { return strings.TrimSpace(r.Header.Get(ActorHeader)) }

@@ -37,7 +37,7 @@ func approved(t *testing.T, via roi.Delivery, contact string) (*fixture, *roi.De
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f, r
+	return f, f.review(r)
 }
 
 func ledgerKinds(t *testing.T, f *fixture, id roi.RequestID) []string {

@@ -104,6 +104,11 @@ func (d *Desk) Letter(ctx context.Context, actor string, id roi.RequestID, kind 
 		if err != nil {
 			return doc.Letter{}, err
 		}
+		if kind == letter.KindDenial || kind == letter.KindPartial {
+			if err := d.requireReview(ctx, r, final, chart); err != nil {
+				return doc.Letter{}, err
+			}
+		}
 		in := d.letterInput(r, final, chart, f)
 		switch kind {
 		case letter.KindCover:

@@ -63,6 +63,7 @@ func TestLetters_DenialPendingExtensionEscalation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r = f.review(r)
 	denial := letterText(t, f, r.ID, "denial")
 	if !strings.Contains(denial, "authorization") || !strings.Contains(denial, "1-800-368-1019") {
 		t.Errorf("denial:\n%s", denial)

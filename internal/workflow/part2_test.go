@@ -70,6 +70,7 @@ func part2Release(t *testing.T, evidence ...string) (*fixture, *Disclosure, *Iss
 	if err != nil {
 		t.Fatal(err)
 	}
+	r = f.review(r)
 	_, dis, iss, err := f.desk.Release(f.ctx, "specialist", r.ID, r.Version)
 	if err != nil {
 		t.Fatal(err)

@@ -100,6 +100,9 @@ func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, vers
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if err := d.requireReview(ctx, r, final, chart); err != nil {
+		return nil, nil, nil, err
+	}
 	f, err := d.factsFrom(ctx, r, chart, evidence)
 	if err != nil {
 		return nil, nil, nil, err

@@ -68,10 +68,10 @@ var transitions = map[roi.Status][]roi.Status{
 	roi.StatusInReview:          {roi.StatusVerifying, roi.StatusAwaitingRequester, roi.StatusEscalated, roi.StatusApproved, roi.StatusDenied, roi.StatusCancelled},
 	roi.StatusAwaitingRequester: {roi.StatusVerifying, roi.StatusInReview, roi.StatusCancelled},
 	roi.StatusEscalated:         {roi.StatusInReview, roi.StatusApproved, roi.StatusDenied, roi.StatusCancelled},
-	roi.StatusApproved:          {roi.StatusReleased, roi.StatusPartiallyReleased, roi.StatusCancelled},
+	roi.StatusApproved:          {roi.StatusReleased, roi.StatusPartiallyReleased, roi.StatusCancelled, roi.StatusInReview},
 	roi.StatusReleased:          {roi.StatusClosed},
 	roi.StatusPartiallyReleased: {roi.StatusClosed},
-	roi.StatusDenied:            {roi.StatusClosed},
+	roi.StatusDenied:            {roi.StatusClosed, roi.StatusInReview},
 	roi.StatusCancelled:         {roi.StatusClosed},
 }
 

@@ -122,6 +122,7 @@ func TestJourneyPatientAccess(t *testing.T) {
 	if err != nil || r.Status != roi.StatusApproved || !slices.Equal(final.Release, []string{"Encounter/1"}) {
 		t.Fatalf("decide: %v %+v", err, final)
 	}
+	r = f.review(r)
 	r, dis, _, err := f.desk.Release(f.ctx, "specialist", r.ID, r.Version)
 	if err != nil || r.Status != roi.StatusPartiallyReleased {
 		t.Fatalf("release: %v %s", err, r.Status)

@@ -1,0 +1,161 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/custodian-roi/custodian/internal/auth"
+	"github.com/custodian-roi/custodian/internal/roi"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// pages holds the parsed templates: each page is the layout plus its own
+// file, parsed once at start.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+// pageCSP is the Content-Security-Policy of every HTML page: scripts and
+// styles from this origin only, nothing inline, no frames, forms post
+// only here.
+const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+var funcs = template.FuncMap{
+	"join":  strings.Join,
+	"list":  func(xs ...string) []string { return xs },
+	"lower": strings.ToLower,
+	"labels": func(l roi.Labels) string {
+		return strings.Join(l.Strings(), ", ")
+	},
+}
+
+func loadPages() *pages {
+	p := &pages{byName: map[string]*template.Template{}}
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if strings.HasPrefix(base, "layout") {
+			continue
+		}
+		layout := "templates/layout.html"
+		if strings.HasPrefix(base, "portal") {
+			layout = "templates/layout_portal.html"
+		}
+		p.byName[base] = template.Must(template.New("layout").Funcs(funcs).ParseFS(templateFiles, layout, n))
+	}
+	return p
+}
+
+// page is what every staff page template receives.
+type page struct {
+	Title string
+	Org   string
+	User  *staff
+	Nav   []navLink
+	Error string
+	Flash string
+	Data  any
+}
+
+type navLink struct {
+	Href, Label string
+	Current     bool
+}
+
+// nav lists the pages the signed-in role may open.
+func (s *Server) nav(u *staff, current string) []navLink {
+	var out []navLink
+	add := func(href, label string, p auth.Permission) {
+		if u.can(p) {
+			out = append(out, navLink{Href: href, Label: label, Current: href == current})
+		}
+	}
+	add("/", "Queue", auth.PermViewQueue)
+	add("/escalations", "Escalations", auth.PermResolveEscalation)
+	add("/submissions", "Portal submissions", auth.PermIntake)
+	add("/metrics", "Metrics", auth.PermMetrics)
+	return out
+}
+
+// render writes a page with the staff layout. PHI pages are never cached
+// (the headers middleware sets no-store on everything).
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	u := staffOf(r)
+	pg := page{Title: title, Org: s.desk.Org.Name, User: u, Data: data}
+	if u != nil {
+		pg.Nav = s.nav(u, r.URL.Path)
+	}
+	if f := r.URL.Query().Get("done"); f != "" && len(f) < 80 {
+		pg.Flash = flashes[f]
+	}
+	s.write(w, status, name, pg)
+}
+
+// flashes are the messages a redirect after a change may show; the URL
+// carries only their key, never text from a record.
+var flashes = map[string]string{
+	"evidence": "Evidence recorded.", "evaluated": "The engine evaluated the request.", "decided": "Decision recorded.",
+	"reviewed": "Review recorded.", "resolved": "Escalation resolved.", "released": "Released; the delivery is queued.",
+	"assigned": "Assigned.", "accepted": "Submission accepted as a request.", "rejected": "Submission rejected.",
+}
+
+func (s *Server) write(w http.ResponseWriter, status int, name string, data any) {
+	t := s.pages.byName[name]
+	var buf bytes.Buffer
+	if t == nil {
+		s.log.Error("no such template", "name", name)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		// PHI: a template error may quote data; log only that it failed.
+		s.log.Error("template failed", "name", name)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", pageCSP)
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// renderError shows an error page with the error's public message.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf[roi.CodeOf(err)]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		s.log.Error("internal error", "code", roi.CodeOf(err), "message", roi.PublicMessage(err))
+	}
+	u := staffOf(r)
+	pg := page{Title: "Something went wrong", Org: s.desk.Org.Name, User: u, Error: roi.PublicMessage(err)}
+	if u != nil {
+		pg.Nav = s.nav(u, "")
+	}
+	s.write(w, status, "error", pg)
+}
+
+func (s *Server) handleStatic() http.Handler {
+	sub, _ := fs.Sub(staticFiles, "static")
+	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Static files hold no PHI and may be cached.
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,634 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/custodian-roi/custodian/internal/auth"
+	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/store"
+	"github.com/custodian-roi/custodian/internal/workflow"
+)
+
+// ---- sign-in ----
+
+const pendingCookie = "custodian_pending"
+
+func (s *Server) handleLoginPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, "login", "Sign in", nil)
+	})
+}
+
+func (s *Server) handleLogin() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.Auth == nil {
+			s.renderError(w, r, roi.Errorf(roi.CodeConflict, "Sign-in is not configured on this server."))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 4096)
+		if err := r.ParseForm(); err != nil {
+			s.renderError(w, r, roi.Errorf(roi.CodeInvalid, "The form could not be read."))
+			return
+		}
+		pending, err := s.opts.Auth.Login(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), clientOf(r))
+		if err != nil {
+			w.Header().Set("Content-Security-Policy", pageCSP)
+			s.render(w, r, statusOf[roi.CodeOf(err)], "login", "Sign in", map[string]string{"Error": roi.PublicMessage(err)})
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: pendingCookie, Value: pending, Path: "/login", HttpOnly: true,
+			Secure: !s.opts.InsecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: 300})
+		http.Redirect(w, r, "/login/code", http.StatusSeeOther)
+	})
+}
+
+func (s *Server) handleCodePage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, "code", "Enter your code", nil)
+	})
+}
+
+func (s *Server) handleCode() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(pendingCookie)
+		if err != nil || s.opts.Auth == nil {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 4096)
+		if err := r.ParseForm(); err != nil {
+			s.renderError(w, r, roi.Errorf(roi.CodeInvalid, "The form could not be read."))
+			return
+		}
+		token, _, err := s.opts.Auth.VerifyTOTP(r.Context(), c.Value, strings.TrimSpace(r.PostForm.Get("code")))
+		if err != nil {
+			s.render(w, r, statusOf[roi.CodeOf(err)], "code", "Enter your code", map[string]string{"Error": roi.PublicMessage(err)})
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: pendingCookie, Path: "/login", MaxAge: -1})
+		// A new session token at sign-in: nothing set before it survives
+		// (no session fixation).
+		http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: token, Path: "/", HttpOnly: true,
+			Secure: !s.opts.InsecureCookies, SameSite: http.SameSiteLaxMode})
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+}
+
+func (s *Server) handleLogout() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie(s.sessionCookie()); err == nil && s.opts.Auth != nil {
+			s.opts.Auth.Logout(r.Context(), c.Value)
+		}
+		http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Path: "/", MaxAge: -1, HttpOnly: true, Secure: !s.opts.InsecureCookies})
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+	})
+}
+
+// clientOf names the client for rate limits: its address, without port.
+func clientOf(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return host
+}
+
+// ---- API sessions (bearer tokens) ----
+
+func (s *Server) handleAPILogin() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Username string `json:"username"`
+			Password string `json:"password"`
+		}
+		if err := decode(w, r, &in); err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		if s.opts.Auth == nil {
+			writeError(w, s.log, roi.Errorf(roi.CodeConflict, "Sign-in is not configured on this server."))
+			return
+		}
+		pending, err := s.opts.Auth.Login(r.Context(), in.Username, in.Password, clientOf(r))
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"pending": pending, "next": "POST /api/v1/session/code with pending and your authenticator code"})
+	})
+}
+
+func (s *Server) handleAPICode() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Pending string `json:"pending"`
+			Code    string `json:"code"`
+		}
+		if err := decode(w, r, &in); err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		if s.opts.Auth == nil {
+			writeError(w, s.log, roi.Errorf(roi.CodeConflict, "Sign-in is not configured on this server."))
+			return
+		}
+		token, u, err := s.opts.Auth.VerifyTOTP(r.Context(), in.Pending, in.Code)
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"token": token, "username": u.Username, "role": u.Role})
+	})
+}
+
+func (s *Server) handleAPILogout() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") && s.opts.Auth != nil {
+			s.opts.Auth.Logout(r.Context(), strings.TrimPrefix(h, "Bearer "))
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// ---- the queue ----
+
+type queueRow struct {
+	R         *roi.DeskRequest
+	Overdue   bool
+	DueSoon   bool
+	DaysLeft  int
+	Sensitive bool
+}
+
+type queueData struct {
+	Rows      []queueRow
+	Statuses  []roi.Status
+	Kinds     []roi.Kind
+	Status    string
+	Kind      string
+	Assignee  string
+	Sensitive bool
+	Search    bool
+	Today     roi.Date
+	Heading   string
+}
+
+func (s *Server) handleQueuePage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			s.renderError(w, r, roi.Errorf(roi.CodeNotFound, "There is no such page."))
+			return
+		}
+		q := r.URL.Query()
+		f := store.RequestFilter{Open: q.Get("status") == "", Assignee: q.Get("assignee")}
+		if st := q.Get("status"); st != "" {
+			f.Statuses = []roi.Status{roi.Status(st)}
+		}
+		d := queueData{Status: q.Get("status"), Kind: q.Get("kind"), Assignee: q.Get("assignee"), Sensitive: q.Get("sensitive") == "1", Heading: "Queue"}
+		s.queue(w, r, f, d)
+	})
+}
+
+func (s *Server) handleEscalationsPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.queue(w, r, store.RequestFilter{Statuses: []roi.Status{roi.StatusEscalated}},
+			queueData{Status: string(roi.StatusEscalated), Heading: "Escalations for the privacy officer"})
+	})
+}
+
+// handleSearch finds requests by number or by patient (name, MRN). The
+// search words come in a POST body, never in the URL.
+func (s *Server) handleSearch() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 4096)
+		r.ParseForm()
+		term := strings.TrimSpace(r.PostForm.Get("q"))
+		d := queueData{Search: true, Heading: "Search"}
+		if term == "" {
+			s.queue(w, r, store.RequestFilter{Open: true}, d)
+			return
+		}
+		ctx := r.Context()
+		var rows []*roi.DeskRequest
+		if strings.HasPrefix(strings.ToUpper(term), "R-") {
+			rs, err := s.store.Requests(ctx, store.RequestFilter{Number: strings.ToUpper(term)})
+			if err != nil {
+				s.renderError(w, r, err)
+				return
+			}
+			rows = rs
+		} else {
+			ps, err := s.store.Patients(ctx)
+			if err != nil {
+				s.renderError(w, r, err)
+				return
+			}
+			low := strings.ToLower(term)
+			for _, p := range ps {
+				if strings.Contains(strings.ToLower(p.Name), low) || strings.EqualFold(p.MRN, term) {
+					rs, err := s.store.Requests(ctx, store.RequestFilter{PatientID: p.ID})
+					if err != nil {
+						s.renderError(w, r, err)
+						return
+					}
+					rows = append(rows, rs...)
+				}
+			}
+		}
+		if err := s.store.Append(ctx, roi.Event{Kind: "view", Actor: actor(r), Body: map[string]any{"what": "search", "results": len(rows)}}); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.renderQueue(w, r, rows, d)
+	})
+}
+
+func (s *Server) queue(w http.ResponseWriter, r *http.Request, f store.RequestFilter, d queueData) {
+	rows, err := s.desk.Queue(r.Context(), f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if err := s.store.Append(r.Context(), roi.Event{Kind: "view", Actor: actor(r), Body: map[string]any{"what": "queue", "results": len(rows)}}); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.renderQueue(w, r, rows, d)
+}
+
+func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, reqs []*roi.DeskRequest, d queueData) {
+	today := s.desk.Today()
+	d.Today, d.Statuses, d.Kinds = today, roi.Statuses, roi.Kinds
+	charts := map[roi.PatientID][]roi.ChartItem{}
+	for _, rq := range reqs {
+		if d.Kind != "" && string(rq.Requester.Kind) != d.Kind {
+			continue
+		}
+		row := queueRow{R: rq}
+		if rq.Due.Known() && rq.Status.Open() {
+			row.DaysLeft = int(rq.Due - today)
+			row.Overdue, row.DueSoon = row.DaysLeft < 0, row.DaysLeft >= 0 && row.DaysLeft <= 3
+		}
+		items, ok := charts[rq.PatientID]
+		if !ok {
+			items, _ = s.store.ChartItems(r.Context(), rq.PatientID)
+			charts[rq.PatientID] = items
+		}
+		row.Sensitive = sensitiveInScope(rq, items)
+		if d.Sensitive && !row.Sensitive {
+			continue
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	s.render(w, r, http.StatusOK, "queue", d.Heading, d)
+}
+
+// sensitiveInScope reports whether any chart item in the request's scope
+// carries a sensitive label: such requests need a second person's review.
+func sensitiveInScope(r *roi.DeskRequest, items []roi.ChartItem) bool {
+	for _, it := range items {
+		if inScope(r, it) && it.Labels&^ordinary != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// ordinary are the labels that need no second look.
+var ordinary = roi.LabelsOf(roi.LabelGeneral, roi.LabelDemographics)
+
+func inScope(r *roi.DeskRequest, it roi.ChartItem) bool {
+	if !r.Scope.InDates(it.Date) {
+		return false
+	}
+	return !r.Scope.HasLabels || r.Scope.Labels&it.Labels != 0
+}
+
+// ---- the request page ----
+
+type explainRule struct {
+	Rule   string   `json:"rule"`
+	Text   string   `json:"text"`
+	Cite   []string `json:"cite"`
+	Detail string   `json:"detail"`
+}
+
+type explainItem struct {
+	Decision string `json:"decision"`
+	Code     string `json:"code"`
+	explainRule
+}
+
+type evaluation struct {
+	Outcome roi.Outcome `json:"outcome"`
+	Reasons []roi.Code  `json:"reasons"`
+	Release []string    `json:"release"`
+	Flags   []string    `json:"flags"`
+	Explain struct {
+		RuleSet string                 `json:"rule_set"`
+		Request []explainRule          `json:"request"`
+		Items   map[string]explainItem `json:"items"`
+	} `json:"explain"`
+	ID int64
+	By string
+	At time.Time
+}
+
+type itemRow struct {
+	Item     roi.ChartItem
+	Decision string // release, withhold, wait, "" when not evaluated
+	Code     string
+	Rule     explainRule
+}
+
+type requestPage struct {
+	C          *workflow.Case
+	Patient    *roi.PatientRecord
+	Identity   []roi.EvidenceRecord
+	Authority  []roi.EvidenceRecord
+	Other      []roi.EvidenceRecord
+	Eval       *evaluation
+	Final      *workflow.Final
+	FinalBy    string
+	Items      []itemRow
+	Release    []itemRow
+	Withhold   []itemRow
+	Letters    []string
+	Deliveries []*roi.DeliveryRecord
+	Can        map[string]bool
+	DaysLeft   int
+	Reviewed   bool
+}
+
+var authorityTypes = map[string]bool{"representative": true, "authorization": true, "directive": true, "court-order": true,
+	"subpoena": true, "warrant": true}
+
+func (s *Server) handleRequestPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		ctx := r.Context()
+		c, err := s.desk.Get(ctx, actor(r), roi.RequestID(id))
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		pd := requestPage{C: c}
+		if pd.Patient, err = s.store.Patient(ctx, c.Request.PatientID); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		for _, e := range c.Evidence {
+			switch {
+			case e.Type == roi.EvidenceIdentity:
+				pd.Identity = append(pd.Identity, e)
+			case authorityTypes[e.Type]:
+				pd.Authority = append(pd.Authority, e)
+			default:
+				pd.Other = append(pd.Other, e)
+			}
+		}
+		for i := len(c.Decisions) - 1; i >= 0; i-- {
+			dr := c.Decisions[i]
+			if dr.Kind == "evaluation" && pd.Eval == nil {
+				var ev evaluation
+				if json.Unmarshal(dr.Body, &ev) == nil {
+					ev.ID, ev.By, ev.At = dr.ID, dr.By, dr.At
+					pd.Eval = &ev
+				}
+			}
+			if dr.Kind == "decision" && pd.Final == nil {
+				var f workflow.Final
+				if json.Unmarshal(dr.Body, &f) == nil {
+					pd.Final, pd.FinalBy = &f, dr.By
+				}
+			}
+		}
+		chart, err := s.store.ChartItems(ctx, c.Request.PatientID)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		for _, it := range chart {
+			if !inScope(c.Request, it) {
+				continue
+			}
+			row := itemRow{Item: it}
+			if pd.Eval != nil {
+				if x, ok := pd.Eval.Explain.Items[it.Key]; ok {
+					row.Decision, row.Code, row.Rule = x.Decision, x.Code, x.explainRule
+				}
+			}
+			pd.Items = append(pd.Items, row)
+		}
+		// The preview: what the decision (or else the engine) lets go and
+		// what it keeps back, before anything leaves.
+		release := map[string]bool{}
+		withhold := map[string]string{}
+		switch {
+		case pd.Final != nil:
+			for _, k := range pd.Final.Release {
+				release[k] = true
+			}
+			for k, c := range pd.Final.Withhold {
+				withhold[k] = string(c)
+			}
+		case pd.Eval != nil:
+			for _, k := range pd.Eval.Release {
+				release[k] = true
+			}
+			for k, x := range pd.Eval.Explain.Items {
+				if x.Decision != "release" {
+					withhold[k] = x.Code
+				}
+			}
+		}
+		for _, row := range pd.Items {
+			if release[row.Item.Key] {
+				pd.Release = append(pd.Release, row)
+			} else if code, ok := withhold[row.Item.Key]; ok {
+				row.Code = code
+				pd.Withhold = append(pd.Withhold, row)
+			}
+		}
+		if pd.Final != nil {
+			pd.Letters = lettersFor(c.Request, pd.Final)
+		}
+		if pd.Deliveries, err = s.store.Deliveries(ctx, c.Request.ID); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		if c.Request.Due.Known() {
+			pd.DaysLeft = int(c.Request.Due - s.desk.Today())
+		}
+		pd.Reviewed, _ = s.desk.Reviewed(ctx, c.Request.ID)
+		u := staffOf(r)
+		pd.Can = map[string]bool{
+			"evidence": u.can(auth.PermEvidence), "evaluate": u.can(auth.PermEvaluate), "decide": u.can(auth.PermDecide),
+			"review": u.can(auth.PermReview), "resolve": u.can(auth.PermResolveEscalation), "release": u.can(auth.PermRelease),
+			"assign": u.can(auth.PermIntake), "delivery": u.can(auth.PermCompleteDelivery),
+		}
+		s.render(w, r, http.StatusOK, "request", "Request "+c.Request.Number, pd)
+	})
+}
+
+// lettersFor lists the letters that fit a decision.
+func lettersFor(r *roi.DeskRequest, f *workflow.Final) []string {
+	var out []string
+	switch f.Action {
+	case workflow.ActApprove, workflow.ActPartial:
+		out = append(out, "cover")
+		if len(f.Withhold) > 0 {
+			out = append(out, "partial-denial")
+		}
+	case workflow.ActDeny:
+		out = append(out, "denial")
+	case workflow.ActPending:
+		out = append(out, "pending")
+	case workflow.ActEscalate:
+		out = append(out, "escalation")
+	}
+	if r.Extended {
+		out = append(out, "extension")
+	}
+	return out
+}
+
+// ---- request actions (forms) ----
+
+// form reads a posted form and the version it was made against.
+func form(w http.ResponseWriter, r *http.Request) (roi.RequestID, int, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, 0, err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return 0, 0, roi.Errorf(roi.CodeInvalid, "The form could not be read.")
+	}
+	v, err := strconv.Atoi(r.PostForm.Get("version"))
+	if err != nil {
+		return 0, 0, roi.Errorf(roi.CodeInvalid, "The form lacks the request's version; reload the page.")
+	}
+	return roi.RequestID(id), v, nil
+}
+
+// act runs a request action from a form and goes back to the request
+// page, or shows the error.
+func (s *Server) act(done string, run func(w http.ResponseWriter, r *http.Request, id roi.RequestID, version int) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, v, err := form(w, r)
+		if err == nil {
+			err = run(w, r, id, v)
+		}
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/requests/"+strconv.FormatInt(int64(id), 10)+"?done="+done, http.StatusSeeOther)
+	})
+}
+
+func (s *Server) handlePageEvidence() http.Handler {
+	return s.act("evidence", func(w http.ResponseWriter, r *http.Request, id roi.RequestID, v int) error {
+		var body string
+		switch r.PostForm.Get("step") {
+		case "identity":
+			method := strings.TrimSpace(r.PostForm.Get("method"))
+			if method == "" {
+				return roi.Errorf(roi.CodeInvalid, "Say how the identity was checked (for example: photo ID at the desk).")
+			}
+			b, _ := json.Marshal(map[string]any{"type": "identity", "verified": true, "method": method})
+			body = string(b)
+		default:
+			body = r.PostForm.Get("evidence")
+		}
+		_, _, err := s.desk.AttachEvidence(r.Context(), actor(r), id, v, []byte(body))
+		return err
+	})
+}
+
+func (s *Server) handlePageEvaluate() http.Handler {
+	return s.act("evaluated", func(w http.ResponseWriter, r *http.Request, id roi.RequestID, v int) error {
+		_, _, err := s.desk.Evaluate(r.Context(), actor(r), id, v)
+		return err
+	})
+}
+
+func (s *Server) handlePageDecide() http.Handler {
+	return s.act("decided", func(w http.ResponseWriter, r *http.Request, id roi.RequestID, v int) error {
+		var missing []string
+		for _, m := range strings.Split(r.PostForm.Get("missing"), "\n") {
+			if m = strings.TrimSpace(m); m != "" {
+				missing = append(missing, m)
+			}
+		}
+		_, _, err := s.desk.Decide(r.Context(), actor(r), id, v, workflow.Decide{Action: r.PostForm.Get("action"),
+			Note: r.PostForm.Get("note"), Missing: missing})
+		return err
+	})
+}
+
+func (s *Server) handlePageReview() http.Handler {
+	return s.act("reviewed", func(w http.ResponseWriter, r *http.Request, id roi.RequestID, v int) error {
+		_, err := s.desk.Review(r.Context(), actor(r), id, v, r.PostForm.Get("approve") == "yes", r.PostForm.Get("note"))
+		return err
+	})
+}
+
+func (s *Server) handlePageResolve() http.Handler {
+	return s.act("resolved", func(w http.ResponseWriter, r *http.Request, id roi.RequestID, v int) error {
+		_, _, err := s.desk.ResolveEscalation(r.Context(), actor(r), id, v, workflow.Resolve{Action: r.PostForm.Get("action"),
+			Release: r.PostForm["release"], Note: r.PostForm.Get("note")})
+		return err
+	})
+}
+
+func (s *Server) handlePageRelease() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, v, err := form(w, r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		req, dis, iss, err := s.desk.Release(r.Context(), actor(r), id, v)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		// The password (and a portal link) are shown on this page once;
+		// they are stored nowhere.
+		s.render(w, r, http.StatusOK, "released", "Released "+req.Number, map[string]any{"R": req, "D": dis, "I": iss})
+	})
+}
+
+func (s *Server) handlePageAssign() http.Handler {
+	return s.act("assigned", func(w http.ResponseWriter, r *http.Request, id roi.RequestID, v int) error {
+		to := strings.TrimSpace(r.PostForm.Get("assignee"))
+		if to == "" {
+			to = actor(r)
+		}
+		_, err := s.desk.Assign(r.Context(), actor(r), id, v, to)
+		return err
+	})
+}
+
+// ---- metrics ----
+
+func (s *Server) handleMetricsPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, err := s.desk.Metrics(r.Context(), s.desk.Today(), 12)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "metrics", "Metrics", metricsView(m))
+	})
+}

@@ -1,0 +1,10 @@
+// The requester's private link carries its token after '#', which the
+// browser never sends to a server. Copy it into the forms that need it,
+// and show the status straight away.
+document.addEventListener("DOMContentLoaded", function () {
+  var token = window.location.hash.slice(1);
+  if (!token) { return; }
+  document.querySelectorAll("input.token").forEach(function (el) { el.value = token; });
+  var auto = document.querySelector("form.auto");
+  if (auto) { auto.submit(); }
+});
