@@ -64,7 +64,7 @@ func (s *Server) handleCode() http.Handler {
 			s.renderError(w, r, roi.Errorf(roi.CodeInvalid, "The form could not be read."))
 			return
 		}
-		token, _, err := s.opts.Auth.VerifyTOTP(r.Context(), c.Value, strings.TrimSpace(r.PostForm.Get("code")))
+		token, su, err := s.opts.Auth.VerifyTOTP(r.Context(), c.Value, strings.TrimSpace(r.PostForm.Get("code")))
 		if err != nil {
 			s.render(w, r, statusOf[roi.CodeOf(err)], "code", "Enter your code", map[string]string{"Error": roi.PublicMessage(err)})
 			return
@@ -74,7 +74,13 @@ func (s *Server) handleCode() http.Handler {
 		// (no session fixation).
 		http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: token, Path: "/", HttpOnly: true,
 			Secure: !s.opts.InsecureCookies, SameSite: http.SameSiteLaxMode})
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		// Each role lands where it works: the queue, or for those who see
+		// no PHI (the administrator), the metrics.
+		home := "/"
+		if !auth.Can(auth.Role(su.Role), auth.PermViewQueue) {
+			home = "/metrics"
+		}
+		http.Redirect(w, r, home, http.StatusSeeOther)
 	})
 }
 
