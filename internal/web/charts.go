@@ -47,7 +47,7 @@ func barChart(title string, bars []bar) template.HTML {
 		y := float64(base)
 		total := 0
 		for _, p := range b.Parts {
-			hgt := float64(p.Value) / float64(max) * float64(base-10)
+			hgt := float64(p.Value) / float64(max) * float64(base-24) // room above for the total
 			y -= hgt
 			total += p.Value
 			fmt.Fprintf(&sb, `<rect class="bar %s" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s: %d</title></rect>`,

@@ -21,6 +21,7 @@ type portalPage struct {
 	Title   string
 	Org     string
 	Error   string
+	Done    string // what the requester's action did, when it worked
 	Token   string
 	Receipt *workflow.SubmissionReceipt
 	Status  *workflow.SubmissionStatus
@@ -105,8 +106,8 @@ func (s *Server) handlePortalStatusPage() http.Handler {
 }
 
 // portalAct runs a requester action with the token from the form, then
-// shows the status page (or the error on it).
-func (s *Server) portalAct(run func(r *http.Request, token string) error) http.Handler {
+// shows the status page with done (or the error on it).
+func (s *Server) portalAct(done string, run func(r *http.Request, token string) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var token string
 		var err error
@@ -132,6 +133,8 @@ func (s *Server) portalAct(run func(r *http.Request, token string) error) http.H
 		code := http.StatusOK
 		if err != nil {
 			p.Error, code = roi.PublicMessage(err), statusOf[roi.CodeOf(err)]
+		} else {
+			p.Done = done
 		}
 		if token != "" {
 			if st, serr := s.desk.SubmissionStatus(r.Context(), token); serr == nil {
@@ -144,20 +147,22 @@ func (s *Server) portalAct(run func(r *http.Request, token string) error) http.H
 	})
 }
 
-func (s *Server) handlePortalStatus() http.Handler { return s.portalAct(nil) }
+func (s *Server) handlePortalStatus() http.Handler { return s.portalAct("", nil) }
 
 func (s *Server) handlePortalResend() http.Handler {
-	return s.portalAct(func(r *http.Request, token string) error { return s.desk.SendSubmissionCode(r.Context(), token) })
+	return s.portalAct("We sent a new code to your e-mail address.", func(r *http.Request, token string) error {
+		return s.desk.SendSubmissionCode(r.Context(), token)
+	})
 }
 
 func (s *Server) handlePortalVerify() http.Handler {
-	return s.portalAct(func(r *http.Request, token string) error {
+	return s.portalAct("Thank you: your e-mail address is confirmed.", func(r *http.Request, token string) error {
 		return s.desk.VerifySubmissionEmail(r.Context(), token, strings.TrimSpace(r.FormValue("code")))
 	})
 }
 
 func (s *Server) handlePortalUpload() http.Handler {
-	return s.portalAct(func(r *http.Request, token string) error {
+	return s.portalAct("Thank you: we received your file. We will look at it soon.", func(r *http.Request, token string) error {
 		f, hdr, err := r.FormFile("file")
 		if err != nil {
 			return roi.Errorf(roi.CodeInvalid, "Choose a file to upload.")

@@ -368,6 +368,9 @@ type requestPage struct {
 	Can        map[string]bool
 	DaysLeft   int
 	Reviewed   bool
+	// NeedsReview: the decision must be approved by a second person
+	// before the release or the denial letter.
+	NeedsReview bool
 }
 
 var authorityTypes = map[string]bool{"representative": true, "authorization": true, "directive": true, "court-order": true,
@@ -475,6 +478,7 @@ func (s *Server) handleRequestPage() http.Handler {
 			pd.DaysLeft = int(c.Request.Due - s.desk.Today())
 		}
 		pd.Reviewed, _ = s.desk.Reviewed(ctx, c.Request.ID)
+		pd.NeedsReview = pd.Final != nil && workflow.NeedsReview(pd.Final, chart) && !pd.Reviewed
 		u := staffOf(r)
 		pd.Can = map[string]bool{
 			"evidence": u.can(auth.PermEvidence), "evaluate": u.can(auth.PermEvaluate), "decide": u.can(auth.PermDecide),

@@ -183,7 +183,7 @@ func TestPortalEmailDownload(t *testing.T) {
 		t.Error("the page loads no script: the token would never reach the forms")
 	}
 	for _, s := range scripts {
-		if !strings.Contains(s[1], `src="/portal/download.js"`) || strings.TrimSpace(s[2]) != "" {
+		if !strings.Contains(s[1], `src="/static/portal.js"`) || strings.TrimSpace(s[2]) != "" {
 			t.Errorf("inline or foreign script on the portal page: %q", s[0])
 		}
 	}
@@ -195,7 +195,7 @@ func TestPortalEmailDownload(t *testing.T) {
 			t.Errorf("the page lacks the form %s", action)
 		}
 	}
-	js, err := http.Get(a.srv.URL + "/portal/download.js")
+	js, err := http.Get(a.srv.URL + "/static/portal.js")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestPortalEmailDownload(t *testing.T) {
 	if wrong == code {
 		wrong = "11111111"
 	}
-	if r := a.portalPost("/portal/v1/download", url.Values{"token": {token}, "code": {wrong}}); r.status != 403 || r.isPDF() || len(r.body) > 2048 {
+	if r := a.portalPost("/portal/v1/download", url.Values{"token": {token}, "code": {wrong}}); r.status != 403 || r.isPDF() || !bytes.Contains(r.body, []byte("That code is not right")) {
 		t.Errorf("wrong code: %d %s (%d bytes)", r.status, r.header.Get("Content-Type"), len(r.body))
 	}
 	// With an Idempotency-Key, as a retrying client might send: the staff

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"embed"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -290,27 +289,20 @@ func (s *Server) handleFee() http.Handler {
 	})
 }
 
-//go:embed portal
-var portalFiles embed.FS
-
 // The requester's side of a download: the link in the e-mail points at
 // /portal/download with the token after '#', so the token never reaches a
-// server log or a Referer; the page's script copies it into the forms.
+// server log or a Referer; the portal's script copies it into the forms.
+// Browsers posting the forms get pages back; JSON clients get JSON.
 func (s *Server) handlePortalPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := portalFiles.ReadFile("portal/download.html")
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-		w.Write(b)
+		s.portal(w, http.StatusOK, "portal_download", portalPage{Title: "Download your records"})
 	})
 }
 
-func (s *Server) handlePortalScript() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := portalFiles.ReadFile("portal/download.js")
-		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-		w.Write(b)
-	})
+// fromForm reports whether a portal post came from the page's form
+// rather than a JSON client.
+func fromForm(r *http.Request) bool {
+	return !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
 }
 
 // portalForm reads the token (and code) from a JSON or form body.
@@ -343,11 +335,17 @@ func (s *Server) handlePortalCode() http.Handler {
 		if err == nil {
 			err = s.desk.SendCode(r.Context(), token)
 		}
-		if err != nil {
+		const sent = "We sent a one-time code to the e-mail address on file. It works for 15 minutes."
+		switch {
+		case fromForm(r) && err != nil:
+			s.portal(w, statusOf[roi.CodeOf(err)], "portal_download", portalPage{Title: "Download your records", Token: token, Error: roi.PublicMessage(err)})
+		case fromForm(r):
+			s.portal(w, http.StatusAccepted, "portal_download", portalPage{Title: "Download your records", Token: token, Done: sent})
+		case err != nil:
 			writeError(w, s.log, err)
-			return
+		default:
+			writeJSON(w, http.StatusAccepted, map[string]string{"message": sent})
 		}
-		writeJSON(w, http.StatusAccepted, map[string]string{"message": "We sent a one-time code to the e-mail address on file. It works for 15 minutes."})
 	})
 }
 
@@ -359,6 +357,10 @@ func (s *Server) handlePortalDownload() http.Handler {
 			return
 		}
 		p, content, err := s.desk.Download(r.Context(), token, code)
+		if err != nil && fromForm(r) {
+			s.portal(w, statusOf[roi.CodeOf(err)], "portal_download", portalPage{Title: "Download your records", Token: token, Error: roi.PublicMessage(err)})
+			return
+		}
 		if err != nil {
 			writeError(w, s.log, err)
 			return

@@ -52,7 +52,6 @@ var routes = []route{
 	{"GET", "/api/v1/patients/{id}/accounting/letter", (*Server).handleAccountingLetter, "Accounting of disclosures as the report sent to the patient (PDF or text)", auth.PermAccounting},
 
 	{"GET", "/portal/download", (*Server).handlePortalPage, "Requester: the download page a delivery link opens", ""},
-	{"GET", "/portal/download.js", (*Server).handlePortalScript, "Requester: the download page's script", ""},
 	{"POST", "/portal/v1/code", (*Server).handlePortalCode, "Requester: send a one-time code to the e-mail address on file", ""},
 	{"POST", "/portal/v1/download", (*Server).handlePortalDownload, "Requester: download the packet with the link's token and a one-time code", ""},
 
