@@ -828,6 +828,22 @@ func TestBrowserRoles(t *testing.T) {
 		t.Errorf("the clerk opening /metrics: %d, want 403", st)
 	}
 
+	// The queue's filters apply as they change (htmx swaps the table in
+	// place and keeps the filter in the address), with no full reload.
+	clerk.open("/")
+	clerk.do("mark the page", chromedp.Evaluate[chromedp.Void](`window.__same = true`))
+	clerk.do("filter escalated", chromedp.SetValue(chromedp.CSS(`select[name="status"]`), "escalated"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[name="status"]').dispatchEvent(new Event("change", {bubbles: true}))`))
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(clerk.location(), "status=escalated") && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	same, err := chromedp.Run(clerk.ctx, chromedp.Evaluate[bool](`window.__same === true`))
+	rows := clerk.text("#queue-table tbody")
+	if err != nil || !same || !strings.Contains(clerk.location(), "status=escalated") || strings.Contains(rows, "verifying") || !strings.Contains(rows, "escalated") {
+		t.Errorf("htmx filter: same page %v (%v), at %s, rows:\n%s", same, err, clerk.location(), clip(rows))
+	}
+
 	// The CSP is enforced by the browser, and a violation shows in the
 	// console (so the checks above would catch one): an inline script and
 	// an inline style injected into a real page do not run.
