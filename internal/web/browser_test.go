@@ -17,7 +17,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
@@ -63,6 +62,7 @@ type browserEnv struct {
 	seed   *demo.Summary
 	logins map[string]demo.Login
 	shots  string // where screenshots go; "" when not asked for
+	logs   *lockedBuffer
 
 	mu     sync.Mutex
 	people []*browserPerson
@@ -107,12 +107,13 @@ func newBrowserEnv(t *testing.T) *browserEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), desk, Options{Auth: svc, InsecureCookies: true}))
+	logs := &lockedBuffer{}
+	srv := httptest.NewServer(NewServer(slog.New(slog.NewTextHandler(logs, nil)), desk, Options{Auth: svc, InsecureCookies: true}))
 	t.Cleanup(srv.Close)
 	desk.Org = letter.Org{Name: "Custodian Test Hospital", Address: []string{"1 Test Way", "Springfield"}, Phone: "555-0100",
 		PrivacyContact: "Privacy Officer", PrivacyPhone: "555-0101", PortalURL: srv.URL}
 
-	e := &browserEnv{t: t, ctx: ctx, srv: srv, store: s, desk: desk, smtp: smtp, seed: sum, logins: map[string]demo.Login{}}
+	e := &browserEnv{t: t, ctx: ctx, srv: srv, store: s, desk: desk, smtp: smtp, seed: sum, logins: map[string]demo.Login{}, logs: logs}
 	for _, l := range logins {
 		e.logins[l.Username] = l
 	}
@@ -752,6 +753,36 @@ func TestBrowserJourney(t *testing.T) {
 
 	// Every page and URL the four browsers saw.
 	e.checkBrowsing(patient.Name)
+
+	// PHI hygiene over the whole run: the server's log names routes, never
+	// the patient, the requester's address, the MRN or a code.
+	log := e.logs.String()
+	if !strings.Contains(log, "POST /portal/submit") {
+		t.Fatalf("the log capture saw nothing:\n%s", clip(log))
+	}
+	for _, phi := range append([]string{patient.Name, patient.MRN, "requester@example.org", patient.BirthDate.String()}, strings.Fields(patient.Name)...) {
+		if len(phi) > 3 && strings.Contains(log, phi) {
+			t.Errorf("the server log contains %q", phi)
+		}
+	}
+}
+
+// lockedBuffer collects the server's log while handlers write to it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // TestBrowserRoles: each role sees what it may, in the browser.
