@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/mail"
 	"net/url"
@@ -90,7 +91,8 @@ func configure(desk *workflow.Desk, file string, getenv func(string) string) err
 	if err := dec.Decode(&c); err != nil {
 		return fmt.Errorf("not a valid configuration: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
-	if dec.More() {
+	// dec.More is false before a stray ] or }: only the end may follow.
+	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("not a valid configuration: something follows the configuration object")
 	}
 	o := c.Organization

@@ -10,6 +10,9 @@
 //	custodian chart --patient ID --json   a patient's chart with labels and why
 //	custodian pull --patient ID ...       fetch a patient's record from an EHR (SMART Backend Services)
 //	custodian verify-packet FILE          check a released packet against the ledger
+//	custodian keys generate|rotate        master keys for encryption at rest
+//	custodian backup --out FILE           a consistent copy of the SQLite database, online
+//	custodian restore --from FILE         put a checked backup in place
 //	custodian version
 //
 // Exit status: 0 success, 1 a conformance failure or a command that cannot
@@ -64,19 +67,34 @@ commands:
   verify-packet FILE
                     check a release packet file against the ledger: which
                     disclosure sent it, and whether every item still matches
+  backup --out FILE
+                    write a consistent copy of the SQLite database while the
+                    server runs, with FILE.sha256 (PostgreSQL: use pg_dump)
+  restore --from FILE [--force]
+                    check a backup (checksum, integrity, ledger) and put it
+                    in place as the database; --force replaces an existing one
   user add|list|disable
                     staff accounts; add reads the password from standard input
   totp SECRET       print the current authenticator code for a TOTP secret
                     (the demo's accounts; checking an enrolment)
+  keys generate [--out FILE]
+                    make a master key for encryption at rest
+  keys rotate --new-key-file NEW [--key-file OLD]
+                    re-wrap every sealed row under NEW, online and resumable
+                    (docs/ENCRYPTION.md)
   version           print the version and the rule-set version
 
-serve, migrate, ledger, import and verify-packet take --data DIR (SQLite file DIR/custodian.db;
+serve, migrate, ledger, import, verify-packet, backup and restore take --data DIR (SQLite file DIR/custodian.db;
 env CUSTODIAN_DATA) or --db URL (a postgres:// URL or SQLite path; env
 CUSTODIAN_DB); serve also --addr HOST:PORT (env CUSTODIAN_ADDR) and
 --jurisdiction FILE (state rules as JSON; env CUSTODIAN_JURISDICTION); serve and
 import take --labels FILE (labeling configuration; env CUSTODIAN_LABELS); serve
 takes --config FILE (organization, SMTP, SFTP destinations, fees; env
-CUSTODIAN_CONFIG), see docs/DELIVERY.md.
+CUSTODIAN_CONFIG), see docs/DELIVERY.md. Every database command takes
+--key-file FILE (env CUSTODIAN_KEY_FILE, or CUSTODIAN_KEY in base64) and
+--previous-key-file FILE (env CUSTODIAN_PREVIOUS_KEY_FILE, during a rotation):
+documents, packets, submission documents and TOTP secrets are sealed at rest
+with them (AES-256-GCM), see docs/ENCRYPTION.md.
 `
 
 // Exit statuses.
@@ -117,6 +135,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdPull(ctx, rest, stdout, stderr, getenv)
 	case "user":
 		return cmdUser(ctx, rest, stdin, stdout, stderr, getenv)
+	case "keys":
+		return cmdKeys(ctx, rest, stdout, stderr, getenv)
+	case "backup":
+		return cmdBackup(ctx, rest, stdout, stderr, getenv)
+	case "restore":
+		return cmdRestore(ctx, rest, stdout, stderr, getenv)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "custodian %s (rules %s)\n", version, policy.RuleSetVersion)
 		return exitOK

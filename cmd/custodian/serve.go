@@ -23,18 +23,22 @@ import (
 	"github.com/custodian-roi/custodian/internal/label"
 	"github.com/custodian-roi/custodian/internal/ledger"
 	"github.com/custodian-roi/custodian/internal/store"
+	"github.com/custodian-roi/custodian/internal/vault"
 	"github.com/custodian-roi/custodian/internal/web"
 	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
-// dbFlags are the storage flags every database command takes.
+// dbFlags are the storage flags every database command takes, with the
+// encryption keys (keys.go).
 type dbFlags struct {
 	data, db string
+	keys     keyFlags
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&f.data, "data", getenv("CUSTODIAN_DATA"), "data directory (SQLite file custodian.db in it)")
 	fs.StringVar(&f.db, "db", getenv("CUSTODIAN_DB"), "database: a postgres:// URL or a SQLite file path")
+	f.keys.register(fs, getenv)
 }
 
 // dsn is the database to open: --db, else DIR/custodian.db for --data,
@@ -49,8 +53,18 @@ func (f *dbFlags) dsn() string {
 	return filepath.Join("custodian-data", "custodian.db")
 }
 
-// open opens and migrates the database.
+// open opens and migrates the database, with the keys configured.
 func (f *dbFlags) open(ctx context.Context, stderr io.Writer) (*store.Store, bool) {
+	ring, err := f.keys.ring()
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: encryption key: %s\n", err)
+		return nil, false
+	}
+	return f.openWith(ctx, ring, stderr)
+}
+
+// openWith opens and migrates the database, sealing with ring.
+func (f *dbFlags) openWith(ctx context.Context, ring *vault.Ring, stderr io.Writer) (*store.Store, bool) {
 	s, err := store.Open(ctx, f.dsn())
 	if err != nil {
 		// The DSN may hold a password; it is not repeated.
@@ -62,6 +76,7 @@ func (f *dbFlags) open(ctx context.Context, stderr io.Writer) (*store.Store, boo
 		s.Close()
 		return nil, false
 	}
+	s.Keys = ring
 	return s, true
 }
 
@@ -132,6 +147,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return exitFailure
 	}
 	defer s.Close()
+	switch {
+	case s.Keys == nil && *demoMode:
+		// The demo's database is deleted on exit; so is its key.
+		k, _ := vault.NewKey(vault.GenerateKey())
+		s.Keys = vault.NewRing(k)
+	case s.Keys == nil:
+		fmt.Fprintln(stderr, "custodian: WARNING: no encryption key configured (--key-file, CUSTODIAN_KEY_FILE or CUSTODIAN_KEY): "+
+			"documents, packets and TOTP secrets are stored unencrypted. For development only; see docs/ENCRYPTION.md.")
+	}
 	desk, ok := newDesk(s, *labels, stderr)
 	if !ok {
 		return exitUsage
@@ -189,6 +213,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	defer stopWorker()
 	host, _ := os.Hostname()
 	go desk.RunDeliveries(wctx, fmt.Sprintf("%s-%d", host, os.Getpid()), 2*time.Second)
+	// Due-date reminders: every instance runs the loop; the reminders
+	// table's unique key keeps each request to one reminder a day.
+	go desk.RunReminders(wctx, fmt.Sprintf("%s-%d", host, os.Getpid()), 15*time.Minute)
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/custodian-roi/custodian/internal/roi"
 )
@@ -175,11 +176,19 @@ func jsonError(data []byte, err error) error {
 		if member == "" {
 			member = "(top level)"
 		}
-		return &InputError{Member: member, Reason: fmt.Sprintf("expected %s, found a JSON %s", typ.Type, typ.Value)}
+		return &InputError{Member: member, Reason: fmt.Sprintf("expected %s, found a JSON %s", typ.Type, jsonKind(typ))}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return &InputError{Reason: "malformed JSON: the document ends too early"}
 	}
 	return &InputError{Reason: "malformed JSON"}
+}
+
+// jsonKind is the kind of JSON value a type error found ("number",
+// "string" ...) without the value itself, which encoding/json adds for a
+// number out of range ("number 12345678901234567890") and may be PHI.
+func jsonKind(typ *json.UnmarshalTypeError) string {
+	kind, _, _ := strings.Cut(typ.Value, " ")
+	return kind
 }
 
 func position(data []byte, off int64) (line, col int) {
@@ -579,7 +588,7 @@ func (d *decoder) field(member string, raw json.RawMessage, v any) bool {
 	if err := json.Unmarshal(raw, v); err != nil {
 		var typ *json.UnmarshalTypeError
 		if errors.As(err, &typ) {
-			d.fail(member, "expected %s, found a JSON %s", typ.Type, typ.Value)
+			d.fail(member, "expected %s, found a JSON %s", typ.Type, jsonKind(typ))
 		} else {
 			d.fail(member, "malformed value")
 		}
@@ -726,6 +735,9 @@ func containsFlag(f roi.Flag) bool {
 func DecodeEvidence(data []byte, items map[string]bool, ev *roi.Evidence) error {
 	var raw map[string]json.RawMessage
 	if err := strictJSON(data, &raw); err != nil {
+		if ie, ok := err.(*InputError); ok && ie.Member == "(top level)" {
+			return &InputError{Member: "evidence", Reason: "must be a JSON object"}
+		}
 		return err
 	}
 	if raw == nil {

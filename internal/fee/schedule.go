@@ -185,15 +185,67 @@ func LoadSchedule(r io.Reader) (*Schedule, error) {
 	dec.DisallowUnknownFields()
 	var s Schedule
 	if err := dec.Decode(&s); err != nil {
+		var re *roi.Error
+		if errors.As(err, &re) {
+			if field := badAmount(b); field != "" {
+				return nil, invalid(field, `must be a quoted dollar string such as "6.50", at most two decimal places`)
+			}
+		}
 		return nil, decodeError(err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, roi.Errorf(roi.CodeInvalid, "The fee schedule must be a single JSON object.")
 	}
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// badAmount returns the path of the first amount of the schedule b that
+// is not a quoted dollar amount, "" if none is found. Amounts (Cents) fail
+// in their own UnmarshalJSON, which encoding/json does not tell the field
+// of.
+func badAmount(b []byte) string {
+	var doc any
+	if json.Unmarshal(b, &doc) != nil {
+		return ""
+	}
+	var walk func(path string, v any) string
+	walk = func(path string, v any) string {
+		switch v := v.(type) {
+		case map[string]any:
+			keys := make([]string, 0, len(v))
+			for k := range v {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				p := k
+				if path != "" {
+					p = path + "." + k
+				}
+				switch strings.ToLower(k) {
+				case "amount", "per_page", "flat":
+					if str, ok := v[k].(string); !ok || func() bool { _, err := ParseCents(str); return err != nil }() {
+						return p
+					}
+					continue
+				}
+				if f := walk(p, v[k]); f != "" {
+					return f
+				}
+			}
+		case []any:
+			for i, x := range v {
+				if f := walk(path+"["+strconv.Itoa(i)+"]", x); f != "" {
+					return f
+				}
+			}
+		}
+		return ""
+	}
+	return walk("", doc)
 }
 
 // decodeError turns a JSON error into a message that names the field.
@@ -204,6 +256,9 @@ func decodeError(err error) error {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
+		if te.Field == "" {
+			return roi.Errorf(roi.CodeInvalid, "The fee schedule must be a single JSON object.")
+		}
 		return roi.Errorf(roi.CodeInvalid, "The fee schedule field %q has the wrong type (%s given).", te.Field, te.Value)
 	}
 	var se *json.SyntaxError

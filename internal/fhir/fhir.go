@@ -355,19 +355,26 @@ func jsonKind(t reflect.Type) string {
 	return "another type"
 }
 
-// safeName returns s if it reads as a resource or code name (ASCII letters
-// and hyphens, at most 64), else "": only such names go into a message.
+// safeName returns s if it is a FHIR resource or Bundle type name the
+// desk knows, else "": only such names go into a message. A name that
+// merely looks like one (ASCII letters) may be a person's, put in the
+// wrong member.
 func safeName(s string) string {
-	if len(s) == 0 || len(s) > 64 {
-		return ""
+	if tracked(s) || knownNames[s] {
+		return s
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-') {
-			return ""
-		}
-	}
-	return s
+	return ""
+}
+
+// knownNames are the names besides the imported types that messages may
+// show: the R4 Bundle types and resource types common in exports.
+var knownNames = map[string]bool{
+	"Bundle": true, "document": true, "message": true, "transaction": true, "transaction-response": true,
+	"batch": true, "batch-response": true, "history": true, "searchset": true, "collection": true,
+	"Organization": true, "Practitioner": true, "PractitionerRole": true, "Location": true, "Provenance": true,
+	"Goal": true, "Device": true, "Medication": true, "MedicationAdministration": true, "MedicationStatement": true,
+	"CareTeam": true, "Coverage": true, "SupplyDelivery": true, "Binary": true, "OperationOutcome": true,
+	"Parameters": true, "RelatedPerson": true, "ServiceRequest": true, "Specimen": true, "Composition": true,
 }
 
 // ValidID reports whether s is a FHIR id: 1 to 64 of A-Z a-z 0-9 - .

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -205,7 +206,7 @@ func indexBundle(r io.Reader) ([]span, []string, []string, error) {
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil, nil, nil, &Error{Entry: -1, Reason: "not a JSON object"}
 	}
-	isBundle, sawEntries := false, false
+	isBundle, sawEntries, sawType := false, false, false
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
@@ -218,6 +219,16 @@ func indexBundle(r io.Reader) ([]span, []string, []string, error) {
 				return nil, nil, nil, &Error{Entry: -1, Member: "resourceType", Reason: "not a Bundle"}
 			}
 			isBundle = true
+		case "type":
+			// As ReadBundle: a history Bundle, say, is not imported.
+			var bt string
+			if err := dec.Decode(&bt); err != nil {
+				return nil, nil, nil, &Error{Entry: -1, Member: "type", Reason: "malformed JSON", Err: err}
+			}
+			if !slices.Contains(bundleTypes, bt) {
+				return nil, nil, nil, badBundleType(bt)
+			}
+			sawType = true
 		case "entry":
 			if sawEntries {
 				return nil, nil, nil, &Error{Entry: -1, Member: "entry", Reason: "more than once"}
@@ -247,8 +258,17 @@ func indexBundle(r io.Reader) ([]span, []string, []string, error) {
 			}
 		}
 	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, nil, nil, &Error{Entry: -1, Reason: "malformed JSON", Err: err}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, nil, nil, &Error{Entry: -1, Reason: "trailing data after the Bundle", Err: err}
+	}
 	if !isBundle {
 		return nil, nil, nil, &Error{Entry: -1, Member: "resourceType", Reason: "not a Bundle"}
+	}
+	if !sawType {
+		return nil, nil, nil, badBundleType("")
 	}
 	return spans, patients, refs, nil
 }

@@ -12,6 +12,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -163,9 +164,20 @@ func DecodeConfig(data []byte) (Config, error) {
 	if err := dec.Decode(&c); err != nil {
 		return c, fmt.Errorf("label configuration: %w", err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return c, fmt.Errorf("label configuration: something follows the configuration object")
+	}
+	// An age of majority below the real one would treat minors as adults
+	// and drop their minor-consent labels: only real ages (0: the default).
+	if c.AgeOfMajority < 0 || c.AgeOfMajority > 30 {
+		return c, fmt.Errorf("label configuration: age_of_majority: must be an age between 1 and 30 (or absent for 18)")
+	}
 	for i, m := range c.MinorServices {
 		if l, ok := roi.ParseLabel(m.Label); !ok || l == roi.LabelGeneral {
 			return c, fmt.Errorf("label configuration: minor_services[%d].label: unknown label %q", i, m.Label)
+		}
+		if m.MinAge < 0 || m.MinAge > 30 {
+			return c, fmt.Errorf("label configuration: minor_services[%d].min_age: must be an age between 0 and 30", i)
 		}
 	}
 	return c, nil

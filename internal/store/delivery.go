@@ -11,13 +11,19 @@ import (
 )
 
 // AddPacket stores a release packet with the request's update, so that
-// the disclosure, the packet and its delivery jobs commit together.
+// the disclosure, the packet and its delivery jobs commit together. The
+// content (the encrypted PDF as delivered; p.SHA256 is its digest) is
+// sealed again at rest when the store has keys.
 func (t *Tx) AddPacket(p *roi.PacketRecord, content []byte) error {
+	sealed, err := t.s.seal(KindPacket, content)
+	if err != nil {
+		return err
+	}
 	now := t.s.now()
 	p.RequestID, p.CreatedAt = t.req.ID, parseTime(now)
 	return t.tx.QueryRowContext(t.ctx, `INSERT INTO packets (request_id, packet_id, sha256, plain_sha256, pages, manifest, content, created_by, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		p.RequestID, p.PacketID, p.SHA256, p.PlainSHA256, p.Pages, string(p.Manifest), content, p.CreatedBy, now).Scan(&p.ID)
+		p.RequestID, p.PacketID, p.SHA256, p.PlainSHA256, p.Pages, string(p.Manifest), sealed, p.CreatedBy, now).Scan(&p.ID)
 }
 
 // AddDelivery queues a delivery job in the request's update. A job in
@@ -92,7 +98,8 @@ func (s *Store) PacketBySHA256(ctx context.Context, sum string) (*roi.PacketReco
 	return p, classify(err)
 }
 
-// PacketContent returns a packet and its encrypted file.
+// PacketContent returns a packet and its encrypted file as delivered
+// (opened from its seal at rest). Returns CodeInternal if it does not open.
 func (s *Store) PacketContent(ctx context.Context, id int64) (*roi.PacketRecord, []byte, error) {
 	p, err := scanPacket(s.read.QueryRowContext(ctx, `SELECT `+packetColumns+` FROM packets WHERE id = $1`, id))
 	if err == sql.ErrNoRows {
@@ -104,6 +111,9 @@ func (s *Store) PacketContent(ctx context.Context, id int64) (*roi.PacketRecord,
 	var content []byte
 	if err := s.read.QueryRowContext(ctx, `SELECT content FROM packets WHERE id = $1`, id).Scan(&content); err != nil {
 		return nil, nil, classify(err)
+	}
+	if content, err = s.open(KindPacket, id, content); err != nil {
+		return nil, nil, err
 	}
 	return p, content, nil
 }

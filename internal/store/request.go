@@ -188,15 +188,20 @@ func (t *Tx) AddEvidence(typ string, body []byte, by string) (int64, error) {
 	return id, err
 }
 
-// AddDocument stores an uploaded document with its SHA-256.
+// AddDocument stores an uploaded document with the SHA-256 and size of
+// its content; the content is sealed when the store has keys.
 func (t *Tx) AddDocument(d *roi.DocumentRecord, content []byte) error {
 	sum := sha256.Sum256(content)
 	d.SHA256, d.Size, d.RequestID = hex.EncodeToString(sum[:]), int64(len(content)), t.req.ID
+	sealed, err := t.s.seal(KindDocument, content)
+	if err != nil {
+		return err
+	}
 	now := t.s.now()
 	d.AddedAt = parseTime(now)
 	return t.tx.QueryRowContext(t.ctx, `INSERT INTO documents (request_id, name, content_type, size, sha256, content, added_by, added_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		d.RequestID, d.Name, d.ContentType, d.Size, d.SHA256, content, d.AddedBy, now).Scan(&d.ID)
+		d.RequestID, d.Name, d.ContentType, d.Size, d.SHA256, sealed, d.AddedBy, now).Scan(&d.ID)
 }
 
 // AddDecision stores an evaluation or a decision.
@@ -292,8 +297,9 @@ func (s *Store) Documents(ctx context.Context, id roi.RequestID) ([]roi.Document
 	return out, classify(rows.Err())
 }
 
-// DocumentContent returns one document of a request with its content.
-// Returns CodeNotFound if the request has no such document.
+// DocumentContent returns one document of a request with its content,
+// opened and checked against its SHA-256. Returns CodeNotFound if the
+// request has no such document, CodeInternal if it does not open.
 func (s *Store) DocumentContent(ctx context.Context, id roi.RequestID, docID int64) (*roi.DocumentRecord, []byte, error) {
 	d := roi.DocumentRecord{ID: docID, RequestID: id}
 	var at string
@@ -307,6 +313,12 @@ func (s *Store) DocumentContent(ctx context.Context, id roi.RequestID, docID int
 		return nil, nil, classify(err)
 	}
 	d.AddedAt = parseTime(at)
+	if content, err = s.open(KindDocument, docID, content); err != nil {
+		return nil, nil, err
+	}
+	if err := checkSum(KindDocument, docID, content, d.SHA256); err != nil {
+		return nil, nil, err
+	}
 	return &d, content, nil
 }
 

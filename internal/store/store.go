@@ -29,6 +29,7 @@ import (
 
 	"github.com/custodian-roi/custodian/internal/ledger"
 	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/vault"
 )
 
 //go:embed migrations
@@ -50,6 +51,8 @@ type Store struct {
 	read    *sql.DB // SQLite: a pool of readers; PostgreSQL: the same pool as write
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// Keys seals content at rest (see keys.go); nil stores it as it is.
+	Keys *vault.Ring
 }
 
 // Open opens the database named by dsn: a postgres:// or postgresql:// URL,

@@ -206,12 +206,17 @@ func (s *Store) useSubmission(ctx context.Context, where string, arg any, commit
 }
 
 // AddSubmissionDocument stores a file uploaded with submission id, with
-// its SHA-256, and records ev, in one transaction. The submission must
+// its SHA-256 (the content sealed when the store has keys), and records
+// ev, in one transaction. The submission must
 // still be waiting for a clerk and hold fewer than limit documents
 // (CodeConflict otherwise).
 func (s *Store) AddSubmissionDocument(ctx context.Context, id int64, d *SubmissionDocument, content []byte, limit int, ev roi.Event) error {
 	sum := sha256.Sum256(content)
 	d.SubmissionID, d.SHA256, d.Size = id, hex.EncodeToString(sum[:]), int64(len(content))
+	sealed, err := s.seal(KindSubmissionDocument, content)
+	if err != nil {
+		return err
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		// Touching the row locks it, so concurrent uploads count in turn.
 		res, err := tx.ExecContext(ctx, `UPDATE submissions SET status = status WHERE id = $1 AND status = 'submitted'`, id)
@@ -232,7 +237,7 @@ func (s *Store) AddSubmissionDocument(ctx context.Context, id int64, d *Submissi
 		d.AddedAt = parseTime(now)
 		if err := tx.QueryRowContext(ctx, `INSERT INTO submission_documents (submission_id, name, content_type, size, sha256, content, kind, added_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			id, d.Name, d.ContentType, d.Size, d.SHA256, content, d.Kind, now).Scan(&d.ID); err != nil {
+			id, d.Name, d.ContentType, d.Size, d.SHA256, sealed, d.Kind, now).Scan(&d.ID); err != nil {
 			return fmt.Errorf("store: add submission document: %w", err)
 		}
 		return s.append(ctx, tx, ev)
@@ -278,7 +283,9 @@ func submissionDocuments(ctx context.Context, db queryer, id int64) ([]Submissio
 }
 
 // SubmissionDocumentContent returns one document of submission id with
-// its content. Returns CodeNotFound if the submission has no such document.
+// its content, opened and checked against its SHA-256. Returns
+// CodeNotFound if the submission has no such document, CodeInternal if it
+// does not open.
 func (s *Store) SubmissionDocumentContent(ctx context.Context, id, docID int64) (*SubmissionDocument, []byte, error) {
 	d, err := scanSubmissionDocument(s.read.QueryRowContext(ctx, `SELECT `+submissionDocumentColumns+`
 		FROM submission_documents WHERE id = $1 AND submission_id = $2`, docID, id))
@@ -291,6 +298,9 @@ func (s *Store) SubmissionDocumentContent(ctx context.Context, id, docID int64) 
 	var content []byte
 	if err := s.read.QueryRowContext(ctx, `SELECT content FROM submission_documents WHERE id = $1`, docID).Scan(&content); err != nil {
 		return nil, nil, classify(err)
+	}
+	if content, err = s.openSubmissionDocument(d, content); err != nil {
+		return nil, nil, err
 	}
 	return d, content, nil
 }
@@ -319,6 +329,10 @@ func (t *Tx) AcceptSubmission(id int64, by string) ([]roi.DocumentRecord, error)
 		if err := t.tx.QueryRowContext(t.ctx, `SELECT content FROM submission_documents WHERE id = $1`, sd.ID).Scan(&content); err != nil {
 			return nil, err
 		}
+		content, err := t.s.openSubmissionDocument(&sd, content)
+		if err != nil {
+			return nil, err
+		}
 		d := roi.DocumentRecord{Name: sd.Kind + ": " + sd.Name, ContentType: sd.ContentType, AddedBy: by}
 		if err := t.AddDocument(&d, content); err != nil {
 			return nil, err
@@ -326,4 +340,16 @@ func (t *Tx) AcceptSubmission(id int64, by string) ([]roi.DocumentRecord, error)
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// openSubmissionDocument opens d's stored content and checks its SHA-256.
+func (s *Store) openSubmissionDocument(d *SubmissionDocument, stored []byte) ([]byte, error) {
+	content, err := s.open(KindSubmissionDocument, d.ID, stored)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSum(KindSubmissionDocument, d.ID, content, d.SHA256); err != nil {
+		return nil, err
+	}
+	return content, nil
 }

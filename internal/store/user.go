@@ -12,8 +12,8 @@ import (
 
 // User is a staff account. Package auth owns the rules (roles, password
 // policy, lockout); the store only keeps the row. PasswordHash is an
-// argon2id PHC string. TOTPSecret is stored as is for now: encrypting it
-// at rest is a later issue.
+// argon2id PHC string. TOTPSecret is the plain secret here; the store seals
+// it at rest when it has keys (kind "totp").
 type User struct {
 	ID           int64
 	Username     string
@@ -42,18 +42,35 @@ type Session struct {
 
 const userColumns = `id, username, name, role, password_hash, totp_secret, totp_last_step, failed, locked_until, disabled, created_at`
 
-func scanUser(row interface{ Scan(...any) error }) (*User, error) {
+// scanUser reads an account and opens its TOTP secret. It also returns
+// the secret as stored, so that an update leaving the secret alone writes
+// it back as it was.
+func (s *Store) scanUser(row interface{ Scan(...any) error }) (*User, string, error) {
 	var u User
-	var locked, created string
-	if err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.PasswordHash, &u.TOTPSecret, &u.TOTPLastStep,
+	var locked, created, stored string
+	if err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.PasswordHash, &stored, &u.TOTPLastStep,
 		&u.Failed, &locked, &u.Disabled, &created); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if locked != "" {
 		u.LockedUntil = parseTime(locked)
 	}
 	u.CreatedAt = parseTime(created)
-	return &u, nil
+	secret, err := s.Keys.OpenText(KindTOTP, stored)
+	if err != nil {
+		return nil, "", openError(KindTOTP, u.ID, err)
+	}
+	u.TOTPSecret = secret
+	return &u, stored, nil
+}
+
+// userByQuery reads one account; CodeNotFound if none.
+func (s *Store) userByQuery(ctx context.Context, where string, arg any) (*User, error) {
+	u, _, err := s.scanUser(s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
+	if err == sql.ErrNoRows {
+		return nil, notFound("User")
+	}
+	return u, classify(err)
 }
 
 // optTime writes an optional time: "" for the zero time.
@@ -75,10 +92,14 @@ func (s *Store) AddUser(ctx context.Context, u *User, ev roi.Event) error {
 		if n > 0 {
 			return roi.Errorf(roi.CodeConflict, "The user name %s is taken.", u.Username)
 		}
+		secret, err := s.Keys.SealText(KindTOTP, u.TOTPSecret)
+		if err != nil {
+			return fmt.Errorf("store: seal totp: %w", err)
+		}
 		now := s.now()
 		if err := tx.QueryRowContext(ctx, `INSERT INTO users (username, name, role, password_hash, totp_secret, totp_last_step, failed, locked_until, disabled, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			u.Username, u.Name, u.Role, u.PasswordHash, u.TOTPSecret, u.TOTPLastStep, u.Failed, optTime(u.LockedUntil), u.Disabled, now).Scan(&u.ID); err != nil {
+			u.Username, u.Name, u.Role, u.PasswordHash, secret, u.TOTPLastStep, u.Failed, optTime(u.LockedUntil), u.Disabled, now).Scan(&u.ID); err != nil {
 			return fmt.Errorf("store: add user: %w", err)
 		}
 		u.CreatedAt = parseTime(now)
@@ -89,20 +110,12 @@ func (s *Store) AddUser(ctx context.Context, u *User, ev roi.Event) error {
 
 // UserByName returns the account named username, CodeNotFound if none.
 func (s *Store) UserByName(ctx context.Context, username string) (*User, error) {
-	u, err := scanUser(s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE username = $1`, username))
-	if err == sql.ErrNoRows {
-		return nil, notFound("User")
-	}
-	return u, classify(err)
+	return s.userByQuery(ctx, `username = $1`, username)
 }
 
 // UserByID returns account id, CodeNotFound if none.
 func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
-	u, err := scanUser(s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
-	if err == sql.ErrNoRows {
-		return nil, notFound("User")
-	}
-	return u, classify(err)
+	return s.userByQuery(ctx, `id = $1`, id)
 }
 
 // Users returns every account in username order.
@@ -114,7 +127,7 @@ func (s *Store) Users(ctx context.Context) ([]*User, error) {
 	defer rows.Close()
 	var out []*User
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, _, err := s.scanUser(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -137,18 +150,24 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, fn func(u *User) ([]ro
 	}
 	var result error
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`+lock, id))
+		u, stored, err := s.scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`+lock, id))
 		if err == sql.ErrNoRows {
 			return notFound("User")
 		}
 		if err != nil {
 			return err
 		}
+		before := u.TOTPSecret
 		evs, ferr := fn(u)
 		result = ferr
+		if u.TOTPSecret != before {
+			if stored, err = s.Keys.SealText(KindTOTP, u.TOTPSecret); err != nil {
+				return fmt.Errorf("store: seal totp: %w", err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = $1, role = $2, password_hash = $3, totp_secret = $4, totp_last_step = $5,
 			failed = $6, locked_until = $7, disabled = $8 WHERE id = $9`,
-			u.Name, u.Role, u.PasswordHash, u.TOTPSecret, u.TOTPLastStep, u.Failed, optTime(u.LockedUntil), u.Disabled, id); err != nil {
+			u.Name, u.Role, u.PasswordHash, stored, u.TOTPLastStep, u.Failed, optTime(u.LockedUntil), u.Disabled, id); err != nil {
 			return fmt.Errorf("store: update user: %w", err)
 		}
 		for _, ev := range evs {

@@ -121,7 +121,7 @@ func (s *Server) handleQueue() http.Handler {
 		for _, st := range strings.Split(q.Get("status"), ",") {
 			if st = strings.TrimSpace(st); st != "" {
 				if !validStatus(roi.Status(st)) {
-					writeError(w, s.log, roi.Errorf(roi.CodeInvalid, "Unknown status %q.", st))
+					writeError(w, s.log, roi.Errorf(roi.CodeInvalid, "Unknown status in the status parameter; see the Request schema for the statuses."))
 					return
 				}
 				f.Statuses = append(f.Statuses, roi.Status(st))

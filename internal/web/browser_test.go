@@ -865,12 +865,16 @@ func TestBrowserRoles(t *testing.T) {
 	clerk.do("mark the page", chromedp.Evaluate[chromedp.Void](`window.__same = true`))
 	clerk.do("filter escalated", chromedp.SetValue(chromedp.CSS(`select[name="status"]`), "escalated"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[name="status"]').dispatchEvent(new Event("change", {bubbles: true}))`))
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(clerk.location(), "status=escalated") && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
+	// Wait until the address has the filter and the swapped-in table
+	// shows only escalated requests (or time runs out and the check fails).
+	var rows string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		rows, _ = chromedp.Run(clerk.ctx, chromedp.Evaluate[string](`(document.querySelector("#queue-table tbody") || {}).textContent || ""`))
+		if strings.Contains(clerk.location(), "status=escalated") && strings.Contains(rows, "escalated") && !strings.Contains(rows, "verifying") {
+			break
+		}
 	}
 	same, err := chromedp.Run(clerk.ctx, chromedp.Evaluate[bool](`window.__same === true`))
-	rows := clerk.text("#queue-table tbody")
 	if err != nil || !same || !strings.Contains(clerk.location(), "status=escalated") || strings.Contains(rows, "verifying") || !strings.Contains(rows, "escalated") {
 		t.Errorf("htmx filter: same page %v (%v), at %s, rows:\n%s", same, err, clerk.location(), clip(rows))
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -34,6 +35,11 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 			return roi.Errorf(roi.CodeInvalid, "Unknown member %q.", unknown)
 		}
 		return roi.Errorf(roi.CodeInvalid, "The request body is not valid JSON.")
+	}
+	// One JSON value and nothing after it: trailing content is refused,
+	// not silently ignored.
+	if _, err := dec.Token(); err != io.EOF {
+		return roi.Errorf(roi.CodeInvalid, "The request body holds something after the JSON object.")
 	}
 	return nil
 }

@@ -132,7 +132,8 @@ func (d *Desk) SetLabel(ctx context.Context, actor string, pid roi.PatientID, it
 	lb, ok := roi.ParseLabel(name)
 	switch {
 	case !ok || lb == roi.LabelGeneral:
-		return 0, invalid("Unknown label %q.", name)
+		// The value is not repeated: whatever was typed there may be PHI.
+		return 0, invalid("Unknown label; the labels are %s.", strings.Join(labelNames(), ", "))
 	case action != "add" && action != "remove":
 		return 0, invalid("The action is add or remove.")
 	case strings.TrimSpace(reason) == "":
@@ -141,4 +142,13 @@ func (d *Desk) SetLabel(ctx context.Context, actor string, pid roi.PatientID, it
 		return 0, invalid("Name the chart item.")
 	}
 	return d.Store.OverrideLabel(ctx, pid, item, lb, action == "add", reason, actor)
+}
+
+// labelNames lists the labels staff may add or remove.
+func labelNames() []string {
+	var out []string
+	for l := roi.Label(0); l.String() != "general"; l++ {
+		out = append(out, l.String())
+	}
+	return out
 }
