@@ -417,7 +417,10 @@ func decodeText(s string) ([]byte, bool, error) {
 	if !strings.HasPrefix(s, textPrefix) {
 		return nil, false, nil
 	}
-	b, err := base64.RawStdEncoding.DecodeString(s[len(textPrefix):])
+	// Strict: the unused low bits of the last character must be zero, so
+	// no two texts decode to the same bytes and any changed character is
+	// caught.
+	b, err := base64.RawStdEncoding.Strict().DecodeString(s[len(textPrefix):])
 	if err != nil || !IsSealed(b) {
 		return nil, true, ErrCorrupt
 	}
