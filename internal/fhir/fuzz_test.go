@@ -34,11 +34,14 @@ const (
 
 // vocabulary may be repeated in a message although it is a value of the
 // document: resource and bundle type names.
+var vocabularyWords = []string{"DiagnosticReport", "DocumentReference", "MedicationRequest", "ExplanationOfBenefit",
+	"AllergyIntolerance", "ImagingStudy", "Immunization", "Observation", "Encounter", "Condition", "Procedure",
+	"CarePlan", "Patient", "Claim", "Bundle", "transaction", "collection", "searchset", "batch", "history",
+	"document", "message", "Organization", "Practitioner", "Provenance", "transaction-response", "batch-response",
+	"resourceType", "resource", "entry", "fullUrl", "reference", "subject", "patient"}
+
 func vocabulary(w string) bool {
-	for _, v := range []string{"DiagnosticReport", "DocumentReference", "MedicationRequest", "ExplanationOfBenefit",
-		"AllergyIntolerance", "ImagingStudy", "Immunization", "Observation", "Encounter", "Condition", "Procedure",
-		"CarePlan", "Patient", "Claim", "Bundle", "transaction", "collection", "searchset", "batch", "history",
-		"document", "message", "Organization", "Practitioner", "Provenance", "transaction-response", "batch-response"} {
+	for _, v := range vocabularyWords {
 		if strings.Contains(v, w) {
 			return true
 		}
@@ -105,12 +108,22 @@ func echo(msg string, data []byte) string {
 	if !json.Valid(data) {
 		values = append(values, string(data))
 	}
-	for i := 0; i+echoMax < len(msg); i++ {
-		w := msg[i : i+echoMax+1]
-		if !containsAny(values, w) || containsAny(names, w) || vocabulary(w) {
+	// The message's own words (member names it quotes as paths, FHIR type
+	// names) are masked first, so that an input value which happens to
+	// hold such a word next to a space or colon is not mistaken for an
+	// echo of the value.
+	masked := msg
+	for _, w := range append(append([]string{}, names...), vocabularyWords...) {
+		if len(w) >= 4 {
+			masked = strings.ReplaceAll(masked, w, strings.Repeat("\x00", len(w)))
+		}
+	}
+	for i := 0; i+echoMax < len(masked); i++ {
+		w := masked[i : i+echoMax+1]
+		if strings.ContainsRune(w, 0) || !containsAny(values, w) || containsAny(names, w) || vocabulary(w) {
 			continue
 		}
-		return w
+		return msg[i : i+echoMax+1]
 	}
 	return ""
 }
