@@ -190,11 +190,20 @@ func LoadSchedule(r io.Reader) (*Schedule, error) {
 			if field := badAmount(b); field != "" {
 				return nil, invalid(field, `must be a quoted dollar string such as "6.50", at most two decimal places`)
 			}
+			// The bad amount was overridden by a later copy of its member.
+			if dup := duplicateMember(b); dup != "" {
+				return nil, invalid(dup, "appears more than once")
+			}
 		}
 		return nil, decodeError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, roi.Errorf(roi.CodeInvalid, "The fee schedule must be a single JSON object.")
+	}
+	// A member given twice (JSON keeps the last, matching names without
+	// regard to case) would let a schedule say one thing and mean another.
+	if dup := duplicateMember(b); dup != "" {
+		return nil, invalid(dup, "appears more than once")
 	}
 	if err := s.validate(); err != nil {
 		return nil, err
@@ -246,6 +255,57 @@ func badAmount(b []byte) string {
 		return ""
 	}
 	return walk("", doc)
+}
+
+// duplicateMember returns the path of the first member that appears twice
+// in one object (names compared without regard to case, as encoding/json
+// matches them), "" if none does or b is not JSON.
+func duplicateMember(b []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	// walk reads one value at path; it returns the duplicate's path, and
+	// whether the value read cleanly.
+	var walk func(path string) (string, bool)
+	walk = func(path string) (string, bool) {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		d, ok := tok.(json.Delim)
+		if !ok {
+			return "", true // a scalar
+		}
+		if d == '{' {
+			seen := map[string]bool{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return "", false
+				}
+				k, _ := kt.(string)
+				p := k
+				if path != "" {
+					p = path + "." + k
+				}
+				if seen[strings.ToLower(k)] {
+					return p, true
+				}
+				seen[strings.ToLower(k)] = true
+				if dup, ok := walk(p); dup != "" || !ok {
+					return dup, ok
+				}
+			}
+		} else {
+			for i := 0; dec.More(); i++ {
+				if dup, ok := walk(path + "[" + strconv.Itoa(i) + "]"); dup != "" || !ok {
+					return dup, ok
+				}
+			}
+		}
+		_, err = dec.Token() // the closing delimiter
+		return "", err == nil
+	}
+	dup, _ := walk("")
+	return dup
 }
 
 // decodeError turns a JSON error into a message that names the field.
