@@ -18,7 +18,7 @@ func TestLoadSchedule_DuplicateMember(t *testing.T) {
 		`{"name":"X","others":{"paper":[{"from":1,"per_page":7,"PER_PAGE":"0.25"}]}}`: "quoted dollar string",
 	} {
 		_, err := LoadSchedule(strings.NewReader(doc))
-		if roi.CodeOf(err) != roi.CodeInvalid || !strings.Contains(err.Error(), "per_page") || !strings.Contains(err.Error(), want) {
+		if roi.CodeOf(err) != roi.CodeInvalid || !strings.Contains(strings.ToLower(err.Error()), "per_page") || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v", doc, err)
 		}
 	}
