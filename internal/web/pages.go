@@ -110,6 +110,7 @@ var flashes = map[string]string{
 	"evidence": "Evidence recorded.", "evaluated": "The engine evaluated the request.", "decided": "Decision recorded.",
 	"reviewed": "Review recorded.", "resolved": "Escalation resolved.", "released": "Released; the delivery is queued.",
 	"assigned": "Assigned.", "accepted": "Submission accepted as a request.", "rejected": "Submission rejected.",
+	"confirmed": "The requester's address is confirmed.",
 }
 
 func (s *Server) write(w http.ResponseWriter, status int, name string, data any) {

@@ -274,6 +274,24 @@ func (s *Server) handleSubmissionAccept() http.Handler {
 	})
 }
 
+func (s *Server) handleSubmissionConfirm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err == nil {
+			r.Body = http.MaxBytesReader(w, r.Body, 4096)
+			err = r.ParseForm()
+		}
+		if err == nil {
+			err = s.desk.ConfirmSubmissionContact(r.Context(), actor(r), id, r.PostForm.Get("how"))
+		}
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/submissions/"+strconv.FormatInt(id, 10)+"?done=confirmed", http.StatusSeeOther)
+	})
+}
+
 func (s *Server) handleSubmissionReject() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := pathID(r, "id")

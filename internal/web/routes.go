@@ -87,6 +87,7 @@ var routes = []route{
 	{"GET", "/submissions/{id}", (*Server).handleSubmissionPage, "A portal submission", auth.PermIntake},
 	{"GET", "/submissions/{id}/documents/{doc}", (*Server).handleSubmissionDocument, "A submission's uploaded document", auth.PermIntake},
 	{"POST", "/submissions/{id}/accept", (*Server).handleSubmissionAccept, "Accept a submission as a request for a patient", auth.PermIntake},
+	{"POST", "/submissions/{id}/confirm", (*Server).handleSubmissionConfirm, "Confirm a submission's e-mail address by telephone or in person", auth.PermIntake},
 	{"POST", "/submissions/{id}/reject", (*Server).handleSubmissionReject, "Reject a submission with a reason", auth.PermIntake},
 
 	// The requester portal (HTML; no staff session).

@@ -577,3 +577,30 @@ func (d *Desk) RejectSubmission(ctx context.Context, actor string, id int64, rea
 		return []roi.Event{{Kind: "submission-rejected", Actor: actor, Body: map[string]any{"submission_id": id, "reason": reason}}}, nil
 	})
 }
+
+// ConfirmSubmissionContact records that a clerk confirmed the requester's
+// e-mail address another way — by telephone, or in person — for a desk
+// without e-mail, or a requester whose code never arrived. The clerk says
+// how; it stands in the ledger in place of the code.
+func (d *Desk) ConfirmSubmissionContact(ctx context.Context, actor string, id int64, how string) error {
+	if err := requireActor(actor); err != nil {
+		return err
+	}
+	how = strings.TrimSpace(how)
+	if how == "" {
+		return invalid("Say how the address was confirmed (for example: read back to the requester by telephone).")
+	}
+	if err := checkText("how", how, 200, true, false); err != nil {
+		return err
+	}
+	return d.Store.UpdateSubmission(ctx, id, func(sub *store.SubmissionRecord) ([]roi.Event, error) {
+		if sub.Status != store.SubmissionSubmitted {
+			return nil, roi.Errorf(roi.CodeConflict, "Submission %s is %s; only a submitted one is confirmed.", sub.Number, sub.Status)
+		}
+		if sub.EmailVerified {
+			return nil, roi.Errorf(roi.CodeConflict, "Submission %s's address is already confirmed.", sub.Number)
+		}
+		sub.EmailVerified, sub.CodeHash = true, ""
+		return []roi.Event{{Kind: "submission-contact-confirmed", Actor: actor, Body: map[string]any{"submission_id": id, "how": how}}}, nil
+	})
+}

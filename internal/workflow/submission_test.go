@@ -341,3 +341,45 @@ func TestMissingInWords(t *testing.T) {
 		}
 	}
 }
+
+// Without e-mail, a clerk confirms the address by telephone and says how;
+// only then can the submission be accepted, and only once.
+func TestConfirmSubmissionContact(t *testing.T) {
+	f := newFixture(t, roi.MakeDate(1980, 6, 15), item("Encounter/1", "2025-03-14", "encounter"))
+	rc, err := f.desk.Submit(f.ctx, Submission{PatientName: "Pat Example", BirthDate: roi.MakeDate(1980, 6, 15),
+		RequesterKind: roi.KindPatient, RequesterName: "Pat Example", Basis: roi.BasisAccess, Delivery: roi.DeliveryPortal,
+		Email: "pat@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc.CodeSent {
+		t.Fatal("a code was sent without a mailer")
+	}
+	subs, err := f.desk.Submissions(f.ctx, store.SubmissionSubmitted)
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("submissions %v %v", subs, err)
+	}
+	id := subs[0].ID
+	if _, err := f.desk.AcceptSubmission(f.ctx, "clerk", id, f.pid); roi.CodeOf(err) != roi.CodeConflict {
+		t.Fatalf("accepted with an unconfirmed address: %v", err)
+	}
+	if err := f.desk.ConfirmSubmissionContact(f.ctx, "clerk", id, "  "); roi.CodeOf(err) != roi.CodeInvalid {
+		t.Errorf("confirmed without saying how: %v", err)
+	}
+	if err := f.desk.ConfirmSubmissionContact(f.ctx, "clerk", id, "read back by telephone"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.desk.ConfirmSubmissionContact(f.ctx, "clerk", id, "again"); roi.CodeOf(err) != roi.CodeConflict {
+		t.Errorf("confirmed twice: %v", err)
+	}
+	if st, err := f.desk.SubmissionStatus(f.ctx, rc.Token); err != nil || !st.EmailVerified {
+		t.Errorf("status after confirmation: %+v %v", st, err)
+	}
+	if _, err := f.desk.AcceptSubmission(f.ctx, "clerk", id, f.pid); err != nil {
+		t.Fatalf("accept after confirmation: %v", err)
+	}
+	es, _ := f.desk.Store.Ledger(f.ctx, store.LedgerFilter{Kind: "submission-contact-confirmed"})
+	if len(es) != 1 || !strings.Contains(string(es[0].Body), "telephone") || es[0].Actor != "clerk" {
+		t.Errorf("ledger %+v", es)
+	}
+}
