@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/custodian-roi/custodian/internal/echocheck"
 	"github.com/custodian-roi/custodian/internal/roi"
 )
 
@@ -19,7 +20,7 @@ import (
 // package, not only that it does not panic:
 //
 //   - an error is an *InputError whose reason repeats no value of the input
-//     (a run of more than echoMax bytes of a JSON string or number that is
+//     (a run of more than echocheck.Max bytes of a JSON string or number that is
 //     not also a member name), apart from the enumeration values quote()
 //     shows on purpose, cut at 40 bytes;
 //   - what decodes, encoded again in the format by encodeCase (the test's
@@ -27,9 +28,6 @@ import (
 //
 // Seeds: the conformance cases of internal/conformance/testdata/cases and
 // malformed variants; what the fuzzer found is in testdata/fuzz/<Name>/.
-
-// echoMax is the longest run of input bytes an error message may repeat.
-const echoMax = 12
 
 // conformanceCases returns the conformance corpus's case files.
 func conformanceCases(tb testing.TB) [][]byte {
@@ -50,85 +48,10 @@ func conformanceCases(tb testing.TB) [][]byte {
 	return out
 }
 
-// jsonParts walks data as far as it is JSON and returns its member names
-// and its scalar values (strings decoded, numbers as written).
-func jsonParts(data []byte) (names, values []string) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	type frame struct{ obj, key bool }
-	var stack []frame
-	value := func() { // a value ended: in an object, a name is next
-		if n := len(stack); n > 0 && stack[n-1].obj {
-			stack[n-1].key = true
-		}
-	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return names, values
-		}
-		isKey := len(stack) > 0 && stack[len(stack)-1].obj && stack[len(stack)-1].key
-		switch v := tok.(type) {
-		case json.Delim:
-			switch v {
-			case '{', '[':
-				stack = append(stack, frame{obj: v == '{', key: true})
-			default:
-				if len(stack) > 0 {
-					stack = stack[:len(stack)-1]
-				}
-				value()
-			}
-		case string:
-			if isKey {
-				names = append(names, v)
-				stack[len(stack)-1].key = false
-			} else {
-				values = append(values, v)
-				value()
-			}
-		case json.Number:
-			values = append(values, v.String())
-			value()
-		default:
-			value()
-		}
-	}
-}
-
-// echo returns a run of more than echoMax bytes of msg that is part of
-// one of the input's values (or, when the input is not JSON, of the input
-// itself) and of none of its member names, or "".
-func echo(msg string, data []byte) string {
-	names, values := jsonParts(data)
-	if !json.Valid(data) {
-		values = append(values, string(data))
-	}
-	for i := 0; i+echoMax < len(msg); i++ {
-		w := msg[i : i+echoMax+1]
-		inValue := false
-		for _, v := range values {
-			if strings.Contains(v, w) {
-				inValue = true
-				break
-			}
-		}
-		if !inValue {
-			continue
-		}
-		inName := false
-		for _, n := range names {
-			if strings.Contains(n, w) {
-				inName = true
-				break
-			}
-		}
-		if !inName {
-			return w
-		}
-	}
-	return ""
-}
+// echo returns a run of more than echocheck.Max bytes of msg that is part
+// of one of the input's values (or, when the input is not JSON, of the
+// input itself) and of none of its member names, or "".
+func echo(msg string, data []byte) string { return echocheck.InJSON(msg, data) }
 
 // quoted matches a value shown by quote(): a Go-quoted string.
 var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)

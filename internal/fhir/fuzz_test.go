@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/custodian-roi/custodian/internal/echocheck"
 )
 
 // The fuzz targets of this file (FuzzReadBundle is in fhir_test.go) check,
@@ -16,7 +18,7 @@ import (
 //
 //   - no panic, and an answer within fuzzDeadline;
 //   - an error is an *Error whose message repeats no value of the document
-//     (a run of more than echoMax bytes of a JSON string or number that is
+//     (a run of more than echocheck.Max bytes of a JSON string or number that is
 //     not also a member name or FHIR vocabulary);
 //   - what is kept of the document (PatientRaw, Detail.Raw, FoldedRaw) is
 //     byte for byte a JSON object of the input (checkDetails);
@@ -27,114 +29,32 @@ import (
 // NDJSON, the fuzzSeeds, malformed variants; what the fuzzer found is in
 // testdata/fuzz/<Name>/.
 
-const (
-	echoMax      = 12
-	fuzzDeadline = 2 * time.Second
-)
+const fuzzDeadline = 2 * time.Second
 
-// vocabulary may be repeated in a message although it is a value of the
-// document: resource and bundle type names.
+// vocabularyWords may be repeated in a message although they are values
+// of the document: resource and bundle type names, member paths.
 var vocabularyWords = []string{"DiagnosticReport", "DocumentReference", "MedicationRequest", "ExplanationOfBenefit",
 	"AllergyIntolerance", "ImagingStudy", "Immunization", "Observation", "Encounter", "Condition", "Procedure",
 	"CarePlan", "Patient", "Claim", "Bundle", "transaction", "collection", "searchset", "batch", "history",
 	"document", "message", "Organization", "Practitioner", "Provenance", "transaction-response", "batch-response",
 	"resourceType", "resource", "entry", "fullUrl", "reference", "subject", "patient"}
 
-func vocabulary(w string) bool {
-	for _, v := range vocabularyWords {
-		if strings.Contains(v, w) {
-			return true
-		}
-	}
-	return false
-}
-
-// jsonParts walks data as far as it is JSON and returns its member names
-// and its scalar values (strings decoded, numbers as written).
-func jsonParts(data []byte) (names, values []string) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	type frame struct{ obj, key bool }
-	var stack []frame
-	value := func() {
-		if n := len(stack); n > 0 && stack[n-1].obj {
-			stack[n-1].key = true
-		}
-	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return names, values
-		}
-		isKey := len(stack) > 0 && stack[len(stack)-1].obj && stack[len(stack)-1].key
-		switch v := tok.(type) {
-		case json.Delim:
-			if v == '{' || v == '[' {
-				stack = append(stack, frame{obj: v == '{', key: true})
-			} else {
-				if len(stack) > 0 {
-					stack = stack[:len(stack)-1]
-				}
-				value()
-			}
-		case string:
-			if isKey {
-				names = append(names, v)
-				stack[len(stack)-1].key = false
-			} else {
-				values = append(values, v)
-				value()
-			}
-		case json.Number:
-			values = append(values, v.String())
-			value()
-		default:
-			value()
-		}
-	}
-}
-
-// echo returns a run of more than echoMax bytes of msg found in a value of
-// data (in data itself, when it is not one JSON value) and in no member
-// name or vocabulary word, or "".
+// echo returns a run of more than echocheck.Max bytes of msg found in a
+// value of data (in data itself, when it is not one JSON value; in each
+// line, for NDJSON) and in no member name, with the message's own words
+// (member names it quotes as paths, FHIR type names) masked, or "".
 func echo(msg string, data []byte) string {
 	var names, values []string
 	for _, line := range bytes.Split(data, []byte("\n")) { // NDJSON too
-		n, v := jsonParts(line)
+		n, v := echocheck.Parts(line)
 		names, values = append(names, n...), append(values, v...)
 	}
-	n, v := jsonParts(data)
+	n, v := echocheck.Parts(data)
 	names, values = append(names, n...), append(values, v...)
 	if !json.Valid(data) {
 		values = append(values, string(data))
 	}
-	// The message's own words (member names it quotes as paths, FHIR type
-	// names) are masked first, so that an input value which happens to
-	// hold such a word next to a space or colon is not mistaken for an
-	// echo of the value.
-	masked := msg
-	for _, w := range append(append([]string{}, names...), vocabularyWords...) {
-		if len(w) >= 4 {
-			masked = strings.ReplaceAll(masked, w, strings.Repeat("\x00", len(w)))
-		}
-	}
-	for i := 0; i+echoMax < len(masked); i++ {
-		w := masked[i : i+echoMax+1]
-		if strings.ContainsRune(w, 0) || !containsAny(values, w) || containsAny(names, w) || vocabulary(w) {
-			continue
-		}
-		return msg[i : i+echoMax+1]
-	}
-	return ""
-}
-
-func containsAny(ss []string, w string) bool {
-	for _, s := range ss {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
+	return echocheck.Find(msg, names, values, append(append([]string{}, names...), vocabularyWords...)...)
 }
 
 // checkErr checks an import's error.

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/custodian-roi/custodian/internal/echocheck"
 	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/store"
 	"github.com/custodian-roi/custodian/internal/workflow"
@@ -30,7 +31,7 @@ import (
 //   - no 5xx: nothing a client sends is an internal error;
 //   - a refusal of the JSON API is 4xx with exactly {"error":{"code",
 //     "message"}}, the status the code maps to, and a message that repeats
-//     no value of the body (a run of more than fuzzEchoMax bytes of a
+//     no value of the body (a run of more than echocheck.Max bytes of a
 //     string or number that is not also a member name);
 //   - the portal's and sign-in forms answer HTML, and the error they show
 //     repeats no value of the form either (the form's own fields are
@@ -38,8 +39,6 @@ import (
 //
 // Requests change state (the database is a temporary file); a stale
 // version is a 409, which is still a decoded, checked body.
-
-const fuzzEchoMax = 12
 
 // fuzzServer is the server of newAPI, for a *testing.F.
 func fuzzServer(tb testing.TB) (http.Handler, string, *bytes.Buffer) {
@@ -120,79 +119,6 @@ func apiFuzzRoutes(pid string) []fuzzRoute {
 	}
 }
 
-// jsonParts walks data as far as it is JSON and returns its member names
-// and its scalar values (strings decoded, numbers as written).
-func jsonParts(data []byte) (names, values []string) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	type frame struct{ obj, key bool }
-	var stack []frame
-	value := func() {
-		if n := len(stack); n > 0 && stack[n-1].obj {
-			stack[n-1].key = true
-		}
-	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return names, values
-		}
-		isKey := len(stack) > 0 && stack[len(stack)-1].obj && stack[len(stack)-1].key
-		switch v := tok.(type) {
-		case json.Delim:
-			if v == '{' || v == '[' {
-				stack = append(stack, frame{obj: v == '{', key: true})
-			} else {
-				if len(stack) > 0 {
-					stack = stack[:len(stack)-1]
-				}
-				value()
-			}
-		case string:
-			if isKey {
-				names = append(names, v)
-				stack[len(stack)-1].key = false
-			} else {
-				values = append(values, v)
-				value()
-			}
-		case json.Number:
-			values = append(values, v.String())
-			value()
-		default:
-			value()
-		}
-	}
-}
-
-// echoOf returns a run of more than fuzzEchoMax bytes of msg found in one
-// of values and in none of names, or "".
-func echoOf(msg string, names, values []string) string {
-	has := func(ss []string, w string) bool {
-		for _, s := range ss {
-			if strings.Contains(s, w) {
-				return true
-			}
-		}
-		return false
-	}
-	for i := 0; i+fuzzEchoMax < len(msg); i++ {
-		if w := msg[i : i+fuzzEchoMax+1]; has(values, w) && !has(names, w) {
-			return w
-		}
-	}
-	return ""
-}
-
-// jsonEcho: values of a JSON body, or the whole body when it is not JSON.
-func jsonEcho(msg string, body []byte) string {
-	names, values := jsonParts(body)
-	if !json.Valid(body) {
-		values = append(values, string(body))
-	}
-	return echoOf(msg, names, values)
-}
-
 // checkAPIAnswer checks an answer of the JSON API to body.
 func checkAPIAnswer(t *testing.T, path string, rec *httptest.ResponseRecorder, body []byte, echo func(string) string, logs *bytes.Buffer) {
 	t.Helper()
@@ -266,7 +192,7 @@ func FuzzAPIBodies(f *testing.F) {
 		rt := routes[int(route)%len(routes)]
 		logs.Reset()
 		rec := serve(h, "POST", rt.path, "application/json", body)
-		checkAPIAnswer(t, rt.path, rec, body, func(msg string) string { return jsonEcho(msg, body) }, logs)
+		checkAPIAnswer(t, rt.path, rec, body, func(msg string) string { return echocheck.InJSON(msg, body) }, logs)
 	})
 }
 
@@ -311,7 +237,7 @@ func FuzzForms(f *testing.F) {
 			values = append(values, vs...)
 		}
 		values = append(values, body)
-		echo := func(msg string) string { return echoOf(msg, names, values) }
+		echo := func(msg string) string { return echocheck.Find(msg, names, values) }
 		ct := rec.Header().Get("Content-Type")
 		if strings.HasPrefix(ct, "application/json") { // /portal/v1/download refuses some in JSON
 			checkAPIAnswer(t, path, rec, []byte(body), echo, logs)
@@ -370,7 +296,7 @@ func FuzzUpload(f *testing.F) {
 		// The form's values are what the body holds between its headers;
 		// the member names are those of the form.
 		names := []string{"version", "file", "token", "kind", "Content-Disposition", "form-data"}
-		echo := func(msg string) string { return echoOf(msg, names, []string{string(body)}) }
+		echo := func(msg string) string { return echocheck.Find(msg, names, []string{string(body)}) }
 		if !portal {
 			checkAPIAnswer(t, path, rec, body, echo, logs)
 			return
