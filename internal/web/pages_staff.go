@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/custodian-roi/custodian/internal/auth"
 	"github.com/custodian-roi/custodian/internal/roi"
@@ -316,39 +315,17 @@ func inScope(r *roi.DeskRequest, it roi.ChartItem) bool {
 
 // ---- the request page ----
 
-type explainRule struct {
-	Rule   string   `json:"rule"`
-	Text   string   `json:"text"`
-	Cite   []string `json:"cite"`
-	Detail string   `json:"detail"`
-}
-
-type explainItem struct {
-	Decision string `json:"decision"`
-	Code     string `json:"code"`
-	explainRule
-}
-
+// evaluation is the latest engine decision as stored, and who ran it.
 type evaluation struct {
-	Outcome roi.Outcome `json:"outcome"`
-	Reasons []roi.Code  `json:"reasons"`
-	Release []string    `json:"release"`
-	Flags   []string    `json:"flags"`
-	Explain struct {
-		RuleSet string                 `json:"rule_set"`
-		Request []explainRule          `json:"request"`
-		Items   map[string]explainItem `json:"items"`
-	} `json:"explain"`
-	ID int64
+	*workflow.StoredDecision
 	By string
-	At time.Time
 }
 
 type itemRow struct {
 	Item     roi.ChartItem
 	Decision string // release, withhold, wait, "" when not evaluated
-	Code     string
-	Rule     explainRule
+	Code     roi.Code
+	Rule     workflow.ExplainedRule
 }
 
 type requestPage struct {
@@ -407,10 +384,8 @@ func (s *Server) handleRequestPage() http.Handler {
 		for i := len(c.Decisions) - 1; i >= 0; i-- {
 			dr := c.Decisions[i]
 			if dr.Kind == "evaluation" && pd.Eval == nil {
-				var ev evaluation
-				if json.Unmarshal(dr.Body, &ev) == nil {
-					ev.ID, ev.By, ev.At = dr.ID, dr.By, dr.At
-					pd.Eval = &ev
+				if sd, err := workflow.ParseDecision(dr.Body); err == nil {
+					pd.Eval = &evaluation{StoredDecision: sd, By: dr.By}
 				}
 			}
 			if dr.Kind == "decision" && pd.Final == nil {
@@ -432,7 +407,7 @@ func (s *Server) handleRequestPage() http.Handler {
 			row := itemRow{Item: it}
 			if pd.Eval != nil {
 				if x, ok := pd.Eval.Explain.Items[it.Key]; ok {
-					row.Decision, row.Code, row.Rule = x.Decision, x.Code, x.explainRule
+					row.Decision, row.Code, row.Rule = x.Decision, x.Code, x.ExplainedRule
 				}
 			}
 			pd.Items = append(pd.Items, row)
@@ -440,15 +415,13 @@ func (s *Server) handleRequestPage() http.Handler {
 		// The preview: what the decision (or else the engine) lets go and
 		// what it keeps back, before anything leaves.
 		release := map[string]bool{}
-		withhold := map[string]string{}
+		withhold := map[string]roi.Code{}
 		switch {
 		case pd.Final != nil:
 			for _, k := range pd.Final.Release {
 				release[k] = true
 			}
-			for k, c := range pd.Final.Withhold {
-				withhold[k] = string(c)
-			}
+			withhold = pd.Final.Withhold
 		case pd.Eval != nil:
 			for _, k := range pd.Eval.Release {
 				release[k] = true

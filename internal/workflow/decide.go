@@ -103,25 +103,27 @@ type Final struct {
 }
 
 // latestEvaluation returns the request's most recent evaluation.
-func (d *Desk) latestEvaluation(ctx context.Context, id roi.RequestID) (*roi.DecisionRecord, *decisionBody, error) {
+func (d *Desk) latestEvaluation(ctx context.Context, id roi.RequestID) (*roi.DecisionRecord, *StoredDecision, error) {
 	ds, err := d.Store.Decisions(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
 	for i := len(ds) - 1; i >= 0; i-- {
 		if ds[i].Kind == "evaluation" {
-			var b decisionBody
-			if err := json.Unmarshal(ds[i].Body, &b); err != nil {
+			b, err := ParseDecision(ds[i].Body)
+			if err != nil {
 				return nil, nil, err
 			}
-			return &ds[i], &b, nil
+			return &ds[i], b, nil
 		}
 	}
 	return nil, nil, roi.Errorf(roi.CodeConflict, "The request has not been evaluated yet.")
 }
 
-// decisionBody reads back a stored engine decision.
-type decisionBody struct {
+// StoredDecision reads back an engine decision as stored with an
+// evaluation: the conformance format's members and its explanation. It is
+// the one reader of that JSON (the request page shows it too).
+type StoredDecision struct {
 	Outcome     roi.Outcome         `json:"outcome"`
 	Reasons     []roi.Code          `json:"reasons"`
 	Release     []string            `json:"release"`
@@ -129,13 +131,37 @@ type decisionBody struct {
 	Accountable *bool               `json:"accountable"`
 	Part2Notice bool                `json:"part2_notice"`
 	Explain     struct {
-		Items map[string]struct {
-			Decision string `json:"decision"`
-		} `json:"items"`
+		RuleSet string                   `json:"rule_set"`
+		Request []ExplainedRule          `json:"request"`
+		Items   map[string]ExplainedItem `json:"items"`
 	} `json:"explain"`
 }
 
-func (b *decisionBody) waiting() []string {
+// ExplainedRule is a rule as a stored decision names it.
+type ExplainedRule struct {
+	Rule   string   `json:"rule"`
+	Text   string   `json:"text"`
+	Cite   []string `json:"cite"`
+	Detail string   `json:"detail"`
+}
+
+// ExplainedItem is the decision on one item: release, withhold or wait.
+type ExplainedItem struct {
+	Decision string   `json:"decision"`
+	Code     roi.Code `json:"code"`
+	ExplainedRule
+}
+
+// ParseDecision reads a stored evaluation's body.
+func ParseDecision(body []byte) (*StoredDecision, error) {
+	var b StoredDecision
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, roi.Wrap(roi.CodeInternal, err, "A stored evaluation does not read; see the server log.")
+	}
+	return &b, nil
+}
+
+func (b *StoredDecision) waiting() []string {
 	var out []string
 	for id, it := range b.Explain.Items {
 		if it.Decision == "wait" {
