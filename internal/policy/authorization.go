@@ -131,7 +131,11 @@ func (e *evaluator) recipientNamed(a *roi.Authorization) bool {
 // named; any other item when the document names "general" or one of the
 // item's labels.
 func (e *evaluator) labelsCover(named, have roi.Labels) bool {
-	if sp := have & e.specific; sp != 0 {
+	return labelsCover(e.specific, named, have)
+}
+
+func labelsCover(specific, named, have roi.Labels) bool {
+	if sp := have & specific; sp != 0 {
 		return named.HasAll(sp)
 	}
 	return named.Has(roi.LabelGeneral) || named&have != 0

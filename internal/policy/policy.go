@@ -61,8 +61,7 @@ func (e *evaluator) run() {
 	f := e.f
 	e.d.RuleSet = RuleSetVersion
 	e.d.Due = roi.NoDate
-	e.specific = roi.LabelsOf(roi.LabelPsychotherapyNote, roi.LabelSUDCounselingNote, roi.LabelPart2) |
-		f.Jurisdiction.SpecificAuthorization
+	e.specific = specificLabels(f.Jurisdiction)
 	e.deceased = f.Patient.DeathDate.Known() && f.Patient.DeathDate <= f.Now
 	e.minor = !e.deceased && !f.Patient.Emancipated &&
 		roi.YearsOld(f.Patient.BirthDate, f.Now) < f.Jurisdiction.Majority()
@@ -124,13 +123,28 @@ func (e *evaluator) stopped() bool {
 // inScope reports whether it is part of what was asked for. Items outside
 // the request's scope are not part of the decision at all.
 func (e *evaluator) inScope(it *roi.Item) bool {
-	s := &e.f.Request.Scope
+	return scopeCovers(e.specific, &e.f.Request.Scope, it)
+}
+
+// InScope reports whether a request's scope asks for item it under the
+// state rules j: the rule the engine applies before deciding anything,
+// for pages that show what a request reaches.
+func InScope(j roi.Jurisdiction, scope roi.Coverage, it roi.Item) bool {
+	return scopeCovers(specificLabels(j), &scope, &it)
+}
+
+// specificLabels are the labels a document must name to cover an item.
+func specificLabels(j roi.Jurisdiction) roi.Labels {
+	return roi.LabelsOf(roi.LabelPsychotherapyNote, roi.LabelSUDCounselingNote, roi.LabelPart2) | j.SpecificAuthorization
+}
+
+func scopeCovers(specific roi.Labels, s *roi.Coverage, it *roi.Item) bool {
 	if !s.InDates(it.Date) {
 		return false
 	}
 	// The scope uses the coverage vocabulary; it is not a consent form, so
 	// Part 2 items need no Part 2 form to be asked for.
-	return !s.HasLabels || e.labelsCover(s.Labels, it.Labels)
+	return !s.HasLabels || labelsCover(specific, s.Labels, it.Labels)
 }
 
 // decideItems runs decide on every item in scope.

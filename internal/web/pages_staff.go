@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/custodian-roi/custodian/internal/auth"
+	"github.com/custodian-roi/custodian/internal/policy"
 	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/store"
 	"github.com/custodian-roi/custodian/internal/workflow"
@@ -283,7 +284,7 @@ func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, reqs []*roi
 			items, _ = s.store.ChartItems(r.Context(), rq.PatientID)
 			charts[rq.PatientID] = items
 		}
-		row.Sensitive = sensitiveInScope(rq, items)
+		row.Sensitive = s.sensitiveInScope(rq, items)
 		if d.Sensitive && !row.Sensitive {
 			continue
 		}
@@ -294,9 +295,9 @@ func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, reqs []*roi
 
 // sensitiveInScope reports whether any chart item in the request's scope
 // carries a sensitive label: such requests need a second person's review.
-func sensitiveInScope(r *roi.DeskRequest, items []roi.ChartItem) bool {
+func (s *Server) sensitiveInScope(r *roi.DeskRequest, items []roi.ChartItem) bool {
 	for _, it := range items {
-		if inScope(r, it) && it.Labels&^ordinary != 0 {
+		if s.inScope(r, it) && it.Labels&^ordinary != 0 {
 			return true
 		}
 	}
@@ -306,11 +307,10 @@ func sensitiveInScope(r *roi.DeskRequest, items []roi.ChartItem) bool {
 // ordinary are the labels that need no second look.
 var ordinary = roi.LabelsOf(roi.LabelGeneral, roi.LabelDemographics)
 
-func inScope(r *roi.DeskRequest, it roi.ChartItem) bool {
-	if !r.Scope.InDates(it.Date) {
-		return false
-	}
-	return !r.Scope.HasLabels || r.Scope.Labels&it.Labels != 0
+// inScope is the engine's own scope rule (policy.InScope), so the page
+// shows exactly the items the engine decides.
+func (s *Server) inScope(r *roi.DeskRequest, it roi.ChartItem) bool {
+	return policy.InScope(s.desk.Jurisdiction, r.Scope, roi.Item{ID: it.Key, Date: it.Date, Labels: it.Labels})
 }
 
 // ---- the request page ----
@@ -401,7 +401,7 @@ func (s *Server) handleRequestPage() http.Handler {
 			return
 		}
 		for _, it := range chart {
-			if !inScope(c.Request, it) {
+			if !s.inScope(c.Request, it) {
 				continue
 			}
 			row := itemRow{Item: it}
