@@ -436,7 +436,7 @@ func (e *browserEnv) journeyPatient() *roi.PatientRecord {
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		sensitive := slices.ContainsFunc(items, func(it roi.ChartItem) bool { return it.Labels&^ordinary != 0 })
+		sensitive := slices.ContainsFunc(items, func(it roi.ChartItem) bool { return workflow.Sensitive(it.Labels) })
 		if len(rs) == 0 && sensitive && p.BirthDate.Known() && (best == nil || len(items) < bestN) {
 			best, bestN = p, len(items)
 		}

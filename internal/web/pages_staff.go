@@ -297,15 +297,12 @@ func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, reqs []*roi
 // carries a sensitive label: such requests need a second person's review.
 func (s *Server) sensitiveInScope(r *roi.DeskRequest, items []roi.ChartItem) bool {
 	for _, it := range items {
-		if s.inScope(r, it) && it.Labels&^ordinary != 0 {
+		if s.inScope(r, it) && workflow.Sensitive(it.Labels) {
 			return true
 		}
 	}
 	return false
 }
-
-// ordinary are the labels that need no second look.
-var ordinary = roi.LabelsOf(roi.LabelGeneral, roi.LabelDemographics)
 
 // inScope is the engine's own scope rule (policy.InScope), so the page
 // shows exactly the items the engine decides.

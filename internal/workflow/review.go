@@ -13,6 +13,10 @@ import (
 // carry no special label, and identifying data only.
 const ordinary = roi.Labels(1<<roi.LabelGeneral | 1<<roi.LabelDemographics)
 
+// Sensitive reports whether an item labeled l needs a second look before
+// it is released: it carries any label but general and demographics.
+func Sensitive(l roi.Labels) bool { return l&^ordinary != 0 }
+
 // NeedsReview reports whether a decision must be reviewed by a second
 // person before anything goes out: it releases an item carrying a
 // sensitive label (anything but general or demographics), it denies, it
@@ -36,7 +40,7 @@ func NeedsReview(final *Final, chart []roi.ChartItem) bool {
 	}
 	for _, k := range final.Release {
 		l, ok := labels[k]
-		if !ok || l&^ordinary != 0 {
+		if !ok || Sensitive(l) {
 			return true
 		}
 	}
