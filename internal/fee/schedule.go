@@ -216,8 +216,10 @@ func LoadSchedule(r io.Reader) (*Schedule, error) {
 // in their own UnmarshalJSON, which encoding/json does not tell the field
 // of.
 func badAmount(b []byte) string {
+	// The first JSON value only, as LoadSchedule decodes it: whatever
+	// follows it is refused later, and must not hide the bad amount.
 	var doc any
-	if json.Unmarshal(b, &doc) != nil {
+	if json.NewDecoder(bytes.NewReader(b)).Decode(&doc) != nil {
 		return ""
 	}
 	var walk func(path string, v any) string
