@@ -84,8 +84,13 @@ type wirePatient struct {
 }
 
 type wireItem struct {
-	ID     *string  `json:"id"`
-	Date   *string  `json:"date"`
+	ID   *string         `json:"id"`
+	Date json.RawMessage `json:"date"`
+	// Until is Custodian's extension for a record dated only to a year, a
+	// month or "on or before": the item lies between date (null: any day
+	// before) and until. "date": null with no until is a record with no
+	// date at all.
+	Until  *string  `json:"until"`
 	Labels []string `json:"labels"`
 }
 
@@ -317,7 +322,19 @@ func (d *decoder) caseOf(w *wireCase) *Case {
 				}
 				ids[it.ID] = true
 			}
-			it.Date = d.date(m+".date", wi.Date)
+			// "date" is required; null says the record gives none.
+			if d.required(m+".date", wi.Date != nil) && string(wi.Date) != "null" {
+				var day string
+				if json.Unmarshal(wi.Date, &day) != nil {
+					d.fail(m+".date", "not a date in YYYY-MM-DD form or null")
+				} else {
+					it.Date = d.date(m+".date", &day)
+				}
+			}
+			it.Until = d.optDate(m+".until", wi.Until)
+			if it.Until.Known() && it.Date.Known() && it.Until < it.Date {
+				d.fail(m+".until", "is before the item's date")
+			}
 			it.Labels = d.labels(m+".labels", wi.Labels, false)
 			if it.Labels.Has(roi.LabelSUDCounselingNote) && !it.Labels.Has(roi.LabelPart2) {
 				d.fail(m+".labels", "sud-counseling-note is always with part2")

@@ -139,6 +139,11 @@ func publicReason(in *Input, c roi.Code, labels roi.Labels) reason {
 			text: "Some records are not expressly covered by the court order, subpoena or warrant.",
 			cite: []string{"45 CFR 164.512(e)(1)(i)", "45 CFR 164.512(f)(1)(ii)"},
 			cure: "A court order, subpoena or warrant that expressly describes these records, or an authorization signed by the patient."}
+	case roi.CodeDateUncertain:
+		return reason{key: string(c),
+			text: "Some records carry no date, or only a year or a month, and we could not tell whether they fall within the dates you asked for.",
+			cite: []string{"45 CFR 164.524(b)(1)", "45 CFR 164.508(c)(1)(i)"},
+			cure: "Tell us whether you want these records whatever their date, or give dates that include them."}
 	case roi.CodeMinimumNecessary:
 		return reason{key: string(c),
 			text: "Some records are more than the minimum necessary for the purpose of the request, and the law allows us to release " +

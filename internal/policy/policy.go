@@ -123,14 +123,16 @@ func (e *evaluator) stopped() bool {
 // inScope reports whether it is part of what was asked for. Items outside
 // the request's scope are not part of the decision at all.
 func (e *evaluator) inScope(it *roi.Item) bool {
-	return scopeCovers(e.specific, &e.f.Request.Scope, it)
+	return scopeCovers(e.specific, &e.f.Request.Scope, it) != roi.Outside
 }
 
 // InScope reports whether a request's scope asks for item it under the
 // state rules j: the rule the engine applies before deciding anything,
 // for pages that show what a request reaches.
+// An item whose date cannot be placed against the scope's dates is in the
+// decision, waiting for a person to place it (roi.Coverage.Place).
 func InScope(j roi.Jurisdiction, scope roi.Coverage, it roi.Item) bool {
-	return scopeCovers(specificLabels(j), &scope, &it)
+	return scopeCovers(specificLabels(j), &scope, &it) != roi.Outside
 }
 
 // specificLabels are the labels a document must name to cover an item.
@@ -138,13 +140,13 @@ func specificLabels(j roi.Jurisdiction) roi.Labels {
 	return roi.LabelsOf(roi.LabelPsychotherapyNote, roi.LabelSUDCounselingNote, roi.LabelPart2) | j.SpecificAuthorization
 }
 
-func scopeCovers(specific roi.Labels, s *roi.Coverage, it *roi.Item) bool {
-	if !s.InDates(it.Date) {
-		return false
-	}
+func scopeCovers(specific roi.Labels, s *roi.Coverage, it *roi.Item) roi.Placement {
 	// The scope uses the coverage vocabulary; it is not a consent form, so
 	// Part 2 items need no Part 2 form to be asked for.
-	return !s.HasLabels || labelsCover(specific, s.Labels, it.Labels)
+	if s.HasLabels && !labelsCover(specific, s.Labels, it.Labels) {
+		return roi.Outside
+	}
+	return s.Place(it)
 }
 
 // decideItems runs decide on every item in scope.
@@ -153,7 +155,12 @@ func (e *evaluator) decideItems(decide func(it *roi.Item) roi.ItemDecision) {
 	e.d.Items = make([]roi.ItemDecision, 0, len(items))
 	for i := range items {
 		it := &items[i]
-		if !e.inScope(it) {
+		switch scopeCovers(e.specific, &e.f.Request.Scope, it) {
+		case roi.Outside:
+			continue
+		case roi.Uncertain:
+			// Never silently in, never silently out: a person places it.
+			e.d.Items = append(e.d.Items, e.wait(it, roi.CodeDateUncertain, ruleDateUncertain))
 			continue
 		}
 		e.d.Items = append(e.d.Items, decide(it))

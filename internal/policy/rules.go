@@ -69,6 +69,9 @@ var (
 	rulePart2NoCourtOrder   = rule("part2-no-court-order", "A Part 2 record sought by legal process needs a court order meeting subpart E; a subpoena or warrant alone does not permit disclosure.", "42 CFR 2.12(d)", "42 CFR 2.61", "42 CFR 2.64", "42 CFR 2.65")
 )
 
+// Dates a record cannot be placed against.
+var ruleDateUncertain = rule("date-uncertain", "The request is bounded by dates and this record gives no day (or only a year, a month or a last-updated day) that places it inside or outside them; a person places it before anything goes.", "45 CFR 164.524(b)(1)", "45 CFR 164.508(c)(1)(i)", "45 CFR 164.502(b)")
+
 // Treatment, payment and operations; 164.512.
 var (
 	ruleTPO                     = rule("treatment-payment-operations", "Disclosure to another covered entity for treatment, payment or health care operations needs no authorization; its request may be relied on as the minimum necessary.", "45 CFR 164.506(c)", "45 CFR 164.502(b)(2)(i)", "45 CFR 164.514(d)(3)(iii)(B)")

@@ -18,16 +18,28 @@ type PatientRecord struct {
 // ChartItem is one releasable part of a patient's record: an encounter with
 // its notes, a document, a report with its results, a list.
 type ChartItem struct {
-	Key    string // stable within the patient: the FHIR "Type/id" it came from
-	Date   Date
-	Type   string // encounter, document, report, immunization, claim ...
-	Title  string // PHI-bearing description shown to staff; never logged
-	Labels Labels
-	Source string // the organization or author that produced it, when known
+	Key string // stable within the patient: the FHIR "Type/id" it came from
+	// Date is the item's day, or the first day it may be from. Until, when
+	// known, is the last day it may be from: a record that gives only a
+	// year or a month, or only when it was last updated (Date NoDate,
+	// Until that day). Both NoDate: the record gives no date at all.
+	Date  Date
+	Until Date
+	// DateField names the member the date came from ("onsetDateTime",
+	// "encounter.period.start", "meta.lastUpdated", "staff" ...); "" when
+	// the record gives no date.
+	DateField string
+	Type      string // encounter, document, report, immunization, claim ...
+	Title     string // PHI-bearing description shown to staff; never logged
+	Labels    Labels
+	Source    string // the organization or author that produced it, when known
 	// Why holds the provenance of each label: the rule, code and resource
 	// that put it there, or the staff member who did and why.
 	Why []LabelSource
 }
+
+// Exact reports whether the item's date is one known day.
+func (it *ChartItem) Exact() bool { return it.Date.Known() && !it.Until.Known() }
 
 // LabelSource is why an item carries a label.
 type LabelSource struct {
@@ -38,7 +50,12 @@ type LabelSource struct {
 	Code     string `json:"code,omitempty"`
 	Resource string `json:"resource,omitempty"` // the FHIR Type/id that triggered it
 	Reason   string `json:"reason,omitempty"`
-	By       string `json:"by,omitempty"` // a staff member, for staff rules
+	Term     string `json:"term,omitempty"` // the words matched, for a text rule
+	// Confirm marks a label a weak signal gave (a word with ordinary uses
+	// in a long note): it holds the item back like any label until a
+	// person confirms it or removes it with a reason.
+	Confirm bool   `json:"confirm,omitempty"`
+	By      string `json:"by,omitempty"` // a staff member, for staff rules
 }
 
 // RawResource is one source resource exactly as received, byte for byte.

@@ -37,6 +37,10 @@ const (
 // Item-level codes. Two of them (part2-minor-consent, part2-no-court-order)
 // are request-level codes as well.
 const (
+	// CodeDateUncertain: the record gives no day, or only a year, a month
+	// or an "on or before", and the request is bounded by dates it cannot
+	// be placed against; a person places it.
+	CodeDateUncertain         Code = "date-uncertain"
 	CodePart2MinorConsent     Code = "part2-minor-consent"
 	CodePart2CounselingNote   Code = "part2-counseling-note"
 	CodePart2NoCourtOrder     Code = "part2-no-court-order"
@@ -55,7 +59,7 @@ const (
 // ItemCodes lists the item-level codes in order of precedence: where
 // several apply to one item, the first is reported.
 var ItemCodes = []Code{
-	CodePart2MinorConsent, CodePart2CounselingNote, CodePart2NoCourtOrder,
+	CodeDateUncertain, CodePart2MinorConsent, CodePart2CounselingNote, CodePart2NoCourtOrder,
 	CodePart2NoConsent, CodePNAccessExcluded, CodePNAuthRequired,
 	CodeLitigationCompiled, CodeReviewableHarm, CodeMinorConsentedService,
 	CodeStateSpecificAuth, CodeOutsideAuthScope, CodeOutsideOrderScope,

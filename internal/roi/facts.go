@@ -71,10 +71,17 @@ type Patient struct {
 
 // Item is one releasable part of the patient's record.
 type Item struct {
-	ID     string
-	Date   Date
+	ID   string
+	Date Date
+	// Until, when known, makes the item's date uncertain: it lies between
+	// Date (NoDate: any day before) and Until. Date and Until both NoDate:
+	// the record gives no date (see Coverage.Place).
+	Until  Date
 	Labels Labels
 }
+
+// Undated reports whether the item's record gives no date at all.
+func (it *Item) Undated() bool { return !it.Date.Known() && !it.Until.Known() }
 
 // RequestType distinguishes a request for records from a request for an
 // accounting of disclosures.
@@ -193,6 +200,46 @@ type Coverage struct {
 // InDates reports whether day lies within the coverage's dates, inclusive.
 func (c *Coverage) InDates(day Date) bool {
 	return (c.From == NoDate || day >= c.From) && (c.To == NoDate || day <= c.To)
+}
+
+// Placement is where an item falls against a date-bounded scope.
+type Placement uint8
+
+// An item is inside the dates, outside them, or cannot be placed from its
+// record: undated, or dated only to a year, a month or "on or before".
+const (
+	Inside Placement = iota
+	Outside
+	Uncertain
+)
+
+// Place says where it falls against the coverage's dates. Without bounds
+// every item is inside, dated or not. An item dated to one day is inside
+// or outside; an item dated to a span is inside when the whole span is,
+// outside when none of it is, and otherwise uncertain; an undated item is
+// uncertain. Uncertain items are never silently taken in or left out: a
+// person places them (RULES.md, "Undated records").
+func (c *Coverage) Place(it *Item) Placement {
+	if c.From == NoDate && c.To == NoDate {
+		return Inside
+	}
+	if !it.Until.Known() {
+		if !it.Date.Known() {
+			return Uncertain
+		}
+		if c.InDates(it.Date) {
+			return Inside
+		}
+		return Outside
+	}
+	first, last := it.Date, it.Until // first may be NoDate: any day before last
+	if (c.From != NoDate && last < c.From) || (c.To != NoDate && first.Known() && first > c.To) {
+		return Outside
+	}
+	if first.Known() && c.InDates(first) && c.InDates(last) {
+		return Inside
+	}
+	return Uncertain
 }
 
 // Disclosure is one entry of the disclosure log.

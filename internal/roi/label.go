@@ -24,6 +24,8 @@ const (
 	LabelLitigationFile // compiled in anticipation of litigation, 164.524(a)(1)(ii)
 	LabelMinorConsented // care a minor lawfully consented to alone
 	LabelDemographics   // identifying and demographic data only
+	LabelSTI            // sexually transmitted infections other than HIV (DS4P STD)
+	LabelViolence       // domestic or intimate-partner violence, sexual assault, abuse (DS4P SDV)
 	LabelGeneral
 	numLabels
 )
@@ -31,7 +33,7 @@ const (
 var labelNames = [numLabels]string{
 	"behavioral-health", "psychotherapy-note", "part2", "sud-counseling-note",
 	"substance-use", "hiv", "genetic", "reproductive", "litigation-file",
-	"minor-consented", "demographics", "general",
+	"minor-consented", "demographics", "sti", "violence", "general",
 }
 
 // String returns the label's format name.
