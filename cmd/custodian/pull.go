@@ -84,7 +84,7 @@ func cmdPull(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		fmt.Fprintf(stderr, "custodian: pull: the EHR's answer did not import: %s\n", describe(err))
 		return exitFailure
 	}
-	sum.undated, sum.unattached = stats.Undated, stats.Unattached
+	sum.stats(stats)
 	fmt.Fprintf(stdout, "fetched %d resources; ", n)
 	sum.print(stdout)
 	return exitOK

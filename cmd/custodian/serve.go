@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -300,11 +302,12 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	dbf.register(fs, getenv)
 	mrn := fs.String("mrn-system", getenv("CUSTODIAN_MRN_SYSTEM"), "identifier system whose value is the MRN (default: the MR-typed identifier)")
 	labels := labelsFlag(fs, getenv)
+	asJSON := fs.Bool("json", false, "print the summary as JSON: items kept, undated, and every resource left out by type and reason")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: custodian import [--data DIR | --db URL] FILE...")
+		fmt.Fprintln(stderr, "usage: custodian import [--data DIR | --db URL] [--json] FILE...")
 		return exitUsage
 	}
 	s, ok := dbf.open(ctx, stderr)
@@ -337,11 +340,16 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 			fmt.Fprintf(stderr, "custodian: %s: %s (patients before the error were imported)\n", name, describe(err))
 			return exitUsage
 		}
-		sum.undated += stats.Undated
-		sum.unattached += stats.Unattached
+		sum.stats(stats)
 		bar.step(i+1, size)
 	}
 	bar.clear()
+	if *asJSON {
+		if err := sum.printJSON(stdout); err != nil {
+			return exitFailure
+		}
+		return exitOK
+	}
 	sum.print(stdout)
 	return exitOK
 }
@@ -366,23 +374,74 @@ func readCharts(name, mrn string, fn func(fhir.Chart) error) (fhir.Stats, int64,
 	return stats, st.Size(), err
 }
 
-// importSummary counts what an import brought in.
+// importSummary counts what an import brought in, and what it did not:
+// nothing is left out unsaid.
 type importSummary struct {
-	patients, items, newItems, undated, unattached int
+	Patients int `json:"patients"`
+	Items    int `json:"items"`
+	NewItems int `json:"new_items"`
+	// Undated and Partial items are kept; a date-bounded request waits for
+	// a person to place them.
+	Undated int       `json:"undated_items"`
+	Partial int       `json:"partially_dated_items"`
+	Folded  int       `json:"folded_resources"`
+	LeftOut []leftOut `json:"left_out"`
+	left    map[fhir.LeftOutKey]int
+}
+
+type leftOut struct {
+	Type   string `json:"resource_type"`
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
 }
 
 func (s *importSummary) add(c fhir.Chart, newItems int) {
-	s.patients++
-	s.items += len(c.Items)
-	s.newItems += newItems
+	s.Patients++
+	s.Items += len(c.Items)
+	s.NewItems += newItems
+}
+
+func (s *importSummary) stats(st fhir.Stats) {
+	s.Undated += st.Undated
+	s.Partial += st.Partial
+	s.Folded += st.Folded
+	for k, n := range st.LeftOut {
+		if s.left == nil {
+			s.left = map[fhir.LeftOutKey]int{}
+		}
+		s.left[k] += n
+	}
+}
+
+func (s *importSummary) finish() {
+	s.LeftOut = []leftOut{}
+	for k, n := range s.left {
+		s.LeftOut = append(s.LeftOut, leftOut{cmp.Or(k.Type, "(entry)"), k.Reason, n})
+	}
+	slices.SortFunc(s.LeftOut, func(a, b leftOut) int {
+		return cmp.Or(cmp.Compare(a.Reason, b.Reason), cmp.Compare(a.Type, b.Type))
+	})
 }
 
 func (s *importSummary) print(w io.Writer) {
-	fmt.Fprintf(w, "imported %d patients, %d chart items (%d new)", s.patients, s.items, s.newItems)
-	if s.undated+s.unattached > 0 {
-		fmt.Fprintf(w, "; left out %d items without a full date and %d not attached to a patient", s.undated, s.unattached)
+	s.finish()
+	fmt.Fprintf(w, "imported %d patients, %d chart items (%d new)\n", s.Patients, s.Items, s.NewItems)
+	if s.Undated+s.Partial > 0 {
+		fmt.Fprintf(w, "kept %d items with no date and %d dated only to a year, a month or a last update: a date-bounded request waits for staff to place them\n", s.Undated, s.Partial)
 	}
-	fmt.Fprintln(w)
+	if s.Folded > 0 {
+		fmt.Fprintf(w, "%d resources are part of another item (a report's results, a prescription's drug)\n", s.Folded)
+	}
+	for _, l := range s.LeftOut {
+		fmt.Fprintf(w, "not a chart item: %d %s — %s\n", l.Count, l.Type, l.Reason)
+	}
+}
+
+func (s *importSummary) printJSON(w io.Writer) error {
+	s.finish()
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
 }
 
 // progress draws a bar on a terminal, and nothing elsewhere (logs and

@@ -63,6 +63,12 @@ type Detail struct {
 	// item's own (its Key) first, then the Observations folded into it, in
 	// its result order.
 	Resources []string
+	// Names are the "Type/id" of the resources the item names along the
+	// edges its labels follow (edgeMembers: a reason, a condition
+	// addressed, an encounter's or a claim's diagnoses, a claim's
+	// encounters, a report's results ...), each once, when the bundle holds
+	// them. References that resolve to nothing in the bundle are left out.
+	Names []string
 	// Raw is the item's own resource exactly as the bundle held it: the
 	// bytes of the entry's "resource" member, not re-encoded. The folded
 	// Observations' bytes are in Chart.FoldedRaw.
@@ -232,6 +238,34 @@ func (b *builder) detail(c *candidate, ch *Chart) Detail {
 		}
 		ch.FoldedRaw[o.item.Key] = o.raw
 	}
+	if j, ok := b.resolve(c.medRef); ok && b.entries[j].typ == "Medication" && len(b.entries[j].raw) > 0 {
+		// A prescription's drug: part of the item, as a report's results are.
+		key := "Medication/" + b.entries[j].id
+		if !slices.Contains(d.Resources, key) {
+			b.entries[j].used = true
+			d.Resources = append(d.Resources, key)
+			for _, cd := range b.entries[j].codes {
+				codes.add(cd)
+			}
+			if ch.FoldedRaw == nil {
+				ch.FoldedRaw = make(map[string]json.RawMessage)
+			}
+			ch.FoldedRaw[key] = b.entries[j].raw
+		}
+	}
 	d.Codes = codes
+	names := c.names
+	if c.encounter != "" && c.item.Type == "claim" {
+		names = append(names, c.encounter) // a bill names the visit it bills
+	}
+	for _, r := range names {
+		j, ok := b.resolve(r)
+		if !ok || b.entries[j].id == "" {
+			continue
+		}
+		if key := b.entries[j].typ + "/" + b.entries[j].id; key != c.item.Key && !slices.Contains(d.Names, key) {
+			d.Names = append(d.Names, key)
+		}
+	}
 	return d
 }

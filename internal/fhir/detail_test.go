@@ -419,6 +419,7 @@ func TestDetails_Small(t *testing.T) {
 	const snomed, loinc = "http://snomed.info/sct", "http://loinc.org"
 	note := []Coding{{System: loinc, Code: "34117-2", Display: "History and physical note"}}
 	want := [][]Detail{{
+		{Resources: []string{"Immunization/imm-1"}}, // dated to a month
 		{Codes: note, DocType: note, Org: "PCP103937", Resources: []string{"DocumentReference/doc-1"}},
 		{Codes: []Coding{{System: snomed, Code: "410620009", Display: "Well child visit (procedure)"}}, Org: "Example General",
 			Resources: []string{"Encounter/enc-1"}},
@@ -428,6 +429,7 @@ func TestDetails_Small(t *testing.T) {
 			Resources: []string{"DiagnosticReport/dr-1", "Observation/obs-1", "Observation/obs-2"}},
 		{Org: "Example General", Resources: []string{"Observation/obs-3"}}, // its encounter's
 	}, {
+		{Resources: []string{"Goal/goal-b"}}, // undated, first
 		// assess-plan left out.
 		{Codes: []Coding{{System: snomed, Code: "443402002", Display: "Hypertension care plan"}}, Resources: []string{"CarePlan/cp-b"}},
 		{Codes: []Coding{{Code: "institutional"}}, Org: "Example General", Resources: []string{"Claim/claim-b"}},
@@ -450,7 +452,7 @@ func TestDetails_Small(t *testing.T) {
 			w := want[n][k]
 			if !slices.Equal(d.Codes, w.Codes) || !slices.Equal(d.DocType, w.DocType) || d.Org != w.Org ||
 				!slices.Equal(d.Resources, w.Resources) {
-				t.Errorf("chart %d item %d:\n got %+v\nwant %+v", n, k, Detail{d.Codes, d.DocType, d.Org, d.Resources, nil}, w)
+				t.Errorf("chart %d item %d:\n got %+v\nwant %+v", n, k, Detail{Codes: d.Codes, DocType: d.DocType, Org: d.Org, Resources: d.Resources}, w)
 			}
 			if !bytes.Equal(d.Raw, files[d.Resources[0]]) {
 				t.Errorf("%s: Raw differs from the file's", d.Resources[0])

@@ -43,22 +43,41 @@ type Chart struct {
 type Stats struct {
 	Entries int // Bundle.entry elements read
 	Items   int // chart items returned, over all charts
-	// Folded counts Observations listed in a DiagnosticReport's result:
-	// they are part of the report, not items of their own.
+	// Folded counts resources that are part of another item: Observations
+	// listed in a DiagnosticReport's result, a prescription's Medication.
 	Folded int
-	// Undated counts resources of an imported type left out because they
-	// have no full date (absent, or a FHIR partial date such as "2019-07").
+	// Undated counts items kept although their record gives no date at
+	// all; Partial those dated only to a year, a month, or "on or before"
+	// (meta.lastUpdated). A date-bounded request cannot place them without
+	// a person (roi.Coverage.Place).
 	Undated int
-	// Unattached counts resources of an imported type whose subject or
-	// patient reference names no Patient in the bundle.
+	Partial int
+	// Unattached counts resources of an item type whose subject or patient
+	// reference names no Patient in the bundle (also in LeftOut).
 	Unattached int
-	// Ignored counts resources of types not imported (Organization,
-	// Practitioner, Provenance, Goal ...) and entries with no resource.
+	// Ignored counts resources that are not chart items (also in LeftOut,
+	// with the reason).
 	Ignored int
+	// LeftOut counts every resource that is neither a chart item nor part
+	// of one, by resource type and reason (the Reason* constants).
+	LeftOut map[LeftOutKey]int
 	// DeceasedWithoutDate counts Patients marked deceasedBoolean true with
 	// no deceasedDateTime. Their DeathDate is NoDate: the desk cannot tell
 	// them from the living, so a person must look.
 	DeceasedWithoutDate int
+}
+
+// LeftOutKey is a resource type and why resources of it were left out.
+type LeftOutKey struct{ Type, Reason string }
+
+func (s *Stats) leave(rt, reason string) {
+	if s.LeftOut == nil {
+		s.LeftOut = make(map[LeftOutKey]int)
+	}
+	if rt != "" && safeName(rt) == "" {
+		rt, reason = "(unknown)", ReasonUnknown
+	}
+	s.LeftOut[LeftOutKey{rt, reason}]++
 }
 
 // itemTypes maps the resource types imported as chart items to the item
@@ -161,12 +180,20 @@ type entryInfo struct {
 	provider reference // an Encounter's serviceProvider
 	chart    int       // a Patient's index in charts; -1 otherwise
 	cand     int       // an item type's index in cands; -1 otherwise
+	// A Medication's bytes and codes, folded into the items that name it.
+	raw   json.RawMessage
+	codes codeSet
+	used  bool
+	id    string // the resource's id, for Detail.Names
 }
 
 type candidate struct {
 	entry     int
 	item      roi.ChartItem // all but Source, filled in by finish
-	dated     bool
+	dated     bool          // item.Date (and Until) came from the record itself
+	updated   string        // meta.lastUpdated, the last resort for a date
+	names     []string      // references along the edges an item's labels follow
+	medRef    string        // medicationReference, folded in when the bundle holds it
 	subject   string
 	encounter string
 	sources   [2]reference // in order of preference
@@ -291,7 +318,7 @@ func (b *builder) readEntries(dec *json.Decoder, rec *recorder) error {
 			}
 		}
 		var raw json.RawMessage
-		if e.Resource != nil && tracked(e.Resource.ResourceType) {
+		if e.Resource != nil && (kept(e.Resource.ResourceType) || e.Resource.ResourceType == "Medication") {
 			// The decoder has read the entry, and found it valid JSON.
 			raw = bytes.Clone(memberValue(rec.bytes(start, dec.InputOffset()), "resource"))
 		}
@@ -360,7 +387,7 @@ func jsonKind(t reflect.Type) string {
 // merely looks like one (ASCII letters) may be a person's, put in the
 // wrong member.
 func safeName(s string) string {
-	if tracked(s) || knownNames[s] {
+	if kept(s) || knownNames[s] || leftOutTypes[s] != "" {
 		return s
 	}
 	return ""
@@ -397,6 +424,7 @@ func (b *builder) add(i int, e *entry, raw json.RawMessage) error {
 	res, fullURL := e.Resource, e.FullURL
 	if res == nil {
 		b.stats.Ignored++
+		b.stats.leave("", ReasonNoResource)
 		return nil
 	}
 	rt := res.ResourceType
@@ -405,12 +433,13 @@ func (b *builder) add(i int, e *entry, raw json.RawMessage) error {
 	}
 	b.entries[i].typ = rt
 	id := res.ID
+	defer func() { b.entries[i].id = id }()
 	if id == "" && strings.HasPrefix(fullURL, "urn:uuid:") {
 		// A transaction may leave a new resource's id to the server and
 		// name it by its fullUrl alone.
 		id = fullURL[len("urn:uuid:"):]
 	}
-	if tracked(rt) {
+	if kept(rt) {
 		if id == "" {
 			return &Error{Entry: i, ResourceType: rt, Member: "id", Reason: "missing"}
 		}
@@ -424,6 +453,9 @@ func (b *builder) add(i int, e *entry, raw json.RawMessage) error {
 	switch rt {
 	case "Patient":
 		return b.patient(i, id, res, raw)
+	case "Medication":
+		b.entries[i].raw = raw
+		b.entries[i].codes = scan(raw, nil).codes
 	case "Organization":
 		var name string
 		if json.Unmarshal(res.Name, &name) == nil {
@@ -436,11 +468,18 @@ func (b *builder) add(i int, e *entry, raw json.RawMessage) error {
 			b.entries[i].name = personName(pickName(names), true)
 		}
 	}
-	if itemTypes[rt] == "" {
-		b.stats.Ignored++
+	switch {
+	case itemTypes[rt] != "":
+		return b.item(i, id, res, raw)
+	case generic(rt):
+		b.genericItem(i, id, res, raw)
+		return nil
+	case rt == "Patient":
 		return nil
 	}
-	return b.item(i, id, res, raw)
+	b.stats.Ignored++
+	b.stats.leave(rt, cmp.Or(leftOutTypes[rt], ReasonUnknown))
+	return nil
 }
 
 // organization keeps an Organization's NPI and its identifiers, by which
@@ -623,25 +662,41 @@ func stripNameDigits(s string) string {
 // ten characters. ok is false, with no error, for a partial date (YYYY or
 // YYYY-MM), which names no day.
 func fhirDay(s string) (d roi.Date, ok bool, err error) {
+	first, last, err := fhirSpan(s)
+	if err != nil || last.Known() {
+		return roi.NoDate, false, err
+	}
+	return first, true, nil
+}
+
+// fhirSpan reads a FHIR date, dateTime or instant as the days it may
+// name: one day (last NoDate), or the first and last days of the month or
+// year a partial date gives.
+func fhirSpan(s string) (first, last roi.Date, err error) {
 	switch {
 	case len(s) >= 10:
 		if len(s) > 10 && s[10] != 'T' {
-			return roi.NoDate, false, roi.ErrBadDate
+			return roi.NoDate, roi.NoDate, roi.ErrBadDate
 		}
 		d, err := roi.ParseDate(s[:10])
-		return d, err == nil, err
+		return d, roi.NoDate, err
 	case len(s) == 7 && s[4] == '-':
-		if _, err := roi.ParseDate(s + "-01"); err != nil {
-			return roi.NoDate, false, err
+		first, err := roi.ParseDate(s + "-01")
+		if err != nil {
+			return roi.NoDate, roi.NoDate, err
 		}
-		return roi.NoDate, false, nil
+		y, m, _ := first.Civil()
+		next := roi.MakeDate(y+m/12, m%12+1, 1)
+		return first, next - 1, nil
 	case len(s) == 4:
-		if _, err := roi.ParseDate(s + "-01-01"); err != nil {
-			return roi.NoDate, false, err
+		first, err := roi.ParseDate(s + "-01-01")
+		if err != nil {
+			return roi.NoDate, roi.NoDate, err
 		}
-		return roi.NoDate, false, nil
+		last, err := roi.ParseDate(s + "-12-31")
+		return first, last, err
 	}
-	return roi.NoDate, false, roi.ErrBadDate
+	return roi.NoDate, roi.NoDate, roi.ErrBadDate
 }
 
 // fullDate reads a Patient date that must name a day when present.
@@ -661,22 +716,29 @@ func fullDate(i int, member, s string) (roi.Date, error) {
 
 type field struct{ member, value string }
 
-// pickDate returns the day of the first field that names one. A field
-// that is not a FHIR date at all is an error, even if a later one is good.
-func pickDate(i int, rt string, fields ...field) (roi.Date, bool, error) {
-	for _, f := range fields {
+// pickDate returns the best date the fields give: the first that names a
+// day, else the first partial one (a year or a month, as a span), with the
+// member it came from. A field that is not a FHIR date at all is an error,
+// even if a later one is good.
+func pickDate(i int, rt string, fields ...field) (first, last roi.Date, member string, err error) {
+	partial := -1
+	for k, f := range fields {
 		if f.value == "" {
 			continue
 		}
-		d, ok, err := fhirDay(f.value)
+		a, z, err := fhirSpan(f.value)
 		if err != nil {
-			return roi.NoDate, false, &Error{Entry: i, ResourceType: rt, Member: f.member, Reason: "not a FHIR date", Err: err}
+			return roi.NoDate, roi.NoDate, "", &Error{Entry: i, ResourceType: rt, Member: f.member, Reason: "not a FHIR date", Err: err}
 		}
-		if ok {
-			return d, true, nil
+		if !z.Known() {
+			return a, roi.NoDate, f.member, nil
+		}
+		if partial < 0 {
+			partial = k
+			first, last, member = a, z, f.member
 		}
 	}
-	return roi.NoDate, false, nil
+	return first, last, member, nil
 }
 
 func (b *builder) item(i int, id string, res *resource, raw json.RawMessage) error {
@@ -825,7 +887,7 @@ func (b *builder) item(i int, id string, res *resource, raw json.RawMessage) err
 		c.orgs = []reference{c.sources[0]}
 	case "Condition":
 		dates = []field{{"onsetDateTime", res.OnsetDateTime}, {"onsetPeriod.start", res.OnsetPeriod.start()},
-			{"recordedDate", res.RecordedDate}}
+			{"recordedDate", res.RecordedDate}, {"abatementDateTime", res.AbatementDateTime}}
 		title = res.Code.label()
 		var cats []concept
 		if err := decodeRaw(i, rt, "category", res.Category, &cats); err != nil {
@@ -909,8 +971,16 @@ func (b *builder) item(i int, id string, res *resource, raw json.RawMessage) err
 			codes.concepts(res.Reaction[k].Manifestation)
 		}
 	}
-	if c.item.Date, c.dated, err = pickDate(i, rt, dates...); err != nil {
+	if c.item.Date, c.item.Until, c.item.DateField, err = pickDate(i, rt, dates...); err != nil {
 		return err
+	}
+	c.dated = c.item.DateField != ""
+	if res.Meta != nil {
+		c.updated = res.Meta.LastUpdated
+	}
+	c.names = scan(raw, nil).names
+	if res.MedicationReference != nil {
+		c.medRef = res.MedicationReference.Reference
 	}
 	if title == "" {
 		title = rt
@@ -984,19 +1054,25 @@ func (b *builder) finish() {
 		j, ok := b.resolve(c.subject)
 		if !ok || b.entries[j].chart < 0 {
 			b.stats.Unattached++
+			b.stats.leave(b.entries[c.entry].typ, ReasonNoPatient)
 			continue
 		}
 		if folded[c.entry] {
 			b.stats.Folded++
 			continue
 		}
-		if !c.dated {
-			b.stats.Undated++
-			continue
-		}
+		b.date(c)
 		c.item.Source = b.source(c)
 		byChart[b.entries[j].chart] = append(byChart[b.entries[j].chart], k)
 		b.stats.Items++
+	}
+	for j := range b.entries {
+		if b.entries[j].typ == "Medication" && b.entries[j].used {
+			b.stats.Folded++
+		} else if b.entries[j].typ == "Medication" {
+			b.stats.Ignored++
+			b.stats.leave("Medication", ReasonShared)
+		}
 	}
 	for n, ks := range byChart {
 		if len(ks) == 0 {
@@ -1016,6 +1092,33 @@ func (b *builder) finish() {
 			ch.Details[m] = b.detail(&b.cands[k], ch)
 		}
 	}
+}
+
+// date gives an item its record's date, else the best it can: the day of
+// the encounter it belongs to, else "on or before" the day the record was
+// last updated, else none (an undated item, kept and counted).
+func (b *builder) date(c *candidate) {
+	if c.dated {
+		if c.item.Until.Known() {
+			b.stats.Partial++
+		}
+		return
+	}
+	if j, ok := b.resolve(c.encounter); ok && b.entries[j].typ == "Encounter" && b.entries[j].cand >= 0 {
+		if e := &b.cands[b.entries[j].cand]; e.dated {
+			c.item.Date, c.item.Until, c.item.DateField = e.item.Date, e.item.Until, "encounter."+e.item.DateField
+			if c.item.Until.Known() {
+				b.stats.Partial++
+			}
+			return
+		}
+	}
+	if a, z, err := fhirSpan(c.updated); err == nil {
+		c.item.Date, c.item.Until, c.item.DateField = roi.NoDate, cmp.Or(z, a), "meta.lastUpdated"
+		b.stats.Partial++
+		return
+	}
+	b.stats.Undated++
 }
 
 // source names who produced an item: its own author, performer or

@@ -63,10 +63,12 @@ func TestReadBundle_Small(t *testing.T) {
 			DeathDate: roi.NoDate,
 		},
 		Items: []roi.ChartItem{
-			{Key: "DocumentReference/doc-1", Date: day(t, "2019-07-08"), Type: "document", Title: "History and physical note", Source: "Dr. Ronny Block"},
-			{Key: "Encounter/enc-1", Date: day(t, "2019-07-08"), Type: "encounter", Title: "Well child visit (procedure)", Source: "Example General"},
-			{Key: "DiagnosticReport/dr-1", Date: day(t, "2019-07-09"), Type: "report", Title: "Hemogram panel", Source: "Dr. Ronny Block"},
-			{Key: "Observation/obs-3", Date: day(t, "2019-07-10"), Type: "result", Title: "Body Weight", Source: "Example General"},
+			// A month is kept as its first and last days (it was left out once).
+			{Key: "Immunization/imm-1", Date: day(t, "2019-07-01"), Until: day(t, "2019-07-31"), DateField: "occurrenceDateTime", Type: "immunization", Title: "Hep B"},
+			{Key: "DocumentReference/doc-1", Date: day(t, "2019-07-08"), DateField: "context.period.start", Type: "document", Title: "History and physical note", Source: "Dr. Ronny Block"},
+			{Key: "Encounter/enc-1", Date: day(t, "2019-07-08"), DateField: "period.start", Type: "encounter", Title: "Well child visit (procedure)", Source: "Example General"},
+			{Key: "DiagnosticReport/dr-1", Date: day(t, "2019-07-09"), DateField: "issued", Type: "report", Title: "Hemogram panel", Source: "Dr. Ronny Block"},
+			{Key: "Observation/obs-3", Date: day(t, "2019-07-10"), DateField: "effectivePeriod.start", Type: "result", Title: "Body Weight", Source: "Example General"},
 		},
 	}, {
 		Patient: roi.PatientRecord{
@@ -77,14 +79,16 @@ func TestReadBundle_Small(t *testing.T) {
 			DeathDate: day(t, "2020-03-04"),
 		},
 		Items: []roi.ChartItem{
-			{Key: "CarePlan/cp-b", Date: day(t, "2018-01-02"), Type: "care-plan", Title: "Hypertension care plan"},
-			{Key: "Claim/claim-b", Date: day(t, "2018-01-02"), Type: "claim", Title: "Claim: Encounter for problem", Source: "Example General"},
-			{Key: "Condition/cond-b", Date: day(t, "2018-01-02"), Type: "problem", Title: "Hypertension"},
-			{Key: "MedicationRequest/med-b", Date: day(t, "2018-01-02"), Type: "medication", Title: "Lisinopril 10 MG Oral Tablet", Source: "Dr. Ronny Block"},
-			{Key: "Procedure/proc-b", Date: day(t, "2018-01-02"), Type: "procedure", Title: "Blood pressure check", Source: "Example General"},
-			{Key: "ExplanationOfBenefit/eob-b", Date: day(t, "2018-01-03"), Type: "claim", Title: "Explanation of benefit", Source: "Dr. Ronny Block"},
-			{Key: "AllergyIntolerance/al-b", Date: day(t, "2018-01-05"), Type: "allergy", Title: "Allergy to peanuts"},
-			{Key: "ImagingStudy/img-b", Date: day(t, "2018-02-01"), Type: "imaging", Title: "Ultrasound (thoracic)"},
+			// A Goal with no date is kept, undated.
+			{Key: "Goal/goal-b", Type: "goal", Title: "Blood pressure below 140/90"},
+			{Key: "CarePlan/cp-b", Date: day(t, "2018-01-02"), DateField: "period.start", Type: "care-plan", Title: "Hypertension care plan"},
+			{Key: "Claim/claim-b", Date: day(t, "2018-01-02"), DateField: "billablePeriod.start", Type: "claim", Title: "Claim: Encounter for problem", Source: "Example General"},
+			{Key: "Condition/cond-b", Date: day(t, "2018-01-02"), DateField: "onsetDateTime", Type: "problem", Title: "Hypertension"},
+			{Key: "MedicationRequest/med-b", Date: day(t, "2018-01-02"), DateField: "authoredOn", Type: "medication", Title: "Lisinopril 10 MG Oral Tablet", Source: "Dr. Ronny Block"},
+			{Key: "Procedure/proc-b", Date: day(t, "2018-01-02"), DateField: "performedPeriod.start", Type: "procedure", Title: "Blood pressure check", Source: "Example General"},
+			{Key: "ExplanationOfBenefit/eob-b", Date: day(t, "2018-01-03"), DateField: "created", Type: "claim", Title: "Explanation of benefit", Source: "Dr. Ronny Block"},
+			{Key: "AllergyIntolerance/al-b", Date: day(t, "2018-01-05"), DateField: "recordedDate", Type: "allergy", Title: "Allergy to peanuts"},
+			{Key: "ImagingStudy/img-b", Date: day(t, "2018-02-01"), DateField: "started", Type: "imaging", Title: "Ultrasound (thoracic)"},
 		},
 	}}
 	// Details, PatientRaw and FoldedRaw are TestDetails_Small's.
@@ -95,8 +99,11 @@ func TestReadBundle_Small(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("charts:\n got %+v\nwant %+v", got, want)
 	}
-	wantStats := Stats{Entries: 23, Items: 12, Folded: 2, Undated: 1, Unattached: 1, Ignored: 5}
-	if stats != wantStats {
+	shared := "reference data shared by records (organizations, clinicians, places, drugs)"
+	wantStats := Stats{Entries: 23, Items: 14, Folded: 2, Undated: 1, Partial: 1, Unattached: 1, Ignored: 4,
+		LeftOut: map[LeftOutKey]int{{"", ReasonNoResource}: 1, {"Organization", shared}: 1, {"Practitioner", shared}: 1,
+			{"Procedure", ReasonNoPatient}: 1, {"Provenance", ReasonAudit}: 1}}
+	if !reflect.DeepEqual(stats, wantStats) {
 		t.Errorf("stats = %+v, want %+v", stats, wantStats)
 	}
 
@@ -492,8 +499,8 @@ func TestFuzzSeeds(t *testing.T) {
 		}
 		got = append(got, stats)
 	}
-	want := []Stats{{Entries: 2, Items: 1}, {Entries: 3, Items: 1, Folded: 1}, {Entries: 1, Unattached: 1}}
-	if !slices.Equal(got, want) {
+	want := []Stats{{Entries: 2, Items: 1}, {Entries: 3, Items: 1, Folded: 1}, {Entries: 1, Unattached: 1, LeftOut: map[LeftOutKey]int{{"Claim", ReasonNoPatient}: 1}}}
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("stats = %+v, want %+v", got, want)
 	}
 }

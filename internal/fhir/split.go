@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"bufio"
+	"cmp"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -12,8 +13,9 @@ import (
 
 // span is where one resource sits in a file, and whose it is.
 type span struct {
-	start, end int64 // the entry (Bundle) or the line (NDJSON)
-	patient    int   // index into the patients found; -1: shared (organizations, practitioners ...)
+	start, end int64  // the entry (Bundle) or the line (NDJSON)
+	patient    int    // index into the patients found; -1: shared (organizations, practitioners ...)
+	typ        string // its resourceType
 }
 
 // indexEntry is the little ReadByPatient reads of each resource on the
@@ -62,7 +64,7 @@ func ReadByPatient(f io.ReaderAt, size int64, ndjson bool, mrnSystem string, fn 
 		}
 	}
 	var shared []int
-	dropped := 0
+	var total Stats
 	for i := range spans {
 		if spans[i].patient >= 0 {
 			continue // a Patient itself
@@ -70,14 +72,19 @@ func ReadByPatient(f io.ReaderAt, size int64, ndjson bool, mrnSystem string, fn 
 		switch p, ok := byRef[normRef(refs[i])]; {
 		case refs[i] == "":
 			shared = append(shared, i)
+			// Counted here, once, not in every patient's read-back below.
+			total.Ignored++
+			total.leave(spans[i].typ, cmp.Or(leftOutTypes[spans[i].typ], ReasonShared))
 		case ok:
 			spans[i].patient = p
 		case refs[i] == "\x00ignored":
-		default:
-			dropped++ // about no patient in the file
+			total.Ignored++
+			total.leave(spans[i].typ, cmp.Or(leftOutTypes[spans[i].typ], ReasonNoPatient))
+		default: // about no patient in the file
+			total.Unattached++
+			total.leave(spans[i].typ, ReasonNoPatient)
 		}
 	}
-	total := Stats{Unattached: dropped}
 	mine := make([][]int, len(patients)) // each patient's spans, in file order
 	for i, sp := range spans {
 		if sp.patient >= 0 {
@@ -133,17 +140,32 @@ func ReadByPatient(f io.ReaderAt, size int64, ndjson bool, mrnSystem string, fn 
 			}
 		}
 	}
+	total.Entries = len(spans) // shared entries were read back once per patient
 	return total, nil
 }
 
+// add adds the stats of one patient's read-back, but for the shared
+// resources, which ReadByPatient counts once itself.
 func (s *Stats) add(o Stats) {
 	s.Entries += o.Entries
 	s.Items += o.Items
 	s.Folded += o.Folded
 	s.Undated += o.Undated
+	s.Partial += o.Partial
 	s.Unattached += o.Unattached
-	s.Ignored += o.Ignored
 	s.DeceasedWithoutDate += o.DeceasedWithoutDate
+	for k, n := range o.LeftOut {
+		if k.Reason == ReasonShared {
+			continue
+		}
+		if k.Reason != ReasonNoPatient {
+			s.Ignored += n
+		}
+		if s.LeftOut == nil {
+			s.LeftOut = make(map[LeftOutKey]int)
+		}
+		s.LeftOut[k] += n
+	}
 }
 
 // normRef reduces a reference to the forms a Patient is known by.
@@ -156,7 +178,7 @@ func normRef(ref string) string {
 
 // note records a resource on the first pass.
 func note(e *indexEntry, start, end int64, spans *[]span, patients, refs *[]string) {
-	s := span{start: start, end: end, patient: -1}
+	s := span{start: start, end: end, patient: -1, typ: e.Resource.ResourceType}
 	ref := ""
 	r := &e.Resource
 	switch {
@@ -181,7 +203,7 @@ func note(e *indexEntry, start, end int64, spans *[]span, patients, refs *[]stri
 		// out (and counted); anything else (a Provenance) the importer
 		// ignores anyway.
 		ref = "\x00unattached"
-		if !tracked(r.ResourceType) {
+		if !kept(r.ResourceType) {
 			ref = "\x00ignored"
 		}
 	}

@@ -24,9 +24,13 @@ type resource struct {
 	DeceasedBoolean  bool            `json:"deceasedBoolean"`
 
 	// The patient an item belongs to, and the encounter it came from.
-	Subject   *reference `json:"subject"`
-	Patient   *reference `json:"patient"`
-	Encounter *reference `json:"encounter"`
+	Subject     *reference `json:"subject"`
+	Patient     *reference `json:"patient"`
+	Beneficiary *reference `json:"beneficiary"` // Coverage
+	Encounter   *reference `json:"encounter"`
+	Meta        *struct {
+		LastUpdated string `json:"lastUpdated"`
+	} `json:"meta"`
 
 	// Dates.
 	Period             *period     `json:"period"`
@@ -43,6 +47,7 @@ type resource struct {
 	OnsetDateTime      string      `json:"onsetDateTime"`
 	OnsetPeriod        *period     `json:"onsetPeriod"`
 	RecordedDate       string      `json:"recordedDate"`
+	AbatementDateTime  string      `json:"abatementDateTime"`
 	BillablePeriod     *period     `json:"billablePeriod"`
 	Created            string      `json:"created"`
 	PerformedPeriod    *period     `json:"performedPeriod"`

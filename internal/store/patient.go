@@ -45,15 +45,16 @@ func (s *Store) ImportChart(ctx context.Context, p roi.PatientRecord, items []ro
 		for _, it := range items {
 			effective := over.apply(it.Key, it.Labels)
 			res, err := tx.ExecContext(ctx, `UPDATE chart_items SET item_date = $1, item_type = $2, title = $3, source = $4,
-				computed_labels = $5, labels = $6 WHERE patient_id = $7 AND item_key = $8`,
-				it.Date.String(), it.Type, it.Title, it.Source, labelString(it.Labels), labelString(effective), id, it.Key)
+				computed_labels = $5, labels = $6, date_until = $7, date_field = $8 WHERE patient_id = $9 AND item_key = $10`,
+				it.Date.String(), it.Type, it.Title, it.Source, labelString(it.Labels), labelString(effective),
+				it.Until.String(), it.DateField, id, it.Key)
 			if err != nil {
 				return fmt.Errorf("store: import item: %w", err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO chart_items (patient_id, item_key, item_date, item_type, title, computed_labels, labels, source)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, it.Key, it.Date.String(), it.Type, it.Title,
-					labelString(it.Labels), labelString(effective), it.Source); err != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO chart_items (patient_id, item_key, item_date, item_type, title, computed_labels, labels, source, date_until, date_field)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, it.Key, it.Date.String(), it.Type, it.Title,
+					labelString(it.Labels), labelString(effective), it.Source, it.Until.String(), it.DateField); err != nil {
 					return fmt.Errorf("store: import item: %w", err)
 				}
 				added++
@@ -167,6 +168,14 @@ func (s *Store) RawResource(ctx context.Context, id roi.PatientID, key string) (
 	return raw, classify(err)
 }
 
+// parseOptDate reads a date column where '' is no date.
+func parseOptDate(s string) (roi.Date, error) {
+	if s == "" {
+		return roi.NoDate, nil
+	}
+	return roi.ParseDate(s)
+}
+
 func labelString(l roi.Labels) string { return strings.Join(l.Strings(), ",") }
 
 func parseLabels(s string) roi.Labels {
@@ -239,7 +248,7 @@ func (s *Store) Patients(ctx context.Context) ([]*roi.PatientRecord, error) {
 // ChartItems returns a patient's chart items by date, then key, with their
 // effective labels and why each is there (including staff overrides).
 func (s *Store) ChartItems(ctx context.Context, id roi.PatientID) ([]roi.ChartItem, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT item_key, item_date, item_type, title, labels, source
+	rows, err := s.read.QueryContext(ctx, `SELECT item_key, item_date, item_type, title, labels, source, date_until, date_field
 		FROM chart_items WHERE patient_id = $1 ORDER BY item_date, item_key`, id)
 	if err != nil {
 		return nil, classify(err)
@@ -249,11 +258,14 @@ func (s *Store) ChartItems(ctx context.Context, id roi.PatientID) ([]roi.ChartIt
 	index := map[string]int{}
 	for rows.Next() {
 		var it roi.ChartItem
-		var date, labels string
-		if err := rows.Scan(&it.Key, &date, &it.Type, &it.Title, &labels, &it.Source); err != nil {
+		var date, until, labels string
+		if err := rows.Scan(&it.Key, &date, &it.Type, &it.Title, &labels, &it.Source, &until, &it.DateField); err != nil {
 			return nil, err
 		}
-		if it.Date, err = roi.ParseDate(date); err != nil {
+		if it.Date, err = parseOptDate(date); err != nil {
+			return nil, fmt.Errorf("store: chart item date: %w", err)
+		}
+		if it.Until, err = parseOptDate(until); err != nil {
 			return nil, fmt.Errorf("store: chart item date: %w", err)
 		}
 		it.Labels = parseLabels(labels)

@@ -608,8 +608,13 @@ func (s *Server) handleLedgerVerify() http.Handler {
 
 // ChartItemJSON is a chart item as the API and `custodian chart` show it.
 type ChartItemJSON struct {
-	ID           string            `json:"id"`
-	Date         roi.Date          `json:"date"`
+	ID   string   `json:"id"`
+	Date roi.Date `json:"date"`
+	// Until is the last day a record dated only to a year, a month or a
+	// last update may be from; DateField the member the date came from
+	// ("" and a null date: the record gives none).
+	Until        roi.Date          `json:"until"`
+	DateField    string            `json:"date_field"`
 	Type         string            `json:"type"`
 	Title        string            `json:"title"`
 	Labels       []string          `json:"labels"`
@@ -623,7 +628,7 @@ func ChartItemView(it roi.ChartItem) ChartItemJSON {
 	if why == nil {
 		why = []roi.LabelSource{}
 	}
-	return ChartItemJSON{it.Key, it.Date, it.Type, it.Title, it.Labels.Strings(), why, it.Source}
+	return ChartItemJSON{it.Key, it.Date, it.Until, it.DateField, it.Type, it.Title, it.Labels.Strings(), why, it.Source}
 }
 
 func (s *Server) handleLabel() http.Handler {

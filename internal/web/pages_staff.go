@@ -307,7 +307,7 @@ func (s *Server) sensitiveInScope(r *roi.DeskRequest, items []roi.ChartItem) boo
 // inScope is the engine's own scope rule (policy.InScope), so the page
 // shows exactly the items the engine decides.
 func (s *Server) inScope(r *roi.DeskRequest, it roi.ChartItem) bool {
-	return policy.InScope(s.desk.Jurisdiction, r.Scope, roi.Item{ID: it.Key, Date: it.Date, Labels: it.Labels})
+	return policy.InScope(s.desk.Jurisdiction, r.Scope, roi.Item{ID: it.Key, Date: it.Date, Until: it.Until, Labels: it.Labels})
 }
 
 // ---- the request page ----

@@ -133,7 +133,7 @@ func (d *Desk) factsFrom(ctx context.Context, r *roi.DeskRequest, chart []roi.Ch
 	}
 	ids := make(map[string]bool, len(chart))
 	for i, it := range chart {
-		f.Items[i] = roi.Item{ID: it.Key, Date: it.Date, Labels: it.Labels}
+		f.Items[i] = roi.Item{ID: it.Key, Date: it.Date, Until: it.Until, Labels: it.Labels}
 		ids[it.Key] = true
 	}
 	for _, e := range evidence {
