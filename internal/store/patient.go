@@ -168,7 +168,7 @@ func (s *Store) RawResource(ctx context.Context, id roi.PatientID, key string) (
 	return raw, classify(err)
 }
 
-// parseOptDate reads a date column where '' is no date.
+// parseOptDate reads a date column where ” is no date.
 func parseOptDate(s string) (roi.Date, error) {
 	if s == "" {
 		return roi.NoDate, nil
