@@ -209,7 +209,11 @@ func encodeCase(t *testing.T, c *Case) []byte {
 	f := &c.Facts
 	items := []entry{}
 	for _, it := range f.Items {
-		items = append(items, entry{"id": it.ID, "date": dateOf(it.Date), "labels": it.Labels.Strings()})
+		e := entry{"id": it.ID, "date": dateOf(it.Date), "labels": it.Labels.Strings()}
+		if it.Until.Known() {
+			e["until"] = dateOf(it.Until)
+		}
+		items = append(items, e)
 	}
 	var disclosures []entry
 	for _, d := range f.Disclosures {
