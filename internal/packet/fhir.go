@@ -2,6 +2,7 @@ package packet
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -27,11 +28,17 @@ import (
 // content or a DiagnosticReport's presentedForm become the item's
 // Attachments.
 //
+// rel is every resource released in the same packet (the item's own
+// resources count as released even when rel lacks them). A reference's
+// display, text taken from the resource it names, is printed only when
+// that resource is released or is not a clinical record; otherwise
+// Withheld is printed in its place (see Released).
+//
 // Item.SHA256 is computed over raws as given, so the manifest binds the
 // packet to exactly the bytes that were released (see ResourcesSHA256).
 // A resource that is not a JSON object is an error (CodeInvalid); its
 // message names the item's position in raws, never its content.
-func FromFHIR(it roi.ChartItem, raws [][]byte) (Item, error) {
+func FromFHIR(it roi.ChartItem, raws [][]byte, rel Released) (Item, error) {
 	if len(raws) == 0 {
 		return Item{}, roi.Errorf(roi.CodeInvalid, "A chart item has no FHIR resource to render.")
 	}
@@ -43,6 +50,10 @@ func FromFHIR(it roi.ChartItem, raws [][]byte) (Item, error) {
 		}
 		res[i] = m
 	}
+	own := []string{it.Key}
+	for _, f := range res[1:] {
+		own = append(own, f.str("resourceType")+"/"+f.str("id"))
+	}
 	out := Item{
 		Key:    it.Key,
 		Type:   it.Type,
@@ -52,7 +63,7 @@ func FromFHIR(it roi.ChartItem, raws [][]byte) (Item, error) {
 		Source: it.Source,
 		SHA256: ResourcesSHA256(raws),
 	}
-	r := &fhirRender{}
+	r := &fhirRender{rel: rel.with(own...)}
 	main := res[0]
 	switch main.str("resourceType") {
 	case "Encounter":
@@ -210,14 +221,26 @@ func coding(c obj) string {
 	return c.str("code")
 }
 
-// ref is what a person reads for a Reference: its display. The reference
-// itself (a urn:uuid, a conditional query) means nothing to a reader.
-func ref(r obj) string { return r.str("display") }
+// ref is what a person reads for Reference x, the value (or a list
+// element) of member: its display, or Withheld when x names a record that
+// is not released (see Released). The reference itself (a urn:uuid, a
+// conditional query) means nothing to a reader.
+func (r *fhirRender) ref(member string, x obj) string {
+	d := x.str("display")
+	if d == "" || r.rel.shows(member, x) {
+		return d
+	}
+	return Withheld
+}
 
-func refs(rs []obj) string {
+// refOf is ref of o's member.
+func (r *fhirRender) refOf(o obj, member string) string { return r.ref(member, o.obj(member)) }
+
+// refsOf joins the refs of the list o's member holds, each once.
+func (r *fhirRender) refsOf(o obj, member string) string {
 	var out []string
-	for _, r := range rs {
-		if s := ref(r); s != "" && !slices.Contains(out, s) {
+	for _, x := range o.list(member) {
+		if s := r.ref(member, x); s != "" && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
@@ -270,8 +293,10 @@ func quantity(q obj) string {
 	return strings.TrimSpace(v + " " + u)
 }
 
-// fhirRender collects an item's blocks and attachments.
+// fhirRender collects an item's blocks and attachments; rel says whose
+// displays it may print.
 type fhirRender struct {
+	rel         Released
 	blocks      []doc.Block
 	attachments []Attachment
 }
@@ -310,7 +335,7 @@ func (r *fhirRender) list(kv ...string) {
 func (r *fhirRender) encounter(e obj) {
 	var parts []string
 	for _, p := range e.list("participant") {
-		s := ref(p.obj("individual"))
+		s := r.refOf(p, "individual")
 		if s == "" {
 			continue
 		}
@@ -321,17 +346,17 @@ func (r *fhirRender) encounter(e obj) {
 	}
 	var locs []string
 	for _, l := range e.list("location") {
-		if s := ref(l.obj("location")); s != "" {
+		if s := r.refOf(l, "location"); s != "" {
 			locs = append(locs, s)
 		}
 	}
 	reason := concepts(e.list("reasonCode"))
-	if rr := refs(e.list("reasonReference")); rr != "" {
+	if rr := r.refsOf(e, "reasonReference"); rr != "" {
 		reason = strings.TrimPrefix(reason+"; "+rr, "; ")
 	}
 	var diag []string
 	for _, d := range e.list("diagnosis") {
-		if s := ref(d.obj("condition")); s != "" {
+		if s := r.refOf(d, "condition"); s != "" && !slices.Contains(diag, s) {
 			diag = append(diag, s)
 		}
 	}
@@ -346,7 +371,7 @@ func (r *fhirRender) encounter(e obj) {
 		"Diagnoses", strings.Join(diag, "; "),
 		"Participants", strings.Join(parts, "; "),
 		"Location", strings.Join(locs, "; "),
-		"Service provider", ref(e.obj("serviceProvider")),
+		"Service provider", r.refOf(e, "serviceProvider"),
 		"Admitted from", concept(e.obj("hospitalization").obj("admitSource")),
 		"Discharge disposition", concept(e.obj("hospitalization").obj("dischargeDisposition")),
 	)
@@ -360,8 +385,8 @@ func (r *fhirRender) documentReference(d obj) {
 		"Category", concepts(d.list("category")),
 		"Date", when(d.str("date")),
 		"Period", period(ctx.obj("period")),
-		"Author", refs(d.list("author")),
-		"Custodian", ref(d.obj("custodian")),
+		"Author", r.refsOf(d, "author"),
+		"Custodian", r.refOf(d, "custodian"),
 		"Status", d.str("status"),
 		"Description", d.str("description"),
 		"Facility", concept(ctx.obj("facilityType")),
@@ -456,8 +481,8 @@ func (r *fhirRender) diagnosticReport(d obj, results []obj) {
 		"Status", d.str("status"),
 		"Effective", effective(d),
 		"Issued", when(d.str("issued")),
-		"Performer", refs(d.list("performer")),
-		"Interpreter", refs(d.list("resultsInterpreter")),
+		"Performer", r.refsOf(d, "performer"),
+		"Interpreter", r.refsOf(d, "resultsInterpreter"),
 		"Conclusion", d.str("conclusion"),
 		"Coded conclusion", concepts(d.list("conclusionCode")),
 	)
@@ -478,7 +503,7 @@ func (r *fhirRender) observation(o obj) {
 	r.fields(
 		"Category", concepts(o.list("category")),
 		"Status", o.str("status"),
-		"Performer", refs(o.list("performer")),
+		"Performer", r.refsOf(o, "performer"),
 		"Note", notes(o.list("note")),
 	)
 	r.blocks = append(r.blocks, resultTable(observationRows(o)))
@@ -596,7 +621,7 @@ func effective(o obj) string {
 func (r *fhirRender) medication(m obj) {
 	med := concept(m.obj("medicationCodeableConcept"))
 	if med == "" {
-		med = ref(m.obj("medicationReference"))
+		med = r.refOf(m, "medicationReference")
 	}
 	var dosage []string
 	for _, d := range m.list("dosageInstruction") {
@@ -615,11 +640,11 @@ func (r *fhirRender) medication(m obj) {
 		"Status", m.str("status"),
 		"Intent", m.str("intent"),
 		"Prescribed on", when(m.str("authoredOn")),
-		"Prescriber", ref(m.obj("requester")),
+		"Prescriber", r.refOf(m, "requester"),
 		"Dosage", strings.Join(dosage, "; "),
 		"Quantity", quantity(disp.obj("quantity")),
 		"Refills", disp.str("numberOfRepeatsAllowed"),
-		"Reason", strings.TrimPrefix(concepts(m.list("reasonCode"))+"; "+refs(m.list("reasonReference")), "; "),
+		"Reason", strings.TrimPrefix(concepts(m.list("reasonCode"))+"; "+r.refsOf(m, "reasonReference"), "; "),
 		"Note", notes(m.list("note")),
 	)
 }
@@ -665,7 +690,7 @@ func (r *fhirRender) condition(c obj) {
 		"Onset", onset,
 		"Resolved", when(c.str("abatementDateTime")),
 		"Recorded", when(c.str("recordedDate")),
-		"Recorded by", ref(c.obj("recorder")),
+		"Recorded by", r.refOf(c, "recorder"),
 		"Note", notes(c.list("note")),
 	)
 }
@@ -704,7 +729,7 @@ func (r *fhirRender) allergy(a obj) {
 func (r *fhirRender) immunization(im obj) {
 	var perf []string
 	for _, p := range im.list("performer") {
-		if s := ref(p.obj("actor")); s != "" {
+		if s := r.refOf(p, "actor"); s != "" {
 			perf = append(perf, s)
 		}
 	}
@@ -718,7 +743,7 @@ func (r *fhirRender) immunization(im obj) {
 		"Route", concept(im.obj("route")),
 		"Dose", quantity(im.obj("doseQuantity")),
 		"Performer", strings.Join(perf, "; "),
-		"Location", ref(im.obj("location")),
+		"Location", r.refOf(im, "location"),
 		"Note", notes(im.list("note")),
 	)
 }
@@ -730,7 +755,7 @@ func (r *fhirRender) procedure(p obj) {
 	}
 	var perf []string
 	for _, pf := range p.list("performer") {
-		if s := ref(pf.obj("actor")); s != "" {
+		if s := r.refOf(pf, "actor"); s != "" {
 			perf = append(perf, s)
 		}
 	}
@@ -739,11 +764,11 @@ func (r *fhirRender) procedure(p obj) {
 		"Procedure", concept(p.obj("code")),
 		"Status", p.str("status"),
 		"Performed", performed,
-		"Reason", strings.TrimPrefix(concepts(p.list("reasonCode"))+"; "+refs(p.list("reasonReference")), "; "),
+		"Reason", strings.TrimPrefix(concepts(p.list("reasonCode"))+"; "+r.refsOf(p, "reasonReference"), "; "),
 		"Body site", concepts(p.list("bodySite")),
 		"Outcome", concept(p.obj("outcome")),
 		"Performer", strings.Join(perf, "; "),
-		"Location", ref(p.obj("location")),
+		"Location", r.refOf(p, "location"),
 		"Note", notes(p.list("note")),
 	)
 }
@@ -756,7 +781,7 @@ func (r *fhirRender) carePlan(c obj) {
 		"Status", c.str("status"),
 		"Intent", c.str("intent"),
 		"Period", period(c.obj("period")),
-		"Addresses", refs(c.list("addresses")),
+		"Addresses", r.refsOf(c, "addresses"),
 		"Description", c.str("description"),
 	)
 	var acts []string
@@ -814,7 +839,7 @@ func (r *fhirRender) claim(c obj) {
 	}
 	var ins []string
 	for _, i := range c.list("insurance") {
-		if s := ref(i.obj("coverage")); s != "" {
+		if s := r.refOf(i, "coverage"); s != "" {
 			ins = append(ins, s)
 		}
 	}
@@ -826,15 +851,30 @@ func (r *fhirRender) claim(c obj) {
 			}
 		}
 	}
+	// A diagnosis or procedure is coded in the claim, or a reference to
+	// the Condition or Procedure, printed as ref allows.
+	var diags, procs []string
+	for _, d := range c.list("diagnosis") {
+		if s := cmp.Or(concept(d.obj("diagnosisCodeableConcept")), r.refOf(d, "diagnosisReference")); s != "" && !slices.Contains(diags, s) {
+			diags = append(diags, s)
+		}
+	}
+	for _, p := range c.list("procedure") {
+		if s := cmp.Or(concept(p.obj("procedureCodeableConcept")), r.refOf(p, "procedureReference")); s != "" && !slices.Contains(procs, s) {
+			procs = append(procs, s)
+		}
+	}
 	r.blocks = append(r.blocks, doc.H(title))
 	r.list(
 		"Type", concept(c.obj("type")),
 		"Status", c.str("status"),
 		"Billable period", period(c.obj("billablePeriod")),
 		"Created", when(c.str("created")),
-		"Provider", ref(c.obj("provider")),
-		"Insurer", ref(c.obj("insurer")),
+		"Provider", r.refOf(c, "provider"),
+		"Insurer", r.refOf(c, "insurer"),
 		"Insurance", strings.Join(ins, "; "),
+		"Diagnoses", strings.Join(diags, "; "),
+		"Procedures", strings.Join(procs, "; "),
 		"Outcome", c.str("outcome"),
 		"Total", strings.TrimSpace(total),
 		"Payment", money(c.obj("payment").obj("amount")),
@@ -883,7 +923,7 @@ func (r *fhirRender) generic(g obj) {
 			}
 		}
 		if k != "text" && k != "contained" {
-			collectTexts(g[k], &texts)
+			r.collectTexts(k, g[k], &texts)
 		}
 	}
 	if len(texts) > 40 {
@@ -898,10 +938,19 @@ func (r *fhirRender) generic(g obj) {
 }
 
 // collectTexts gathers, depth first, the display and text strings of v,
-// each once.
-func collectTexts(v any, out *[]string) {
+// the value of member, each once; a Reference's display as ref prints it.
+func (r *fhirRender) collectTexts(member string, v any, out *[]string) {
+	add := func(s string) {
+		if s != "" && !slices.Contains(*out, s) {
+			*out = append(*out, s)
+		}
+	}
 	switch v := v.(type) {
 	case map[string]any:
+		if isReference(member, v) {
+			add(r.ref(member, v))
+			return
+		}
 		keys := make([]string, 0, len(v))
 		for k := range v {
 			keys = append(keys, k)
@@ -909,16 +958,15 @@ func collectTexts(v any, out *[]string) {
 		slices.Sort(keys)
 		for _, k := range keys {
 			if k == "display" || k == "text" {
-				if s, ok := v[k].(string); ok && s != "" && !slices.Contains(*out, s) {
-					*out = append(*out, s)
-				}
+				s, _ := v[k].(string)
+				add(s)
 				continue
 			}
-			collectTexts(v[k], out)
+			r.collectTexts(k, v[k], out)
 		}
 	case []any:
 		for _, x := range v {
-			collectTexts(x, out)
+			r.collectTexts(member, x, out)
 		}
 	}
 }

@@ -33,7 +33,7 @@ func TestFromFHIRReport(t *testing.T) {
 		if len(c.Details[i].Resources) < 3 {
 			continue
 		}
-		it, err := FromFHIR(ci, raws(c, i))
+		it, err := FromFHIR(ci, raws(c, i), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +68,7 @@ func TestFromFHIRNoteAndAttachments(t *testing.T) {
 	{"attachment":{"contentType":"image/png","title":"Photo","data":"` + png + `"}},
 	{"attachment":{"contentType":"application/dicom","data":"AAAA"}},
 	{"attachment":{"contentType":"text/plain","url":"https://example.org/doc/1"}}]}`
-	it, err := FromFHIR(roi.ChartItem{Key: "DocumentReference/d1", Type: "document"}, [][]byte{[]byte(raw)})
+	it, err := FromFHIR(roi.ChartItem{Key: "DocumentReference/d1", Type: "document"}, [][]byte{[]byte(raw)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestFromFHIRNoteAndAttachments(t *testing.T) {
 func TestFromFHIRUnknownAndBad(t *testing.T) {
 	raw := `{"resourceType":"FamilyMemberHistory","id":"f1","status":"completed","date":"2020-01-02",
 	"relationship":{"coding":[{"display":"mother"}]},"condition":[{"code":{"text":"Diabetes"}}]}`
-	it, err := FromFHIR(roi.ChartItem{Key: "FamilyMemberHistory/f1"}, [][]byte{[]byte(raw)})
+	it, err := FromFHIR(roi.ChartItem{Key: "FamilyMemberHistory/f1"}, [][]byte{[]byte(raw)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,12 +97,12 @@ func TestFromFHIRUnknownAndBad(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{`not json`, `null`, `[1,2]`} {
-		_, err := FromFHIR(roi.ChartItem{}, [][]byte{[]byte(bad)})
+		_, err := FromFHIR(roi.ChartItem{}, [][]byte{[]byte(bad)}, nil)
 		if roi.CodeOf(err) != roi.CodeInvalid || strings.Contains(roi.PublicMessage(err), bad) {
 			t.Errorf("FromFHIR(%s): %v", bad, err)
 		}
 	}
-	if _, err := FromFHIR(roi.ChartItem{}, nil); roi.CodeOf(err) != roi.CodeInvalid {
+	if _, err := FromFHIR(roi.ChartItem{}, nil, nil); roi.CodeOf(err) != roi.CodeInvalid {
 		t.Errorf("no resources: %v", err)
 	}
 }
@@ -113,7 +113,7 @@ func TestFromFHIRAllTypes(t *testing.T) {
 	for _, path := range []string{bob, clemente} {
 		c := readChart(t, path)
 		for i, ci := range c.Items {
-			it, err := FromFHIR(ci, raws(c, i))
+			it, err := FromFHIR(ci, raws(c, i), nil)
 			if err != nil {
 				t.Fatalf("%s: %v", ci.Key, err)
 			}

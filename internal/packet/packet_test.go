@@ -79,7 +79,7 @@ func items(tb testing.TB, c fhir.Chart, keep func(i int, it roi.ChartItem) bool)
 		if !keep(i, ci) {
 			continue
 		}
-		it, err := FromFHIR(ci, raws(c, i))
+		it, err := FromFHIR(ci, raws(c, i), nil)
 		if err != nil {
 			tb.Fatalf("FromFHIR(%s): %v", ci.Key, err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/custodian-roi/custodian/internal/label"
 	"github.com/custodian-roi/custodian/internal/ledger"
+	"github.com/custodian-roi/custodian/internal/packet"
 	"github.com/custodian-roi/custodian/internal/roi"
 )
 
@@ -16,7 +17,10 @@ import (
 // security labels in meta.security, and a Provenance resource naming the
 // request, the decision and the basis — the electronic copy an access
 // request may ask for. Only an approved or released request exports, and
-// the export is recorded in the ledger.
+// the export is recorded in the ledger. What is exported never carries
+// what is withheld: a reference's display naming a resource the export
+// does not hold (and that is not an author, a place, a payer or a drug)
+// is dropped, the reference kept (packet.RedactReferences).
 func (d *Desk) Export(ctx context.Context, actor string, id roi.RequestID) ([]byte, error) {
 	if err := requireActor(actor); err != nil {
 		return nil, err
@@ -44,6 +48,7 @@ func (d *Desk) Export(ctx context.Context, actor string, id roi.RequestID) ([]by
 	}
 	var entries []map[string]any
 	var targets []map[string]any
+	rel := packet.Released{}
 	var add func(key string, sec roi.Labels) error
 	add = func(key string, sec roi.Labels) error {
 		raw, err := d.Store.RawResource(ctx, r.PatientID, key)
@@ -63,6 +68,7 @@ func (d *Desk) Export(ctx context.Context, actor string, id roi.RequestID) ([]by
 		}
 		meta["security"] = label.SecurityLabels(sec)
 		res["meta"] = meta
+		rel[key] = true
 		entries = append(entries, map[string]any{"fullUrl": "urn:custodian:" + key, "resource": res})
 		targets = append(targets, map[string]any{"reference": key})
 		for _, obs := range folded(res) {
@@ -76,6 +82,11 @@ func (d *Desk) Export(ctx context.Context, actor string, id roi.RequestID) ([]by
 		if err := add(key, labels[key]); err != nil {
 			return nil, err
 		}
+	}
+	// Only now is every exported resource known, so only now can a
+	// reference be told to name one of them.
+	for _, e := range entries {
+		packet.RedactReferences(e["resource"].(map[string]any), rel)
 	}
 	now := d.Now().UTC()
 	prov := map[string]any{

@@ -66,15 +66,28 @@ func (d *Desk) buildPacket(ctx context.Context, r *roi.DeskRequest, final *Final
 		Released:  d.Today(),
 		Cover:     cover,
 	}
+	// Every resource the packet releases is known before any is rendered,
+	// so that an item prints the display of a reference only when it names
+	// one of them (what is printed never carries what is withheld).
+	var items []roi.ChartItem
+	var sources [][][]byte
+	rel := packet.Released{}
 	for _, it := range chart {
 		if !release[it.Key] {
 			continue
 		}
-		raws, err := d.sourceResources(ctx, r.PatientID, it.Key)
+		raws, keys, err := d.sourceResourceKeys(ctx, r.PatientID, it.Key)
 		if err != nil {
 			return nil, err
 		}
-		pi, err := packet.FromFHIR(it, raws)
+		for _, k := range keys {
+			rel[k] = true
+		}
+		items = append(items, it)
+		sources = append(sources, raws)
+	}
+	for i, it := range items {
+		pi, err := packet.FromFHIR(it, sources[i], rel)
 		if err != nil {
 			return nil, err
 		}
@@ -118,17 +131,24 @@ func (d *Desk) buildPacket(ctx context.Context, r *roi.DeskRequest, final *Final
 // sourceResources returns an item's stored resource and the resources
 // folded into it (a report's results), as imported, byte for byte.
 func (d *Desk) sourceResources(ctx context.Context, pid roi.PatientID, key string) ([][]byte, error) {
+	raws, _, err := d.sourceResourceKeys(ctx, pid, key)
+	return raws, err
+}
+
+// sourceResourceKeys is sourceResources with the "Type/id" key of each
+// resource returned.
+func (d *Desk) sourceResourceKeys(ctx context.Context, pid roi.PatientID, key string) ([][]byte, []string, error) {
 	raw, err := d.Store.RawResource(ctx, pid, key)
 	if roi.CodeOf(err) == roi.CodeNotFound {
-		return nil, roi.Errorf(roi.CodeConflict, "A released item has no stored source resource; import the patient's record again.")
+		return nil, nil, roi.Errorf(roi.CodeConflict, "A released item has no stored source resource; import the patient's record again.")
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := [][]byte{raw}
+	raws, keys := [][]byte{raw}, []string{key}
 	var res map[string]any
 	if err := json.Unmarshal(raw, &res); err != nil {
-		return nil, roi.Wrap(roi.CodeInternal, err, "A stored resource does not read; see the server log.")
+		return nil, nil, roi.Wrap(roi.CodeInternal, err, "A stored resource does not read; see the server log.")
 	}
 	for _, k := range folded(res) {
 		raw, err := d.Store.RawResource(ctx, pid, k)
@@ -136,11 +156,11 @@ func (d *Desk) sourceResources(ctx context.Context, pid roi.PatientID, key strin
 			continue // a result the source named but did not send
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, raw)
+		raws, keys = append(raws, raw), append(keys, k)
 	}
-	return out, nil
+	return raws, keys, nil
 }
 
 // consentScope explains the scope of the Part 2 consents the disclosure

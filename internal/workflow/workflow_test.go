@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"path/filepath"
 	"slices"
@@ -24,6 +25,13 @@ type fixture struct {
 
 func newFixture(t *testing.T, birth roi.Date, items ...roi.ChartItem) *fixture {
 	t.Helper()
+	return newFixtureRaw(t, birth, nil, items...)
+}
+
+// newFixtureRaw is newFixture with the source resources of some items
+// given, by key.
+func newFixtureRaw(t *testing.T, birth roi.Date, given map[string]string, items ...roi.ChartItem) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
@@ -41,7 +49,8 @@ func newFixture(t *testing.T, birth roi.Date, items ...roi.ChartItem) *fixture {
 	var raws []roi.RawResource
 	for _, it := range items {
 		typ, id, _ := strings.Cut(it.Key, "/")
-		raws = append(raws, roi.RawResource{Key: it.Key, JSON: []byte(`{"resourceType":"` + typ + `","id":"` + id + `","status":"final"}`)})
+		raw := cmp.Or(given[it.Key], `{"resourceType":"`+typ+`","id":"`+id+`","status":"final"}`)
+		raws = append(raws, roi.RawResource{Key: it.Key, JSON: []byte(raw)})
 	}
 	pid, _, err := s.ImportChart(ctx, roi.PatientRecord{FHIRID: "p1", MRN: "M1", Name: "Pat Example", BirthDate: birth}, items, raws, "import")
 	if err != nil {
