@@ -94,7 +94,7 @@ func dotted(code string) string {
 	return code
 }
 
-//go:embed valuesets/*.json
+//go:embed valuesets/*.json valuesets/*.tsv terms/*.json
 var files embed.FS
 
 // ValueSets returns the embedded value sets, by ID.
@@ -105,6 +105,9 @@ func ValueSets() ([]*ValueSet, error) {
 	}
 	var out []*ValueSet
 	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".json") || e.Name() == "c2s-corrections.json" {
+			continue // the C2S table and its corrections are read by loadC2S
+		}
 		data, err := files.ReadFile("valuesets/" + e.Name())
 		if err != nil {
 			return nil, err
@@ -154,6 +157,18 @@ type Config struct {
 	// types of separately kept notes (in addition to Custodian's own codes).
 	PsychotherapyNoteTypes []Coding `json:"psychotherapy_note_types"`
 	SUDCounselingNoteTypes []Coding `json:"sud_counseling_note_types"`
+	// LocalCodes map an organization's own codes to labels: codes an EHR
+	// files under its own system (or, as Synthea-HIV does, under a standard
+	// system they do not belong to) that no value set can know.
+	LocalCodes []LocalCode `json:"local_codes"`
+}
+
+// LocalCode is one of an organization's own codes and the label it gives.
+type LocalCode struct {
+	System  string `json:"system"`
+	Code    string `json:"code"`
+	Label   string `json:"label"`
+	Display string `json:"display,omitempty"` // for the people who keep the list
 }
 
 // DecodeConfig reads a labeling configuration.
@@ -172,6 +187,14 @@ func DecodeConfig(data []byte) (Config, error) {
 	if c.AgeOfMajority < 0 || c.AgeOfMajority > 30 {
 		return c, fmt.Errorf("label configuration: age_of_majority: must be an age between 1 and 30 (or absent for 18)")
 	}
+	for i, lc := range c.LocalCodes {
+		if l, ok := roi.ParseLabel(lc.Label); !ok || l == roi.LabelGeneral {
+			return c, fmt.Errorf("label configuration: local_codes[%d].label: unknown label %q", i, lc.Label)
+		}
+		if lc.System == "" || lc.Code == "" {
+			return c, fmt.Errorf("label configuration: local_codes[%d]: a system and a code are required", i)
+		}
+	}
 	for i, m := range c.MinorServices {
 		if l, ok := roi.ParseLabel(m.Label); !ok || l == roi.LabelGeneral {
 			return c, fmt.Errorf("label configuration: minor_services[%d].label: unknown label %q", i, m.Label)
@@ -189,29 +212,53 @@ type Source = roi.LabelSource
 // Item is what the labeler looks at for one chart item.
 type Item struct {
 	Resources []string // Type/id of the item's resources, its own first
-	Codes     []Coding
-	DocType   []Coding
-	Org       string
+	// Raw are the item's resources as received, parallel to Resources (or
+	// shorter): every coding, text, note, attachment and security label in
+	// them is read.
+	Raw     [][]byte
+	Codes   []Coding // codes found by the importer, besides those in Raw
+	DocType []Coding
+	Org     string
+	// Names are the Type/id of the resources the item names along the
+	// edges its labels follow (a reason, a condition addressed, a
+	// diagnosis ...); see Chart.
+	Names []string
 	// AgeAtDate is the patient's age on the item's date; negative if unknown.
 	AgeAtDate int
 }
 
 // Labeler labels chart items.
 type Labeler struct {
-	sets []*ValueSet
-	cfg  Config
-	pn   map[Coding]bool
-	scn  map[Coding]bool
-	p2   map[string]bool
+	sets  []*ValueSet
+	c2s   *c2sTable
+	text  *matcher
+	local map[Coding]roi.Label
+	cfg   Config
+	pn    map[Coding]bool
+	scn   map[Coding]bool
+	p2    map[string]bool
 }
 
-// New returns a labeler with the embedded value sets and cfg.
+// New returns a labeler with the embedded value sets and term lists and cfg.
 func New(cfg Config) (*Labeler, error) {
 	sets, err := ValueSets()
 	if err != nil {
 		return nil, err
 	}
-	l := &Labeler{sets: sets, cfg: cfg, pn: map[Coding]bool{{DocTypeSystem, "psychotherapy-note"}: true},
+	c2s, err := loadC2S()
+	if err != nil {
+		return nil, err
+	}
+	lists, neg, err := loadTerms()
+	if err != nil {
+		return nil, err
+	}
+	text, err := newMatcher(lists, neg)
+	if err != nil {
+		return nil, err
+	}
+	l := &Labeler{sets: sets, c2s: c2s, text: text, local: map[Coding]roi.Label{}, cfg: cfg,
+		pn:  map[Coding]bool{{DocTypeSystem, "psychotherapy-note"}: true},
 		scn: map[Coding]bool{{DocTypeSystem, "sud-counseling-note"}: true}, p2: map[string]bool{}}
 	for _, c := range cfg.PsychotherapyNoteTypes {
 		l.pn[c] = true
@@ -222,64 +269,180 @@ func New(cfg Config) (*Labeler, error) {
 	for _, o := range cfg.Part2Programs {
 		l.p2[normalize(o)] = true
 	}
+	for _, c := range cfg.LocalCodes {
+		lb, _ := roi.ParseLabel(c.Label)
+		l.local[Coding{c.System, c.Code}] = lb
+	}
 	return l, nil
 }
 
-func normalize(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+func normalize(s string) string { return strings.TrimSpace(strings.ToLower(s)) }
+
+// content are the labels that say what a record is about, the ones that
+// follow references (Chart). Part 2, the note types and minor consent say
+// where a record comes from or who consented; they stay with their item.
+var content = roi.LabelsOf(roi.LabelBehavioralHealth, roi.LabelSubstanceUse, roi.LabelHIV, roi.LabelSTI,
+	roi.LabelReproductive, roi.LabelGenetic, roi.LabelViolence)
 
 // Label returns the labels of it and where each came from. An item none of
-// whose codes is in a value set gets no label: ordinary records stay
+// whose signals is sensitive gets no label: ordinary records stay
 // ordinary, whatever else the patient's chart holds.
 func (l *Labeler) Label(it Item) (roi.Labels, []Source) {
-	var labels roi.Labels
-	var why []Source
-	res := ""
-	if len(it.Resources) > 0 {
-		res = it.Resources[0]
-	}
-	add := func(lb roi.Label, s Source) {
-		if labels.Has(lb) {
-			return
-		}
-		labels = labels.With(lb)
-		s.Label = lb.String()
-		if s.Resource == "" {
-			s.Resource = res
-		}
-		why = append(why, s)
-	}
-	for _, c := range it.Codes {
-		for _, v := range l.sets {
-			if v.Contains(c) {
-				add(v.label, Source{Rule: "value-set", ValueSet: v.ID + "@" + v.Version, System: c.System, Code: c.Code})
+	out := l.Chart([]Item{it})
+	return out[0].Labels, out[0].Why
+}
+
+// Labeled is an item's labels and why each is there.
+type Labeled struct {
+	Labels roi.Labels
+	Why    []Source
+}
+
+// Chart labels a patient's items together: each from its own signals,
+// then each inherits, one step, the content labels of the items it names
+// (Item.Names: the condition a procedure was for, an encounter's or a
+// claim's diagnoses, the encounter a claim bills ...). Only an item's own
+// labels travel, so a chain does not spread them: the blood pressure taken
+// at a psychiatric visit names nothing and stays ordinary.
+func (l *Labeler) Chart(items []Item) []Labeled {
+	out := make([]Labeled, len(items))
+	var sc scratch
+	owner := map[string]int{}
+	for i := range items {
+		out[i] = l.own(&items[i], &sc)
+		for _, r := range items[i].Resources {
+			if _, ok := owner[r]; !ok {
+				owner[r] = i
 			}
 		}
+	}
+	own := make([]roi.Labels, len(out))
+	for i := range out {
+		own[i] = out[i].Labels
+	}
+	for i := range items {
+		for _, name := range items[i].Names {
+			j, ok := owner[name]
+			if !ok || j == i {
+				continue
+			}
+			for _, lb := range (own[j] & content &^ out[i].Labels).List() {
+				out[i].add(lb, Source{Rule: "reference", Resource: name,
+					Reason: "names a record labeled " + lb.String()}, first(items[i].Resources))
+			}
+		}
+		l.finish(&items[i], &out[i])
+	}
+	return out
+}
+
+func first(rs []string) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	return rs[0]
+}
+
+func (o *Labeled) add(lb roi.Label, s Source, res string) {
+	if o.Labels.Has(lb) {
+		return
+	}
+	o.Labels = o.Labels.With(lb)
+	s.Label = lb.String()
+	if s.Resource == "" {
+		s.Resource = res
+	}
+	o.Why = append(o.Why, s)
+}
+
+// own labels an item from its own signals, strongest first: codes in the
+// value sets, the organization's local codes, the sending system's own
+// security labels, the document type, then words.
+func (l *Labeler) own(it *Item, sc *scratch) Labeled {
+	var o Labeled
+	res := first(it.Resources)
+	code := func(c Coding, from string) {
+		for _, v := range l.sets {
+			if v.Contains(c) {
+				o.add(v.label, Source{Rule: "value-set", ValueSet: v.ID + "@" + v.Version, System: c.System, Code: c.Code, Resource: from}, res)
+			}
+		}
+		if r, ok := l.c2s.codes[c]; ok {
+			o.add(r.label, Source{Rule: "value-set", ValueSet: "c2s:" + r.valueSet + "@" + l.c2s.version, System: c.System, Code: c.Code, Resource: from}, res)
+		}
+		if lb, ok := l.local[c]; ok {
+			o.add(lb, Source{Rule: "local-code", System: c.System, Code: c.Code, Resource: from}, res)
+		}
+	}
+	for _, c := range it.Codes {
+		code(c, "")
+	}
+	sc.hits = sc.hits[:0]
+	for k, raw := range it.Raw {
+		from := res
+		if k < len(it.Resources) {
+			from = it.Resources[k]
+		}
+		sc.read(raw, l.text, func(c Coding, security bool) {
+			if security {
+				if lb, ok := fromSecurity[c.Code]; ok && securitySystems[c.System] {
+					o.add(lb, Source{Rule: "source-label", System: c.System, Code: c.Code, Resource: from}, res)
+				}
+				return
+			}
+			code(c, from)
+		}, from)
 	}
 	part2 := it.Org != "" && l.p2[normalize(it.Org)]
 	for _, c := range it.DocType {
 		switch {
 		case l.pn[c]:
-			add(roi.LabelPsychotherapyNote, Source{Rule: "document-type", System: c.System, Code: c.Code})
+			o.add(roi.LabelPsychotherapyNote, Source{Rule: "document-type", System: c.System, Code: c.Code}, res)
 		case l.scn[c] && part2:
-			add(roi.LabelSUDCounselingNote, Source{Rule: "document-type", System: c.System, Code: c.Code})
+			o.add(roi.LabelSUDCounselingNote, Source{Rule: "document-type", System: c.System, Code: c.Code}, res)
 		case l.scn[c]:
 			// Counseling notes outside a Part 2 program are ordinary SUD records.
-			add(roi.LabelSubstanceUse, Source{Rule: "document-type", System: c.System, Code: c.Code})
+			o.add(roi.LabelSubstanceUse, Source{Rule: "document-type", System: c.System, Code: c.Code}, res)
 		}
 	}
-	if part2 {
-		// 42 CFR 2.11, 2.12: the records of a Part 2 program, whatever they
-		// say. Its SUD information is Part 2, not "substance use elsewhere".
-		add(roi.LabelPart2, Source{Rule: "part2-program", Code: it.Org})
-		if labels.Has(roi.LabelSubstanceUse) {
-			labels &^= roi.LabelsOf(roi.LabelSubstanceUse)
-			kept := why[:0]
-			for _, s := range why {
+	// Words: a term anywhere labels; a weak word labels from a display
+	// and asks a person to confirm from a note. Strong before weak, so a
+	// label a term gave is not marked for confirming.
+	for pass := 0; pass < 2; pass++ {
+		for _, h := range sc.hits {
+			if h.confirm != (pass == 1) {
+				continue
+			}
+			t := l.text.lists[h.list]
+			s := Source{Rule: "text", ValueSet: t.ID + "@" + t.Version, Term: h.term, Resource: h.resource, Reason: h.where}
+			if h.confirm {
+				s.Confirm = true
+				s.Reason = "possibly sensitive: a word with ordinary uses, " + h.where + "; confirm or remove"
+			}
+			o.add(t.label, s, res)
+		}
+	}
+	return o
+}
+
+// finish applies what depends on the item's other labels: a Part 2
+// program's records are Part 2 (and its SUD information is not "substance
+// use elsewhere"); a minor's care of a kind the state lets minors consent
+// to alone is minor-consented.
+func (l *Labeler) finish(it *Item, o *Labeled) {
+	res := first(it.Resources)
+	if it.Org != "" && l.p2[normalize(it.Org)] {
+		// 42 CFR 2.11, 2.12: the records of a Part 2 program, whatever they say.
+		o.add(roi.LabelPart2, Source{Rule: "part2-program", Code: it.Org}, res)
+		if o.Labels.Has(roi.LabelSubstanceUse) {
+			o.Labels &^= roi.LabelsOf(roi.LabelSubstanceUse)
+			kept := o.Why[:0]
+			for _, s := range o.Why {
 				if s.Label != roi.LabelSubstanceUse.String() {
 					kept = append(kept, s)
 				}
 			}
-			why = kept
+			o.Why = kept
 		}
 	}
 	majority := l.cfg.AgeOfMajority
@@ -288,13 +451,12 @@ func (l *Labeler) Label(it Item) (roi.Labels, []Source) {
 	}
 	if it.AgeAtDate >= 0 && it.AgeAtDate < majority {
 		for _, m := range l.cfg.MinorServices {
-			if lb, _ := roi.ParseLabel(m.Label); labels.Has(lb) && it.AgeAtDate >= m.MinAge {
-				add(roi.LabelMinorConsented, Source{Rule: "minor-consent-service", Reason: "care a minor of this age may consent to alone: " + m.Label})
+			if lb, _ := roi.ParseLabel(m.Label); o.Labels.Has(lb) && it.AgeAtDate >= m.MinAge {
+				o.add(roi.LabelMinorConsented, Source{Rule: "minor-consent-service", Reason: "care a minor of this age may consent to alone: " + m.Label}, res)
 				break
 			}
 		}
 	}
-	return labels, why
 }
 
 // SecurityLabel is an HL7 security label for FHIR meta.security.
@@ -319,6 +481,22 @@ var sensitivity = map[roi.Label]SecurityLabel{
 	roi.LabelHIV:               {actCodeSystem, "HIV", "HIV/AIDS information sensitivity"},
 	roi.LabelGenetic:           {actCodeSystem, "GDIS", "genetic disease information sensitivity"},
 	roi.LabelReproductive:      {actCodeSystem, "SEX", "sexuality and reproductive health information sensitivity"},
+	roi.LabelSTI:               {actCodeSystem, "STD", "sexually transmitted disease information sensitivity"},
+	roi.LabelViolence:          {actCodeSystem, "SDV", "sexual assault, abuse, or domestic violence information sensitivity"},
+}
+
+// securitySystems are the code systems of DS4P sensitivity labels a
+// sending system may put in meta.security.
+var securitySystems = map[string]bool{actCodeSystem: true, "urn:oid:2.16.840.1.113883.5.4": true}
+
+// fromSecurity reads a sending system's DS4P sensitivity codes as labels:
+// an EHR that marked a record sensitive is never overruled by its codes.
+var fromSecurity = map[string]roi.Label{
+	"PSY": roi.LabelBehavioralHealth, "BH": roi.LabelBehavioralHealth, "PSYTHPN": roi.LabelPsychotherapyNote, "MH": roi.LabelBehavioralHealth,
+	"ETH": roi.LabelSubstanceUse, "ETHUD": roi.LabelSubstanceUse, "ALC": roi.LabelSubstanceUse, "ALCUD": roi.LabelSubstanceUse,
+	"DRG": roi.LabelSubstanceUse, "DRGIS": roi.LabelSubstanceUse, "OPIOIDUD": roi.LabelSubstanceUse, "SUD": roi.LabelSubstanceUse,
+	"42CFRPart2": roi.LabelPart2, "HIV": roi.LabelHIV, "STD": roi.LabelSTI, "SDV": roi.LabelViolence,
+	"SEX": roi.LabelReproductive, "GDIS": roi.LabelGenetic,
 }
 
 // SecurityLabels returns the DS4P security labels for labels: a

@@ -21,7 +21,7 @@ func TestValueSetsWellFormed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"behavioral-health", "genetic", "hiv", "reproductive", "substance-use"}
+	want := []string{"behavioral-health", "genetic", "hiv", "reproductive", "sti", "substance-use", "violence"}
 	var got []string
 	for _, v := range sets {
 		got = append(got, v.ID)

@@ -23,18 +23,20 @@ func (d *Desk) Import(ctx context.Context, actor string, c fhir.Chart) (roi.Pati
 		}
 	}
 	items := make([]roi.ChartItem, len(c.Items))
+	ins := make([]label.Item, len(c.Items))
 	var raws []roi.RawResource
 	if len(c.PatientRaw) > 0 {
 		raws = append(raws, roi.RawResource{Key: "Patient/" + c.Patient.FHIRID, JSON: c.PatientRaw})
 	}
 	for i, it := range c.Items {
 		items[i] = it
+		ins[i].AgeAtDate = -1
 		if i >= len(c.Details) {
 			continue
 		}
 		det := c.Details[i]
-		in := label.Item{Resources: det.Resources, Org: det.Org, AgeAtDate: -1}
-		if c.Patient.BirthDate.Known() {
+		in := label.Item{Resources: det.Resources, Org: det.Org, Names: det.Names, AgeAtDate: -1}
+		if c.Patient.BirthDate.Known() && it.Date.Known() {
 			in.AgeAtDate = roi.YearsOld(c.Patient.BirthDate, it.Date)
 		}
 		for _, x := range det.Codes {
@@ -43,10 +45,19 @@ func (d *Desk) Import(ctx context.Context, actor string, c fhir.Chart) (roi.Pati
 		for _, x := range det.DocType {
 			in.DocType = append(in.DocType, label.Coding{System: x.System, Code: x.Code})
 		}
-		items[i].Labels, items[i].Why = l.Label(in)
+		// Every byte the packet could print is read: the item's resource
+		// and the ones folded into it.
+		in.Raw = append(in.Raw, det.Raw)
+		for _, key := range det.Resources[1:] {
+			in.Raw = append(in.Raw, c.FoldedRaw[key])
+		}
+		ins[i] = in
 		if len(det.Raw) > 0 {
 			raws = append(raws, roi.RawResource{Key: it.Key, JSON: det.Raw})
 		}
+	}
+	for i, lb := range l.Chart(ins) {
+		items[i].Labels, items[i].Why = lb.Labels, lb.Why
 	}
 	for key, raw := range c.FoldedRaw {
 		raws = append(raws, roi.RawResource{Key: key, JSON: raw})
