@@ -90,17 +90,24 @@ func labelsFlag(fs *flag.FlagSet, getenv func(string) string) *string {
 
 // newDesk returns a desk over s with the labeling configuration in file.
 func newDesk(s *store.Store, file string, stderr io.Writer) (*workflow.Desk, bool) {
+	return newDeskConfig(s, file, nil, stderr)
+}
+
+// newDeskConfig is newDesk with a default configuration used when file is
+// "" (the demo's local codes).
+func newDeskConfig(s *store.Store, file string, fallback []byte, stderr io.Writer) (*workflow.Desk, bool) {
 	desk := workflow.New(s)
 	var cfg label.Config
+	data, err := fallback, error(nil)
 	if file != "" {
-		data, err := os.ReadFile(file)
-		if err == nil {
-			cfg, err = label.DecodeConfig(data)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "custodian: %s: %s\n", file, describe(err))
-			return nil, false
-		}
+		data, err = os.ReadFile(file)
+	}
+	if err == nil && data != nil {
+		cfg, err = label.DecodeConfig(data)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: %s: %s\n", file, describe(err))
+		return nil, false
 	}
 	l, err := label.New(cfg)
 	if err != nil {
@@ -158,7 +165,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		fmt.Fprintln(stderr, "custodian: WARNING: no encryption key configured (--key-file, CUSTODIAN_KEY_FILE or CUSTODIAN_KEY): "+
 			"documents, packets and TOTP secrets are stored unencrypted. For development only; see docs/ENCRYPTION.md.")
 	}
-	desk, ok := newDesk(s, *labels, stderr)
+	var fallback []byte
+	if *demoMode {
+		fallback = demo.Labels
+	}
+	desk, ok := newDeskConfig(s, *labels, fallback, stderr)
 	if !ok {
 		return exitUsage
 	}

@@ -22,6 +22,15 @@ import (
 //go:embed bundles/*.json
 var Bundles embed.FS
 
+// Labels is the demo's labeling configuration: the worked example of an
+// organization's local codes, the OpenMRS/CIEL concept ids the Synthea-HIV
+// bundle (Bob Keeling) files under the LOINC and SNOMED CT systems. The
+// text rules find these records by their displays as well; a real desk
+// maps its own lab and order codes the same way (docs/CHARTS.md).
+//
+//go:embed labels.json
+var Labels []byte
+
 // The demo's staff, one per role (Users creates their accounts): the
 // clerk takes requests in, the specialist decides and releases, the QA
 // reviewer is the second pair of eyes.

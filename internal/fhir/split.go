@@ -11,6 +11,10 @@ import (
 	"strings"
 )
 
+// WholeBundle is the size up to which ReadByPatient reads a Bundle in one
+// pass (a variable so that tests can send small files down the split path).
+var WholeBundle int64 = 16 << 20
+
 // span is where one resource sits in a file, and whose it is.
 type span struct {
 	start, end int64  // the entry (Bundle) or the line (NDJSON)
@@ -42,7 +46,23 @@ type refRaw struct {
 // are theirs (and the shared ones: organizations, practitioners, locations)
 // are read back by their byte ranges, untouched, and read as one Bundle.
 // fn receives each patient's chart in the order the patients appear.
+//
+// A Bundle of at most WholeBundle bytes is read in one pass instead: the
+// memory is bounded by that size, and the second pass and its copies were
+// a fifth of the import's time on a typical one-patient export.
 func ReadByPatient(f io.ReaderAt, size int64, ndjson bool, mrnSystem string, fn func(Chart) error) (Stats, error) {
+	if !ndjson && size <= WholeBundle {
+		charts, st, err := ReadBundleStats(bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<16), mrnSystem)
+		if err != nil {
+			return Stats{}, err
+		}
+		for _, c := range charts {
+			if err := fn(c); err != nil {
+				return st, err
+			}
+		}
+		return st, nil
+	}
 	var spans []span
 	var patients []string // the fullUrl or Type/id of each Patient, by index
 	var refs []string     // each span's patient reference, resolved after the pass
@@ -77,6 +97,9 @@ func ReadByPatient(f io.ReaderAt, size int64, ndjson bool, mrnSystem string, fn 
 			total.leave(spans[i].typ, cmp.Or(leftOutTypes[spans[i].typ], ReasonShared))
 		case ok:
 			spans[i].patient = p
+		case refs[i] == "\x00ignored" && spans[i].typ == "":
+			total.Ignored++
+			total.leave("", ReasonNoResource)
 		case refs[i] == "\x00ignored":
 			total.Ignored++
 			total.leave(spans[i].typ, cmp.Or(leftOutTypes[spans[i].typ], ReasonNoPatient))
@@ -94,6 +117,14 @@ func ReadByPatient(f io.ReaderAt, size int64, ndjson bool, mrnSystem string, fn 
 	buf := make([]byte, 0, 1<<16)
 	for p := range patients {
 		var b bytes.Buffer
+		size := int64(64)
+		for _, i := range mine[p] {
+			size += spans[i].end - spans[i].start + 16
+		}
+		for _, i := range shared {
+			size += spans[i].end - spans[i].start + 16
+		}
+		b.Grow(int(size)) // one allocation, not a doubling per megabyte
 		b.WriteString(`{"resourceType":"Bundle","type":"collection","entry":[`)
 		n := 0
 		write := func(s span) error {

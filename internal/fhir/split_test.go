@@ -3,6 +3,7 @@ package fhir
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -109,6 +110,43 @@ func TestReadByPatientErrors(t *testing.T) {
 		_, err := ReadByPatient(bytes.NewReader([]byte(in)), int64(len(in)), false, "", func(Chart) error { return nil })
 		if _, ok := err.(*Error); !ok {
 			t.Errorf("%s: %v", in, err)
+		}
+	}
+}
+
+// The package's tests were written for the split path (first pass, then
+// each patient's resources read back); they take it for every size.
+// TestWholeBundleSameAsSplit checks the one-pass path gives the same.
+func init() { WholeBundle = 0 }
+
+func TestWholeBundleSameAsSplit(t *testing.T) {
+	files, _ := filepath.Glob("../../../shared/data/synthea/*.json")
+	files = append(files, filepath.Join("testdata", "small.json"))
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := func(whole int64) ([]Chart, Stats) {
+			defer func(old int64) { WholeBundle = old }(WholeBundle)
+			WholeBundle = whole
+			var out []Chart
+			st, err := ReadByPatient(bytes.NewReader(data), int64(len(data)), false, "", func(c Chart) error {
+				out = append(out, c)
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return out, st
+		}
+		split, st1 := read(0)
+		whole, st2 := read(1 << 30)
+		if !reflect.DeepEqual(split, whole) {
+			t.Errorf("%s: the one-pass read differs from the split read", filepath.Base(name))
+		}
+		if st1.Items != st2.Items || st1.Undated != st2.Undated || st1.Folded != st2.Folded || !reflect.DeepEqual(st1.LeftOut, st2.LeftOut) {
+			t.Errorf("%s: stats differ: split %+v, whole %+v", filepath.Base(name), st1, st2)
 		}
 	}
 }

@@ -159,3 +159,37 @@ func TestDateJSON(t *testing.T) {
 		t.Errorf("date marshals as %s", b)
 	}
 }
+
+func TestCoveragePlace(t *testing.T) {
+	d := func(s string) Date {
+		x, err := ParseDate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	year := Coverage{From: d("2024-01-01"), To: d("2024-12-31")}
+	upTo := Coverage{To: d("2024-12-31")}
+	for _, tc := range []struct {
+		name string
+		c    Coverage
+		it   Item
+		want Placement
+	}{
+		{"no bounds, undated", Coverage{}, Item{}, Inside},
+		{"day inside", year, Item{Date: d("2024-03-01")}, Inside},
+		{"day outside", year, Item{Date: d("2023-12-31")}, Outside},
+		{"undated", year, Item{}, Uncertain},
+		{"year inside", year, Item{Date: d("2024-01-01"), Until: d("2024-12-31")}, Inside},
+		{"year before", year, Item{Date: d("2023-01-01"), Until: d("2023-12-31")}, Outside},
+		{"month straddling the start", Coverage{From: d("2024-05-15")}, Item{Date: d("2024-05-01"), Until: d("2024-05-31")}, Uncertain},
+		{"on or before a day inside", year, Item{Until: d("2024-06-01")}, Uncertain},
+		{"on or before a day before the scope", year, Item{Until: d("2023-06-01")}, Outside},
+		{"on or before, scope with no start", upTo, Item{Until: d("2024-06-01")}, Inside},
+		{"on or before, after the scope's end", upTo, Item{Until: d("2025-01-02")}, Uncertain},
+	} {
+		if got := tc.c.Place(&tc.it); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

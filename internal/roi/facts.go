@@ -236,7 +236,9 @@ func (c *Coverage) Place(it *Item) Placement {
 	if (c.From != NoDate && last < c.From) || (c.To != NoDate && first.Known() && first > c.To) {
 		return Outside
 	}
-	if first.Known() && c.InDates(first) && c.InDates(last) {
+	// Inside when the whole span is: an open start ("on or before") is
+	// inside only a scope with no start.
+	if (c.From == NoDate || first.Known() && first >= c.From) && (c.To == NoDate || last <= c.To) {
 		return Inside
 	}
 	return Uncertain

@@ -42,36 +42,81 @@ func (s *Store) ImportChart(ctx context.Context, p roi.PatientRecord, items []ro
 		if err != nil {
 			return err
 		}
-		for _, it := range items {
-			effective := over.apply(it.Key, it.Labels)
-			res, err := tx.ExecContext(ctx, `UPDATE chart_items SET item_date = $1, item_type = $2, title = $3, source = $4,
-				computed_labels = $5, labels = $6, date_until = $7, date_field = $8 WHERE patient_id = $9 AND item_key = $10`,
-				it.Date.String(), it.Type, it.Title, it.Source, labelString(it.Labels), labelString(effective),
-				it.Until.String(), it.DateField, id, it.Key)
-			if err != nil {
+		// The same few statements run for every item and resource: prepared
+		// once per import, not parsed again for each of a thousand items.
+		update, err := tx.PrepareContext(ctx, `UPDATE chart_items SET item_date = $1, item_type = $2, title = $3, source = $4,
+			computed_labels = $5, labels = $6, date_until = $7, date_field = $8 WHERE patient_id = $9 AND item_key = $10`)
+		if err != nil {
+			return fmt.Errorf("store: import item: %w", err)
+		}
+		defer update.Close()
+		insert, err := tx.PrepareContext(ctx, `INSERT INTO chart_items (patient_id, item_key, item_date, item_type, title, computed_labels, labels, source, date_until, date_field)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`)
+		if err != nil {
+			return fmt.Errorf("store: import item: %w", err)
+		}
+		defer insert.Close()
+		clearSources, err := tx.PrepareContext(ctx, `DELETE FROM label_sources WHERE patient_id = $1 AND item_key = $2`)
+		if err != nil {
+			return fmt.Errorf("store: label sources: %w", err)
+		}
+		defer clearSources.Close()
+		source, err := tx.PrepareContext(ctx, `INSERT INTO label_sources (patient_id, item_key, source) VALUES ($1, $2, $3)`)
+		if err != nil {
+			return fmt.Errorf("store: label sources: %w", err)
+		}
+		defer source.Close()
+		rawStmt, err := tx.PrepareContext(ctx, `INSERT INTO raw_resources (patient_id, resource_key, raw) VALUES ($1, $2, $3)
+			ON CONFLICT (patient_id, resource_key) DO UPDATE SET raw = excluded.raw`)
+		if err != nil {
+			return fmt.Errorf("store: raw resource: %w", err)
+		}
+		defer rawStmt.Close()
+		// Which items the patient already has: a fresh import then inserts
+		// without first trying an update that finds nothing.
+		have := map[string]bool{}
+		rows, err := tx.QueryContext(ctx, `SELECT item_key FROM chart_items WHERE patient_id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("store: import item: %w", err)
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
 				return fmt.Errorf("store: import item: %w", err)
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO chart_items (patient_id, item_key, item_date, item_type, title, computed_labels, labels, source, date_until, date_field)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, it.Key, it.Date.String(), it.Type, it.Title,
+			have[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: import item: %w", err)
+		}
+		for _, it := range items {
+			effective := over.apply(it.Key, it.Labels)
+			if have[it.Key] {
+				if _, err := update.ExecContext(ctx, it.Date.String(), it.Type, it.Title, it.Source, labelString(it.Labels),
+					labelString(effective), it.Until.String(), it.DateField, id, it.Key); err != nil {
+					return fmt.Errorf("store: import item: %w", err)
+				}
+			}
+			if !have[it.Key] {
+				if _, err := insert.ExecContext(ctx, id, it.Key, it.Date.String(), it.Type, it.Title,
 					labelString(it.Labels), labelString(effective), it.Source, it.Until.String(), it.DateField); err != nil {
 					return fmt.Errorf("store: import item: %w", err)
 				}
 				added++
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM label_sources WHERE patient_id = $1 AND item_key = $2`, id, it.Key); err != nil {
+			} else if _, err := clearSources.ExecContext(ctx, id, it.Key); err != nil {
 				return fmt.Errorf("store: label sources: %w", err)
 			}
 			for _, why := range it.Why {
 				b, _ := json.Marshal(why)
-				if _, err := tx.ExecContext(ctx, `INSERT INTO label_sources (patient_id, item_key, source) VALUES ($1, $2, $3)`, id, it.Key, string(b)); err != nil {
+				if _, err := source.ExecContext(ctx, id, it.Key, string(b)); err != nil {
 					return fmt.Errorf("store: label sources: %w", err)
 				}
 			}
 		}
 		for _, r := range raws {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO raw_resources (patient_id, resource_key, raw) VALUES ($1, $2, $3)
-				ON CONFLICT (patient_id, resource_key) DO UPDATE SET raw = excluded.raw`, id, r.Key, r.JSON); err != nil {
+			if _, err := rawStmt.ExecContext(ctx, id, r.Key, r.JSON); err != nil {
 				return fmt.Errorf("store: raw resource: %w", err)
 			}
 		}

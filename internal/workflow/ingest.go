@@ -23,13 +23,33 @@ func (d *Desk) Import(ctx context.Context, actor string, c fhir.Chart) (roi.Pati
 		}
 	}
 	items := make([]roi.ChartItem, len(c.Items))
-	ins := make([]label.Item, len(c.Items))
+	copy(items, c.Items)
 	var raws []roi.RawResource
 	if len(c.PatientRaw) > 0 {
 		raws = append(raws, roi.RawResource{Key: "Patient/" + c.Patient.FHIRID, JSON: c.PatientRaw})
 	}
 	for i, it := range c.Items {
-		items[i] = it
+		if i < len(c.Details) && len(c.Details[i].Raw) > 0 {
+			raws = append(raws, roi.RawResource{Key: it.Key, JSON: c.Details[i].Raw})
+		}
+	}
+	ins := LabelInputs(c)
+	for i, lb := range l.Chart(ins) {
+		items[i].Labels, items[i].Why = lb.Labels, lb.Why
+	}
+	for key, raw := range c.FoldedRaw {
+		raws = append(raws, roi.RawResource{Key: key, JSON: raw})
+	}
+	return d.Store.ImportChart(ctx, c.Patient, items, raws, actor)
+}
+
+// LabelInputs is what the labeler reads of each item of an imported chart:
+// its codes, its document type, its organization, what it names, the
+// patient's age on its date, and every byte the packet could print — the
+// item's resource and the ones folded into it.
+func LabelInputs(c fhir.Chart) []label.Item {
+	ins := make([]label.Item, len(c.Items))
+	for i, it := range c.Items {
 		ins[i].AgeAtDate = -1
 		if i >= len(c.Details) {
 			continue
@@ -45,22 +65,11 @@ func (d *Desk) Import(ctx context.Context, actor string, c fhir.Chart) (roi.Pati
 		for _, x := range det.DocType {
 			in.DocType = append(in.DocType, label.Coding{System: x.System, Code: x.Code})
 		}
-		// Every byte the packet could print is read: the item's resource
-		// and the ones folded into it.
 		in.Raw = append(in.Raw, det.Raw)
 		for _, key := range det.Resources[1:] {
 			in.Raw = append(in.Raw, c.FoldedRaw[key])
 		}
 		ins[i] = in
-		if len(det.Raw) > 0 {
-			raws = append(raws, roi.RawResource{Key: it.Key, JSON: det.Raw})
-		}
 	}
-	for i, lb := range l.Chart(ins) {
-		items[i].Labels, items[i].Why = lb.Labels, lb.Why
-	}
-	for key, raw := range c.FoldedRaw {
-		raws = append(raws, roi.RawResource{Key: key, JSON: raw})
-	}
-	return d.Store.ImportChart(ctx, c.Patient, items, raws, actor)
+	return ins
 }

@@ -1,0 +1,193 @@
+package workflow
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/custodian-roi/custodian/internal/fhir"
+	"github.com/custodian-roi/custodian/internal/label"
+	"github.com/custodian-roi/custodian/internal/roi"
+)
+
+// The labeled corpus (internal/label/testdata/corpus) was written apart
+// from the labeler, from docs/LABELING.md and the codes' meaning: every
+// clinical resource with the labels a privacy officer expects. The test
+// imports it as a file would be imported and reports recall and precision
+// per label. A report's result Observations are scored on their own
+// resource as well as through the report.
+const corpusDir = "../label/testdata/corpus"
+
+type corpusExpect struct {
+	Labels []string `json:"labels"`
+	Kind   []string `json:"kind"`
+	Why    string   `json:"why"`
+}
+
+// scored are the content labels the corpus measures.
+var scored = []roi.Label{roi.LabelBehavioralHealth, roi.LabelSubstanceUse, roi.LabelHIV, roi.LabelSTI,
+	roi.LabelReproductive, roi.LabelGenetic, roi.LabelViolence}
+
+func labelCorpus(t testing.TB) (got map[string]label.Labeled, want map[string]corpusExpect) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(corpusDir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exp struct {
+		Resources map[string]corpusExpect `json:"resources"`
+	}
+	if err := json.Unmarshal(data, &exp); err != nil {
+		t.Fatal(err)
+	}
+	cfgData, err := os.ReadFile(filepath.Join(corpusDir, "local-codes.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := label.DecodeConfig(cfgData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := label.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "p*.json"))
+	if len(files) == 0 {
+		t.Fatal("no corpus bundles")
+	}
+	got = map[string]label.Labeled{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		charts, err := fhir.ReadBundle(bytes.NewReader(b), "")
+		if err != nil {
+			t.Fatalf("%s: %v", filepath.Base(f), err)
+		}
+		for _, c := range charts {
+			ins := LabelInputs(c)
+			for i, lb := range l.Chart(ins) {
+				got[c.Items[i].Key] = lb
+				// A folded resource is scored alone too: labeled on its own bytes.
+				for k, key := range ins[i].Resources[1:] {
+					if _, ok := exp.Resources[key]; ok {
+						alone := l.Chart([]label.Item{{Resources: []string{key}, Raw: [][]byte{ins[i].Raw[k+1]}, AgeAtDate: -1}})
+						got[key] = alone[0]
+					}
+				}
+			}
+		}
+	}
+	return got, exp.Resources
+}
+
+type score struct{ tp, fp, fn, confirm int }
+
+func (s score) recall() float64    { return ratio(s.tp, s.tp+s.fn) }
+func (s score) precision() float64 { return ratio(s.tp, s.tp+s.fp) }
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+// TestLabelCorpus reports recall and precision per label over the corpus,
+// lists every miss and every false label with the corpus's reason, and
+// holds the labeler to recall 100 % and precision 95 % per label.
+func TestLabelCorpus(t *testing.T) {
+	got, want := labelCorpus(t)
+	scores := map[roi.Label]*score{}
+	for _, lb := range scored {
+		scores[lb] = &score{}
+	}
+	var misses, extras []string
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		w := want[key]
+		g, ok := got[key]
+		if !ok {
+			t.Errorf("%s: in the corpus but not imported as a chart item", key)
+			continue
+		}
+		var wl roi.Labels
+		for _, n := range w.Labels {
+			lb, ok := roi.ParseLabel(n)
+			if !ok {
+				t.Fatalf("%s: unknown label %q in expected.json", key, n)
+			}
+			wl = wl.With(lb)
+		}
+		for _, lb := range scored {
+			s := scores[lb]
+			switch has, exp := g.Labels.Has(lb), wl.Has(lb); {
+			case has && exp:
+				s.tp++
+				if confirmOnly(g, lb) {
+					s.confirm++
+				}
+			case has:
+				s.fp++
+				extras = append(extras, fmt.Sprintf("%s %s (%s) — %s", key, lb, why(g, lb), w.Why))
+			case exp:
+				s.fn++
+				misses = append(misses, fmt.Sprintf("%s %s — %s", key, lb, w.Why))
+			}
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("%s: a chart item the corpus has no expectation for", k)
+		}
+	}
+	var report strings.Builder
+	fmt.Fprintf(&report, "%-18s %5s %5s %5s %8s %9s %8s\n", "label", "tp", "fp", "fn", "recall", "precision", "confirm")
+	for _, lb := range scored {
+		s := scores[lb]
+		fmt.Fprintf(&report, "%-18s %5d %5d %5d %7.1f%% %8.1f%% %8d\n", lb, s.tp, s.fp, s.fn, 100*s.recall(), 100*s.precision(), s.confirm)
+	}
+	t.Logf("labeled corpus, %d resources:\n%s", len(want), report.String())
+	for _, m := range misses {
+		t.Errorf("missed: %s", m)
+	}
+	for _, e := range extras {
+		t.Logf("extra: %s", e)
+	}
+	for _, lb := range scored {
+		if s := scores[lb]; s.precision() < 0.95 {
+			t.Errorf("%s: precision %.1f%% below 95%%", lb, 100*s.precision())
+		}
+	}
+}
+
+func confirmOnly(g label.Labeled, lb roi.Label) bool {
+	for _, w := range g.Why {
+		if w.Label == lb.String() && !w.Confirm {
+			return false
+		}
+	}
+	return true
+}
+
+func why(g label.Labeled, lb roi.Label) string {
+	var out []string
+	for _, w := range g.Why {
+		if w.Label == lb.String() {
+			out = append(out, strings.TrimSpace(w.Rule+" "+w.System+" "+w.Code+" "+w.Term))
+		}
+	}
+	return strings.Join(slices.Compact(out), "; ")
+}
