@@ -58,6 +58,7 @@ func FromFHIR(it roi.ChartItem, raws [][]byte, rel Released) (Item, error) {
 		Key:    it.Key,
 		Type:   it.Type,
 		Date:   it.Date,
+		Until:  it.Until,
 		Title:  it.Title,
 		Labels: it.Labels,
 		Source: it.Source,

@@ -38,6 +38,7 @@ type Item struct {
 	Key    string // the FHIR "Type/id" it came from
 	Type   string // encounter, document, report ...
 	Date   roi.Date
+	Until  roi.Date // a partial or "on or before" date's last day (roi.ChartItem)
 	Title  string
 	Labels roi.Labels // a Part 2 item's pages carry the short Part 2 notice
 	Source string
@@ -351,7 +352,7 @@ func (b *builder) itemHeading(i int, it *Item, counts map[*Attachment]int) {
 	p.MultiCell(textW, 6.5, clean("Item "+strconv.Itoa(i+1)+". "+title, false), "", "L", false)
 	p.SetFont(sans, "", 8.5)
 	p.SetTextColor(70, 70, 70)
-	meta := "Date " + it.Date.String() + "  ·  Type " + it.Type
+	meta := "Date " + roi.DateSpan(it.Date, it.Until) + "  ·  Type " + it.Type
 	if it.Source != "" {
 		meta += "  ·  Source " + it.Source
 	}
@@ -443,7 +444,7 @@ func (b *builder) index(first int, m Manifest, appendix []*Attachment) {
 		if title == "" {
 			title = it.Type
 		}
-		rows = append(rows, row{strconv.Itoa(i + 1), it.Date.String(), it.Type, title,
+		rows = append(rows, row{strconv.Itoa(i + 1), roi.DateSpan(it.Date, it.Until), it.Type, title,
 			strconv.Itoa(m.Items[i].FirstPage), strconv.Itoa(m.Items[i].Pages)})
 	}
 	for k, a := range appendix {

@@ -38,6 +38,25 @@ type ChartItem struct {
 	Why []LabelSource
 }
 
+// When says in words when the item is from: its day, the span a partial
+// date names, "on or before" a last update, or that the record gives no
+// date (see Date and Until).
+func (it ChartItem) When() string { return DateSpan(it.Date, it.Until) }
+
+// DateSpan says in words when something dated date (and, when known, no
+// later than until) is from.
+func DateSpan(date, until Date) string {
+	switch {
+	case !until.Known() && date.Known():
+		return date.String()
+	case until.Known() && date.Known():
+		return date.String() + " to " + until.String()
+	case until.Known():
+		return "on or before " + until.String()
+	}
+	return "no date"
+}
+
 // Exact reports whether the item's date is one known day.
 func (it *ChartItem) Exact() bool { return it.Date.Known() && !it.Until.Known() }
 
