@@ -27,20 +27,23 @@ import (
 // where no released resource shares them) is in the packet; every
 // released item's title is.
 func TestCorpusReleasedToAttorney(t *testing.T) {
-	cfgData, err := os.ReadFile(filepath.Join(corpusDir, "local-codes.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := label.DecodeConfig(cfgData)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, want := labelCorpus(t)
-	files, _ := filepath.Glob(filepath.Join(corpusDir, "p*.json"))
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			releaseCorpusPatient(t, file, cfg, want)
-		})
+	for _, dir := range []string{corpusDir, holdoutDir} {
+		var cfg label.Config
+		if data, err := os.ReadFile(filepath.Join(dir, "local-codes.json")); err == nil {
+			if cfg, err = label.DecodeConfig(data); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, want := labelCorpusIn(t, dir)
+		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+		for _, file := range files {
+			if b := filepath.Base(file); b == "expected.json" || b == "local-codes.json" {
+				continue
+			}
+			t.Run(filepath.Base(dir)+"/"+filepath.Base(file), func(t *testing.T) {
+				releaseCorpusPatient(t, file, cfg, want)
+			})
+		}
 	}
 }
 

@@ -34,9 +34,17 @@ type corpusExpect struct {
 var scored = []roi.Label{roi.LabelBehavioralHealth, roi.LabelSubstanceUse, roi.LabelHIV, roi.LabelSTI,
 	roi.LabelReproductive, roi.LabelGenetic, roi.LabelViolence}
 
+// holdoutDir holds a second corpus by another author, written from the
+// policy alone, never tuned to: its figures are the labeler's honest ones.
+const holdoutDir = "../label/testdata/holdout"
+
 func labelCorpus(t testing.TB) (got map[string]label.Labeled, want map[string]corpusExpect) {
+	return labelCorpusIn(t, corpusDir)
+}
+
+func labelCorpusIn(t testing.TB, dir string) (got map[string]label.Labeled, want map[string]corpusExpect) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(corpusDir, "expected.json"))
+	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,19 +54,21 @@ func labelCorpus(t testing.TB) (got map[string]label.Labeled, want map[string]co
 	if err := json.Unmarshal(data, &exp); err != nil {
 		t.Fatal(err)
 	}
-	cfgData, err := os.ReadFile(filepath.Join(corpusDir, "local-codes.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := label.DecodeConfig(cfgData)
-	if err != nil {
-		t.Fatal(err)
+	var cfg label.Config
+	if cfgData, err := os.ReadFile(filepath.Join(dir, "local-codes.json")); err == nil {
+		if cfg, err = label.DecodeConfig(cfgData); err != nil {
+			t.Fatal(err)
+		}
 	}
 	l, err := label.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(corpusDir, "p*.json"))
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	files = slices.DeleteFunc(files, func(f string) bool {
+		b := filepath.Base(f)
+		return b == "expected.json" || b == "local-codes.json"
+	})
 	if len(files) == 0 {
 		t.Fatal("no corpus bundles")
 	}
@@ -105,7 +115,16 @@ func ratio(a, b int) float64 {
 // lists every miss and every false label with the corpus's reason, and
 // holds the labeler to recall 100 % and precision 95 % per label.
 func TestLabelCorpus(t *testing.T) {
-	got, want := labelCorpus(t)
+	// The holdout's floor is lower: two of its expectations are ones the
+	// policy decides the other way (docs/CHARTS.md, "Measured"), and its
+	// figures are kept as measured rather than tuned to.
+	for dir, floor := range map[string]float64{corpusDir: 0.95, holdoutDir: 0.90} {
+		t.Run(filepath.Base(dir), func(t *testing.T) { scoreCorpus(t, dir, floor) })
+	}
+}
+
+func scoreCorpus(t *testing.T, dir string, floor float64) {
+	got, want := labelCorpusIn(t, dir)
 	scores := map[roi.Label]*score{}
 	for _, lb := range scored {
 		scores[lb] = &score{}
@@ -167,8 +186,8 @@ func TestLabelCorpus(t *testing.T) {
 		t.Logf("extra: %s", e)
 	}
 	for _, lb := range scored {
-		if s := scores[lb]; s.precision() < 0.95 {
-			t.Errorf("%s: precision %.1f%% below 95%%", lb, 100*s.precision())
+		if s := scores[lb]; s.precision() < floor {
+			t.Errorf("%s: precision %.1f%% below %.0f%%", lb, 100*s.precision(), 100*floor)
 		}
 	}
 }
