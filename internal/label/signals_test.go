@@ -1,0 +1,88 @@
+package label
+
+import (
+	"testing"
+
+	"github.com/custodian-roi/custodian/internal/roi"
+)
+
+func one(t *testing.T, l *Labeler, raw string) (roi.Labels, []Source) {
+	t.Helper()
+	return l.Label(Item{Resources: []string{"X/1"}, Raw: [][]byte{[]byte(raw)}, AgeAtDate: -1})
+}
+
+// Each signal both ways: what gives a label and its look-alike that must not.
+func TestSignals(t *testing.T) {
+	l := mustLabeler(t, Config{LocalCodes: []LocalCode{{System: "http://lab.example/codes", Code: "L77", Label: "hiv"}}})
+	for _, tc := range []struct {
+		name, raw string
+		want      roi.Labels
+	}{
+		{"local code", `{"code":{"coding":[{"system":"http://lab.example/codes","code":"L77"}]}}`, roi.LabelsOf(roi.LabelHIV)},
+		{"the same code in another system", `{"code":{"coding":[{"system":"http://other.example","code":"L77"}]}}`, 0},
+		{"a code mislabelled under LOINC, read by its display", `{"code":{"coding":[{"system":"http://loinc.org","code":"1040AAAA","display":"HIV RAPID TEST, QUALITATIVE"}]}}`, roi.LabelsOf(roi.LabelHIV)},
+		{"sender's DS4P label", `{"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"SDV"}]},"code":{"text":"Visit"}}`, roi.LabelsOf(roi.LabelViolence)},
+		{"a confidentiality code alone names no category", `{"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]}}`, 0},
+		{"note text", `{"note":[{"text":"History of heroin use, on methadone maintenance."}]}`, roi.LabelsOf(roi.LabelSubstanceUse)},
+		{"negated note", `{"note":[{"text":"Denies alcohol or drug use."}]}`, 0},
+		{"a negative HIV test is an HIV test", `{"note":[{"text":"Negative for HIV today."}]}`, roi.LabelsOf(roi.LabelHIV)},
+		{"exclude phrase", `{"code":{"text":"ST depression on ECG"}}`, 0},
+		{"alcohol swab", `{"code":{"text":"Alcohol swab applied"}}`, 0},
+		{"tobacco", `{"code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"F17.210","display":"Nicotine dependence, cigarettes"}]}}`, 0},
+		{"chlamydia by ICD-10-CM range", `{"code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"A56.01"}]}}`, roi.LabelsOf(roi.LabelSTI)},
+		{"an ordinary antibiotic", `{"medicationCodeableConcept":{"text":"Azithromycin 250 MG Oral Tablet"}}`, 0},
+		{"narrative only", `{"text":{"div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Victim of intimate partner violence.</p></div>"}}`, roi.LabelsOf(roi.LabelViolence)},
+		{"attached note", `{"content":[{"attachment":{"contentType":"text/plain","data":"UGF0aWVudCBpcyBhbiBhbGNvaG9saWMu"}}]}`, roi.LabelsOf(roi.LabelSubstanceUse)},
+		{"a reference's display is read", `{"reasonReference":[{"reference":"Condition/9","display":"Normal pregnancy"}]}`, roi.LabelsOf(roi.LabelReproductive)},
+		{"an id is not read", `{"id":"hiv-test-1","code":{"text":"Hemoglobin"}}`, 0},
+	} {
+		if got, why := one(t, l, tc.raw); got != tc.want {
+			t.Errorf("%s: %v, want %v (%+v)", tc.name, got.Strings(), tc.want.Strings(), why)
+		}
+	}
+}
+
+// A weak word labels from a display and asks a person from a note.
+func TestWeakWordsAskForConfirmation(t *testing.T) {
+	l := mustLabeler(t, Config{})
+	_, why := one(t, l, `{"note":[{"text":"Long visit. Patient reports anxiety about the upcoming move and the new job, otherwise well."}]}`)
+	if len(why) != 1 || !why[0].Confirm || why[0].Term == "" {
+		t.Fatalf("a weak word in a note: %+v, want one label to confirm with its term", why)
+	}
+	_, why = one(t, l, `{"code":{"text":"Anxiety"}}`)
+	if len(why) != 1 || why[0].Confirm {
+		t.Fatalf("a weak word as the display: %+v, want one confirmed label", why)
+	}
+}
+
+// Labels follow references one step, from the named item's own labels.
+func TestPropagationOneStep(t *testing.T) {
+	l := mustLabeler(t, Config{})
+	items := []Item{
+		{Resources: []string{"Condition/preg"}, Raw: [][]byte{[]byte(`{"code":{"coding":[{"system":"http://snomed.info/sct","code":"72892002","display":"Normal pregnancy"}]}}`)}, AgeAtDate: -1},
+		{Resources: []string{"Procedure/scr"}, Raw: [][]byte{[]byte(`{"code":{"text":"Urine culture"}}`)}, Names: []string{"Condition/preg"}, AgeAtDate: -1},
+		{Resources: []string{"Claim/c"}, Raw: [][]byte{[]byte(`{"type":{"text":"professional"}}`)}, Names: []string{"Procedure/scr"}, AgeAtDate: -1},
+		{Resources: []string{"Observation/bp"}, Raw: [][]byte{[]byte(`{"code":{"text":"Blood pressure"}}`)}, AgeAtDate: -1},
+	}
+	out := l.Chart(items)
+	if !out[1].Labels.Has(roi.LabelReproductive) || out[1].Why[0].Rule != "reference" || out[1].Why[0].Resource != "Condition/preg" {
+		t.Errorf("the procedure for the pregnancy: %+v", out[1])
+	}
+	if out[2].Labels != 0 {
+		t.Errorf("two steps away: %v, want none (only an item's own labels travel)", out[2].Labels.Strings())
+	}
+	if out[3].Labels != 0 {
+		t.Errorf("an item that names nothing: %v", out[3].Labels.Strings())
+	}
+}
+
+func TestSecurityLabelsSTIAndViolence(t *testing.T) {
+	got := SecurityLabels(roi.LabelsOf(roi.LabelSTI, roi.LabelViolence))
+	codes := map[string]bool{}
+	for _, s := range got {
+		codes[s.Code] = true
+	}
+	if !codes["R"] || !codes["STD"] || !codes["SDV"] {
+		t.Fatalf("security labels %+v, want R, STD and SDV", got)
+	}
+}
