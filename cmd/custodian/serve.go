@@ -321,15 +321,42 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		fmt.Fprintln(stderr, "usage: custodian import [--data DIR | --db URL] [--json] FILE...")
 		return exitUsage
 	}
-	s, ok := dbf.open(ctx, stderr)
-	if !ok {
-		return exitFailure
+	// The database opens and the label tables are built while the first
+	// file is read: each takes about as long as parsing a one-patient
+	// export, and the import waits for both only when it has a chart.
+	type opened struct {
+		s    *store.Store
+		desk *workflow.Desk
+		code int
 	}
-	defer s.Close()
-	desk, ok := newDesk(s, *labels, stderr)
-	if !ok {
-		return exitUsage
+	ready := make(chan opened, 1)
+	go func() {
+		s, ok := dbf.open(ctx, stderr)
+		if !ok {
+			ready <- opened{code: exitFailure}
+			return
+		}
+		desk, ok := newDesk(s, *labels, stderr)
+		if !ok {
+			s.Close()
+			ready <- opened{code: exitUsage}
+			return
+		}
+		ready <- opened{s: s, desk: desk}
+	}()
+	var o *opened
+	waitDesk := func() *opened {
+		if o == nil {
+			x := <-ready
+			o = &x
+		}
+		return o
 	}
+	defer func() {
+		if w := waitDesk(); w.s != nil {
+			w.s.Close()
+		}
+	}()
 	var total int64
 	for _, name := range fs.Args() {
 		if st, err := os.Stat(name); err == nil {
@@ -340,12 +367,20 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	var sum importSummary
 	for i, name := range fs.Args() {
 		stats, size, err := readCharts(name, *mrn, func(c fhir.Chart) error {
-			_, n, err := desk.Import(ctx, "import", c)
+			w := waitDesk()
+			if w.desk == nil {
+				return errNoDesk
+			}
+			_, n, err := w.desk.Import(ctx, "import", c)
 			if err == nil {
 				sum.add(c, n)
 			}
 			return err
 		})
+		if errors.Is(err, errNoDesk) {
+			bar.clear()
+			return waitDesk().code // the reason is already on stderr
+		}
 		if err != nil {
 			bar.clear()
 			fmt.Fprintf(stderr, "custodian: %s: %s (patients before the error were imported)\n", name, describe(err))
@@ -355,6 +390,9 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		bar.step(i+1, size)
 	}
 	bar.clear()
+	if w := waitDesk(); w.desk == nil {
+		return w.code // no file held a patient, and the database did not open
+	}
 	if *asJSON {
 		if err := sum.printJSON(stdout); err != nil {
 			return exitFailure
@@ -364,6 +402,10 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	sum.print(stdout)
 	return exitOK
 }
+
+// errNoDesk stops reading when the database or the labeling configuration
+// could not be opened (said on stderr by the opener).
+var errNoDesk = errors.New("no desk")
 
 // readCharts reads one file of FHIR, a Bundle or NDJSON, one patient at a
 // time (memory grows with the largest patient, not the file), and hands

@@ -13,8 +13,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/custodian-roi/custodian/internal/roi"
 )
@@ -306,10 +308,9 @@ type Labeled struct {
 // at a psychiatric visit names nothing and stays ordinary.
 func (l *Labeler) Chart(items []Item) []Labeled {
 	out := make([]Labeled, len(items))
-	var sc scratch
+	l.ownAll(items, out)
 	owner := map[string]int{}
 	for i := range items {
-		out[i] = l.own(&items[i], &sc)
 		for _, r := range items[i].Resources {
 			if _, ok := owner[r]; !ok {
 				owner[r] = i
@@ -334,6 +335,32 @@ func (l *Labeler) Chart(items []Item) []Labeled {
 		l.finish(&items[i], &out[i])
 	}
 	return out
+}
+
+// ownAll labels each item from its own signals, a large chart on every
+// core: items are independent until propagation, and a long record's
+// import waits on this step.
+func (l *Labeler) ownAll(items []Item, out []Labeled) {
+	workers := runtime.GOMAXPROCS(0)
+	if len(items) < 256 || workers < 2 {
+		var sc scratch
+		for i := range items {
+			out[i] = l.own(&items[i], &sc)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (len(items) + workers - 1) / workers
+	for from := 0; from < len(items); from += chunk {
+		to := min(from+chunk, len(items))
+		wg.Go(func() {
+			var sc scratch
+			for i := from; i < to; i++ {
+				out[i] = l.own(&items[i], &sc)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func first(rs []string) string {

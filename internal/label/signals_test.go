@@ -86,3 +86,24 @@ func TestSecurityLabelsSTIAndViolence(t *testing.T) {
 		t.Fatalf("security labels %+v, want R, STD and SDV", got)
 	}
 }
+
+// A large chart is labeled on every core; the labels are the same as one
+// item at a time.
+func TestLargeChartSameAsOneByOne(t *testing.T) {
+	l := mustLabeler(t, Config{})
+	raws := []string{
+		`{"code":{"text":"Hemoglobin"}}`, `{"note":[{"text":"History of heroin use."}]}`,
+		`{"code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"A56.01"}]}}`, `{"code":{"text":"Anxiety"}}`,
+	}
+	var items []Item
+	for i := 0; i < 1000; i++ {
+		items = append(items, Item{Resources: []string{"X/" + string(rune('a'+i%26)) + string(rune('a'+i/26%26))}, Raw: [][]byte{[]byte(raws[i%len(raws)])}, AgeAtDate: -1})
+	}
+	out := l.Chart(items)
+	for i, it := range items {
+		want, _ := l.Label(it)
+		if out[i].Labels != want {
+			t.Fatalf("item %d: %v in a chart, %v alone", i, out[i].Labels.Strings(), want.Strings())
+		}
+	}
+}
