@@ -9,13 +9,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/custodian-roi/custodian/internal/fhir"
 	"github.com/custodian-roi/custodian/internal/jsonscan"
 	"github.com/custodian-roi/custodian/internal/label"
 	"github.com/custodian-roi/custodian/internal/roi"
-	"github.com/custodian-roi/custodian/internal/store"
 )
 
 // TestCorpusReleasedToAttorney imports every patient of the labeled
@@ -49,17 +47,8 @@ func TestCorpusReleasedToAttorney(t *testing.T) {
 
 func releaseCorpusPatient(t *testing.T, file string, cfg label.Config, want map[string]corpusExpect) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	d := New(s)
-	d.Now = func() time.Time { return time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC) }
-	s.Now = d.Now
+	d, s := newTestDesk(t)
+	var err error
 	if d.Labeler, err = label.New(cfg); err != nil {
 		t.Fatal(err)
 	}

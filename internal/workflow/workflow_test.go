@@ -33,17 +33,7 @@ func newFixture(t *testing.T, birth roi.Date, items ...roi.ChartItem) *fixture {
 func newFixtureRaw(t *testing.T, birth roi.Date, given map[string]string, items ...roi.ChartItem) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	d := New(s)
-	d.Now = func() time.Time { return time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC) }
-	s.Now = d.Now
+	d, s := newTestDesk(t)
 	// Every item gets a small source resource, as an import keeps them: a
 	// release renders its packet from them.
 	var raws []roi.RawResource
@@ -57,6 +47,24 @@ func newFixtureRaw(t *testing.T, birth roi.Date, given map[string]string, items 
 		t.Fatal(err)
 	}
 	return &fixture{t: t, desk: d, ctx: ctx, pid: pid}
+}
+
+// newTestDesk is a desk over a fresh SQLite store whose clock reads
+// 2026-03-02 15:00 UTC.
+func newTestDesk(t *testing.T) (*Desk, *store.Store) {
+	t.Helper()
+	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d := New(s)
+	d.Now = func() time.Time { return time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC) }
+	s.Now = d.Now
+	return d, s
 }
 
 func item(key, date, typ string, labels ...roi.Label) roi.ChartItem {
