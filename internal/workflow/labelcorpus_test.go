@@ -38,10 +38,6 @@ var scored = []roi.Label{roi.LabelBehavioralHealth, roi.LabelSubstanceUse, roi.L
 // policy alone, never tuned to: its figures are the labeler's honest ones.
 const holdoutDir = "../label/testdata/holdout"
 
-func labelCorpus(t testing.TB) (got map[string]label.Labeled, want map[string]corpusExpect) {
-	return labelCorpusIn(t, corpusDir)
-}
-
 func labelCorpusIn(t testing.TB, dir string) (got map[string]label.Labeled, want map[string]corpusExpect) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))
