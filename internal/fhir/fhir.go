@@ -204,7 +204,10 @@ type candidate struct {
 	raw       json.RawMessage
 }
 
-var bundleTypes = []string{"transaction", "batch", "collection", "searchset"}
+// bundleTypes are the Bundle types read. A document (an IPS or a discharge
+// summary as a FHIR document: a Composition and the resources it cites) is
+// a set of records like any other; a history or a response is not.
+var bundleTypes = []string{"transaction", "batch", "collection", "searchset", "document"}
 
 func (b *builder) read(r io.Reader) error {
 	rec := &recorder{r: r}
@@ -283,7 +286,7 @@ func badBundleType(t string) error {
 	if t == "" {
 		return &Error{Entry: -1, Member: "type", Reason: "missing"}
 	}
-	reason := "not one imported (transaction, batch, collection, searchset)"
+	reason := "not one imported (transaction, batch, collection, searchset, document)"
 	if s := safeName(t); s != "" {
 		reason = s + " is " + reason
 	}

@@ -570,3 +570,27 @@ func BenchmarkReadBundle(b *testing.B) {
 		}
 	}
 }
+
+// A FHIR document (a Composition and the records it cites) imports like a
+// collection; a history Bundle still does not (TestReadBundleErrors).
+func TestDocumentBundle(t *testing.T) {
+	data := mustRead(t, small)
+	want, err := ReadBundle(bytes.NewReader(data), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := bytes.Replace(data, []byte(`"type": "collection"`), []byte(`"type": "document"`), 1)
+	if bytes.Equal(doc, data) {
+		doc = bytes.Replace(data, []byte(`"type":"collection"`), []byte(`"type":"document"`), 1)
+	}
+	if bytes.Equal(doc, data) {
+		t.Skip("the small bundle is not a collection; nothing to compare")
+	}
+	got, err := ReadBundle(bytes.NewReader(doc), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) || len(got[0].Items) != len(want[0].Items) {
+		t.Fatalf("document bundle: %d charts, want %d", len(got), len(want))
+	}
+}
