@@ -225,6 +225,10 @@ type Item struct {
 	// edges its labels follow (a reason, a condition addressed, a
 	// diagnosis ...); see Chart.
 	Names []string
+	// Source is the name the packet prints as the item's source (an
+	// organization or author named in another resource): "Riverside
+	// Addiction Services" says what the record is about as much as a code.
+	Source string
 	// AgeAtDate is the patient's age on the item's date; negative if unknown.
 	AgeAtDate int
 }
@@ -419,6 +423,9 @@ func (l *Labeler) own(it *Item, sc *scratch) Labeled {
 			}
 			code(c, from)
 		}, from)
+	}
+	if it.Source != "" {
+		sc.words(l.text, it.Source, true, res, "in the name of its source")
 	}
 	part2 := it.Org != "" && l.p2[normalize(it.Org)]
 	for _, c := range it.DocType {

@@ -107,3 +107,19 @@ func TestLargeChartSameAsOneByOne(t *testing.T) {
 		}
 	}
 }
+
+// The packet prints an item's source; its name is read like the item's
+// own words.
+func TestSourceNameIsRead(t *testing.T) {
+	l := mustLabeler(t, Config{})
+	got, _ := l.Label(Item{Resources: []string{"Encounter/1"}, Raw: [][]byte{[]byte(`{"type":[{"text":"Office visit"}]}`)},
+		Source: "Riverside Addiction Treatment Center", AgeAtDate: -1})
+	if !got.Has(roi.LabelSubstanceUse) {
+		t.Errorf("a visit at an addiction treatment center: %v", got.Strings())
+	}
+	got, _ = l.Label(Item{Resources: []string{"Encounter/2"}, Raw: [][]byte{[]byte(`{"type":[{"text":"Office visit"}]}`)},
+		Source: "Riverside General Hospital", AgeAtDate: -1})
+	if got != 0 {
+		t.Errorf("a visit at a general hospital: %v", got.Strings())
+	}
+}

@@ -55,7 +55,7 @@ func LabelInputs(c fhir.Chart) []label.Item {
 			continue
 		}
 		det := c.Details[i]
-		in := label.Item{Resources: det.Resources, Org: det.Org, Names: det.Names, AgeAtDate: -1}
+		in := label.Item{Resources: det.Resources, Org: det.Org, Names: det.Names, Source: it.Source, AgeAtDate: -1}
 		if c.Patient.BirthDate.Known() && it.Date.Known() {
 			in.AgeAtDate = roi.YearsOld(c.Patient.BirthDate, it.Date)
 		}
