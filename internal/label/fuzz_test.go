@@ -58,3 +58,30 @@ func FuzzDecodeConfig(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLabelResource labels arbitrary bytes as a resource: the labeler
+// never panics, tolerates what is not JSON, and gives the same labels
+// twice; every label it gives names its rule and the resource.
+func FuzzLabelResource(f *testing.F) {
+	f.Add([]byte(`{"code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"B20"}]},"note":[{"text":"denies drug use"}]}`))
+	f.Add([]byte(`{"text":{"div":"<div>HIV <b>positive</b></div>"},"content":[{"attachment":{"data":"aGl2"}}]}`))
+	f.Add([]byte(`{"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"STD"}]}}`))
+	f.Add([]byte(`not json`))
+	l, err := New(Config{LocalCodes: []LocalCode{{System: "s", Code: "c", Label: "hiv"}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		it := Item{Resources: []string{"X/1"}, Raw: [][]byte{raw}, AgeAtDate: -1}
+		a, why := l.Label(it)
+		b, _ := l.Label(it)
+		if a != b {
+			t.Fatalf("labels differ between two runs: %v, %v", a.Strings(), b.Strings())
+		}
+		for _, w := range why {
+			if w.Rule == "" || w.Resource != "X/1" {
+				t.Fatalf("provenance %+v", w)
+			}
+		}
+	})
+}
