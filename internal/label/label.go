@@ -243,6 +243,16 @@ type Labeler struct {
 	pn    map[Coding]bool
 	scn   map[Coding]bool
 	p2    map[string]bool
+	pdf   func([]byte) (string, bool)
+}
+
+// WithPDFReader returns a labeler that also reads the words of PDF
+// attachments with read (package label reads no PDF itself: the caller
+// brings a PDF library). The labeler is shared; this returns a copy.
+func (l *Labeler) WithPDFReader(read func([]byte) (string, bool)) *Labeler {
+	c := *l
+	c.pdf = read
+	return &c
 }
 
 // New returns a labeler with the embedded value sets and term lists and cfg.
@@ -414,7 +424,7 @@ func (l *Labeler) own(it *Item, sc *scratch) Labeled {
 		if k < len(it.Resources) {
 			from = it.Resources[k]
 		}
-		sc.read(raw, l.text, func(c Coding, security bool) {
+		sc.read(raw, l.text, l.pdf, func(c Coding, security bool) {
 			if security {
 				if lb, ok := fromSecurity[c.Code]; ok && securitySystems[c.System] {
 					o.add(lb, Source{Rule: "source-label", System: c.System, Code: c.Code, Resource: from}, res)

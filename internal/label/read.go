@@ -47,7 +47,7 @@ const shortMax = 160
 
 // read walks one resource: codings go to code (with security true for
 // meta.security), words to the matcher, whose hits are kept in sc.hits.
-func (sc *scratch) read(raw []byte, m *matcher, code func(c Coding, security bool), resource string) {
+func (sc *scratch) read(raw []byte, m *matcher, pdf func([]byte) (string, bool), code func(c Coding, security bool), resource string) {
 	sc.at = -1
 	_ = jsonscan.Walk(raw, func(path []string, v string) {
 		n := len(path)
@@ -73,6 +73,12 @@ func (sc *scratch) read(raw []byte, m *matcher, code func(c Coding, security boo
 			if n >= 2 && (path[n-2] == "attachment" || path[n-2] == "content" || path[n-2] == "presentedForm" || path[n-2] == "valueAttachment") {
 				if t, ok := textOf(v); ok {
 					sc.words(m, t, false, resource, "in an attached note")
+				} else if pdf != nil && strings.HasPrefix(v, "JVBERi") { // base64 of "%PDF-"
+					if data, err := base64.StdEncoding.DecodeString(v); err == nil {
+						if t, ok := pdf(data); ok {
+							sc.words(m, t, false, resource, "in an attached PDF")
+						}
+					}
 				}
 			}
 			return

@@ -5,6 +5,7 @@ import (
 
 	"github.com/custodian-roi/custodian/internal/fhir"
 	"github.com/custodian-roi/custodian/internal/label"
+	"github.com/custodian-roi/custodian/internal/packet"
 	"github.com/custodian-roi/custodian/internal/roi"
 )
 
@@ -22,6 +23,9 @@ func (d *Desk) Import(ctx context.Context, actor string, c fhir.Chart) (roi.Pati
 			return 0, 0, err
 		}
 	}
+	// The packet merges a document's PDF pages as they are: their words
+	// are read too.
+	l = l.WithPDFReader(packet.PDFText)
 	items := make([]roi.ChartItem, len(c.Items))
 	copy(items, c.Items)
 	var raws []roi.RawResource
