@@ -159,7 +159,14 @@ func (e *evaluator) decideItems(decide func(it *roi.Item) roi.ItemDecision) {
 		case roi.Outside:
 			continue
 		case roi.Uncertain:
-			// Never silently in, never silently out: a person places it.
+			// Never silently in, never silently out: a person places it —
+			// but only an item that would go once placed. One the rules
+			// withhold whatever its date is withheld for that rule, so that
+			// placing it can never release it.
+			if d := decide(it); !d.Release {
+				e.d.Items = append(e.d.Items, d)
+				continue
+			}
 			e.d.Items = append(e.d.Items, e.wait(it, roi.CodeDateUncertain, ruleDateUncertain))
 			continue
 		}
