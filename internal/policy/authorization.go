@@ -141,9 +141,12 @@ func labelsCover(specific, named, have roi.Labels) bool {
 	return named.Has(roi.LabelGeneral) || named&have != 0
 }
 
-// covers reports whether coverage c reaches item it by dates and labels.
+// covers reports whether coverage c reaches item it by dates and labels. A
+// record whose date is uncertain is covered by a date-bounded document only
+// when every day it may be from is inside (roi.Coverage.Place): a document
+// never reaches further than it says.
 func (e *evaluator) covers(c *roi.Coverage, it *roi.Item) bool {
-	return c.InDates(it.Date) && e.labelsCover(c.Labels, it.Labels)
+	return c.Place(it) == roi.Inside && e.labelsCover(c.Labels, it.Labels)
 }
 
 // authCovers reports whether a valid authorization reaches it: dates,

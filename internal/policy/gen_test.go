@@ -70,7 +70,16 @@ func (g gen) facts(nItems int) roi.Facts {
 		}}
 	}
 	for i := 0; i < nItems; i++ {
-		f.Items = append(f.Items, roi.Item{ID: "I" + strconv.Itoa(i), Date: g.day(3000), Labels: g.labels(false)})
+		it := roi.Item{ID: "I" + strconv.Itoa(i), Date: g.day(3000), Labels: g.labels(false)}
+		switch g.r.IntN(8) { // some records are undated or dated to a span
+		case 0:
+			it.Date = roi.NoDate
+		case 1:
+			it.Until = it.Date.AddDays(g.r.IntN(365))
+		case 2:
+			it.Date, it.Until = roi.NoDate, it.Date
+		}
+		f.Items = append(f.Items, it)
 	}
 	kind := pick(g, roi.Kinds)
 	f.Request = roi.Request{

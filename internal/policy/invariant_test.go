@@ -1,8 +1,10 @@
 package policy_test
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/custodian-roi/custodian/internal/policy"
@@ -52,6 +54,24 @@ func TestInvariants(t *testing.T) {
 			}
 			if it.Rule == nil {
 				fail("item %s has no rule", it.ID)
+			}
+			// A record waiting to be placed against the scope's dates is one
+			// the rules would let go once placed inside them: placing it can
+			// never release what a rule withholds.
+			if it.Code == roi.CodeDateUncertain {
+				placed := f
+				placed.Items = slices.Clone(f.Items)
+				for k := range placed.Items {
+					if placed.Items[k].ID == it.ID {
+						placed.Items[k].Date = cmp.Or(f.Request.Scope.From, f.Request.Scope.To)
+						placed.Items[k].Until = roi.NoDate
+					}
+				}
+				for _, x := range policy.Evaluate(&placed).Items {
+					if x.ID == it.ID && !x.Release && !x.Waits {
+						fail("item %s waits to be placed, but placed inside the dates it is withheld (%s)", it.ID, x.Code)
+					}
+				}
 			}
 		}
 		rel := d.Released()
