@@ -59,7 +59,8 @@ func view(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-const maxDepth = 512
+// maxDepth is encoding/json's own limit: what the importer accepted, Walk reads whole.
+const maxDepth = 10000
 
 func (w *walker) skipSpace() {
 	for w.i < len(w.data) {

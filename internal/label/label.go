@@ -292,6 +292,55 @@ func New(cfg Config) (*Labeler, error) {
 	return l, nil
 }
 
+// systemAliases are other names of the code systems the value sets use:
+// their HL7 OIDs, the WHO's ICD-10 (the same categories), ICD-9-CM's two
+// URIs. canonical also drops a trailing slash and reads https as http.
+var systemAliases = map[string]string{
+	"urn:oid:2.16.840.1.113883.6.90":  ICD10CM,
+	"http://hl7.org/fhir/sid/icd-10":  ICD10CM,
+	"urn:oid:2.16.840.1.113883.6.3":   ICD10CM,
+	"urn:oid:2.16.840.1.113883.6.96":  SNOMED,
+	"urn:oid:2.16.840.1.113883.6.1":   LOINC,
+	"urn:oid:2.16.840.1.113883.6.88":  RxNorm,
+	"urn:oid:2.16.840.1.113883.6.103": icd9CM,
+	"urn:oid:2.16.840.1.113883.6.2":   icd9CM,
+	"http://hl7.org/fhir/sid/icd-9":   icd9CM,
+}
+
+const icd9CM = "http://hl7.org/fhir/sid/icd-9-cm"
+
+var numericSystem = map[string]bool{SNOMED: true, LOINC: true, RxNorm: true}
+
+func canonical(c Coding) Coding {
+	sys := strings.TrimSuffix(strings.TrimSpace(c.System), "/")
+	if strings.HasPrefix(sys, "https://") {
+		sys = "http://" + sys[len("https://"):]
+	}
+	if a, ok := systemAliases[sys]; ok {
+		sys = a
+	}
+	code := strings.TrimSpace(c.Code)
+	if sys == ICD10CM || sys == icd9CM {
+		code = strings.ToUpper(code)
+	}
+	return Coding{sys, code}
+}
+
+// looksICD10 reports whether code has the form of an ICD-10 code: a
+// letter, two characters, then up to four after an optional dot.
+func looksICD10(code string) bool {
+	code = strings.ToUpper(strings.ReplaceAll(code, ".", ""))
+	if len(code) < 3 || len(code) > 7 || code[0] < 'A' || code[0] > 'Z' || code[1] < '0' || code[1] > '9' {
+		return false
+	}
+	for i := 2; i < len(code); i++ {
+		if !(code[i] >= '0' && code[i] <= '9' || code[i] >= 'A' && code[i] <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
 func normalize(s string) string { return strings.TrimSpace(strings.ToLower(s)) }
 
 // content are the labels that say what a record is about, the ones that
@@ -403,16 +452,30 @@ func (l *Labeler) own(it *Item, sc *scratch) Labeled {
 	var o Labeled
 	res := first(it.Resources)
 	code := func(c Coding, from string) {
+		if lb, ok := l.local[c]; ok {
+			o.add(lb, Source{Rule: "local-code", System: c.System, Code: c.Code, Resource: from}, res)
+		}
+		// Provenance names the code as the record wrote it.
+		orig := c
+		c = canonical(c)
 		for _, v := range l.sets {
 			if v.Contains(c) {
-				o.add(v.label, Source{Rule: "value-set", ValueSet: v.ID + "@" + v.Version, System: c.System, Code: c.Code, Resource: from}, res)
+				o.add(v.label, Source{Rule: "value-set", ValueSet: v.ID + "@" + v.Version, System: orig.System, Code: orig.Code, Resource: from}, res)
 			}
 		}
 		if r, ok := l.c2s.codes[c]; ok {
-			o.add(r.label, Source{Rule: "value-set", ValueSet: "c2s:" + r.valueSet + "@" + l.c2s.version, System: c.System, Code: c.Code, Resource: from}, res)
+			o.add(r.label, Source{Rule: "value-set", ValueSet: "c2s:" + r.valueSet + "@" + l.c2s.version, System: orig.System, Code: orig.Code, Resource: from}, res)
 		}
-		if lb, ok := l.local[c]; ok {
-			o.add(lb, Source{Rule: "local-code", System: c.System, Code: c.Code, Resource: from}, res)
+		if c.System != ICD10CM && looksICD10(c.Code) && numericSystem[c.System] {
+			// An ICD-10 code filed under a system whose codes are all
+			// numbers (SNOMED CT, LOINC, RxNorm) can only be ICD-10.
+			icd := Coding{ICD10CM, c.Code}
+			for _, v := range l.sets {
+				if v.Contains(icd) {
+					o.add(v.label, Source{Rule: "value-set", ValueSet: v.ID + "@" + v.Version, System: orig.System, Code: orig.Code, Resource: from,
+						Reason: "an ICD-10 code filed under another system"}, res)
+				}
+			}
 		}
 	}
 	for _, c := range it.Codes {

@@ -57,7 +57,12 @@ func TestLabelByCode(t *testing.T) {
 		{"hypertension ICD", Coding{ICD10CM, "I10"}, 0},
 		{"influenza vaccine SNOMED", Coding{SNOMED, "86198006"}, 0},
 		{"hemoglobin LOINC", Coding{LOINC, "718-7"}, 0},
-		{"a BH ICD code under another system", Coding{SNOMED, "F32.9"}, 0},
+		// A local system's "F32.9" may mean anything; SNOMED CT's codes are
+		// all numbers, so an "F32.9" filed under it can only be ICD-10.
+		{"an ICD-looking code under a local system", Coding{"http://example.org/local", "F32.9"}, 0},
+		{"an ICD-10 code filed under SNOMED CT", Coding{SNOMED, "F32.9"}, roi.LabelsOf(roi.LabelBehavioralHealth)},
+		{"ICD-10-CM by its OID", Coding{"urn:oid:2.16.840.1.113883.6.90", "B20"}, roi.LabelsOf(roi.LabelHIV)},
+		{"RxNorm with a trailing slash", Coding{RxNorm + "/", "351266"}, roi.LabelsOf(roi.LabelSubstanceUse)},
 		{"too short", Coding{ICD10CM, "F3"}, 0},
 	} {
 		got, why := l.Label(Item{Resources: []string{"Condition/c1"}, Codes: []Coding{tc.code}, AgeAtDate: 40})

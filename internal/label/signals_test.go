@@ -1,6 +1,9 @@
 package label
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/custodian-roi/custodian/internal/roi"
@@ -122,4 +125,83 @@ func TestSourceNameIsRead(t *testing.T) {
 	if got != 0 {
 		t.Errorf("a visit at a general hospital: %v", got.Strings())
 	}
+}
+
+// Words written the ways records really write them: accents, full-width
+// forms, spaced and dotted letters, a line-break hyphen, letters run into
+// digits, obstetric shorthand, Spanish, misspellings — and look-alikes.
+func TestWrittenForms(t *testing.T) {
+	l := mustLabeler(t, Config{})
+	for _, tc := range []struct {
+		name, text string
+		want       roi.Labels
+	}{
+		{"accents folded", "Depresión mayor, episodio recurrente", roi.LabelsOf(roi.LabelBehavioralHealth)},
+		{"full-width letters", "ＨＩＶ viral load", roi.LabelsOf(roi.LabelHIV)},
+		{"spaced letters", "H I V screen", roi.LabelsOf(roi.LabelHIV)},
+		{"dotted letters", "H.I.V. screen", roi.LabelsOf(roi.LabelHIV)},
+		{"soft hyphen", "Gonor\u00adrhea culture", roi.LabelsOf(roi.LabelSTI)},
+		{"zero-width space", "HI\u200bV test", roi.LabelsOf(roi.LabelHIV)},
+		{"line-break hyphen", "positive for chla-\nmydia", roi.LabelsOf(roi.LabelSTI)},
+		{"letters run into digits", "PHQ9 total score", roi.LabelsOf(roi.LabelBehavioralHealth)},
+		{"gravida/para", "G3P2 at 12 weeks", roi.LabelsOf(roi.LabelReproductive)},
+		{"Spanish", "Prueba de embarazo positiva", roi.LabelsOf(roi.LabelReproductive)},
+		{"misspelling", "Gonnorhea NAAT", roi.LabelsOf(roi.LabelSTI)},
+		{"negation ends at a terminator", "Denies HI, endorses suicidal ideation", roi.LabelsOf(roi.LabelBehavioralHealth)},
+		{"look-alike: SI joint", "SI joint injection", 0},
+		{"look-alike: GAD antibodies", "GAD 65 antibody", 0},
+		{"look-alike: a tablet", "1 tab x 5 days", 0},
+		{"look-alike: vitamin B C", "vitamin B C complex", 0},
+	} {
+		raw := `{"code":{"text":` + strconvQuote(tc.text) + `}}`
+		if got, why := one(t, l, raw); got != tc.want {
+			t.Errorf("%s: %v, want %v (%+v)", tc.name, got.Strings(), tc.want.Strings(), why)
+		}
+	}
+}
+
+// Goals name what they aim at in the negative: not a negation.
+func TestGoalNegation(t *testing.T) {
+	l := mustLabeler(t, Config{})
+	got, _ := l.Label(Item{Resources: []string{"Goal/1"}, Raw: [][]byte{[]byte(`{"description":{"text":"No self-harm episodes for 90 days"}}`)}, AgeAtDate: -1})
+	if !got.Has(roi.LabelBehavioralHealth) {
+		t.Errorf("a goal of no self-harm: %v", got.Strings())
+	}
+	got, _ = l.Label(Item{Resources: []string{"Condition/1"}, Raw: [][]byte{[]byte(`{"note":[{"text":"No self-harm."}]}`)}, AgeAtDate: -1})
+	if got != 0 {
+		t.Errorf("a note saying no self-harm: %v", got.Strings())
+	}
+}
+
+// Attachments as they arrive: UTF-16, Latin-1, base64 broken over lines,
+// HTML with inline tags inside a word.
+func TestAttachmentEncodings(t *testing.T) {
+	l := mustLabeler(t, Config{})
+	b64 := func(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+	utf16le := []byte{0xFF, 0xFE}
+	for _, r := range "Induced abortion at 9 weeks" {
+		utf16le = append(utf16le, byte(r), 0)
+	}
+	wrapped := b64([]byte("Patient is an alcoholic."))
+	wrapped = wrapped[:8] + "\r\n" + wrapped[8:]
+	for _, tc := range []struct {
+		name, data string
+		want       roi.Labels
+	}{
+		{"UTF-16 with its mark", b64(utf16le), roi.LabelsOf(roi.LabelReproductive)},
+		{"Latin-1", b64([]byte("Caf\xe9 worker, chlamydia positive")), roi.LabelsOf(roi.LabelSTI)},
+		{"base64 over lines", wrapped, roi.LabelsOf(roi.LabelSubstanceUse)},
+		{"inline tags inside a word", b64([]byte("<p>Result: <span>Chla</span>mydia detected</p>")), roi.LabelsOf(roi.LabelSTI)},
+		{"an image", b64([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")), 0},
+	} {
+		raw := `{"content":[{"attachment":{"contentType":"text/plain","data":"` + strings.ReplaceAll(strings.ReplaceAll(tc.data, "\r", `\r`), "\n", `\n`) + `"}}]}`
+		if got, why := one(t, l, raw); got != tc.want {
+			t.Errorf("%s: %v, want %v (%+v)", tc.name, got.Strings(), tc.want.Strings(), why)
+		}
+	}
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

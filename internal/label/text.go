@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/custodian-roi/custodian/internal/roi"
 )
 
@@ -39,7 +41,10 @@ type negation struct {
 	Sources []string `json:"sources"`
 	Cues    []string `json:"cues"`
 	Pseudo  []string `json:"pseudo"`
-	Window  int      `json:"window"`
+	// Terminators end a negation's scope: "denies HI, endorses suicidal
+	// ideation" negates HI, not the ideation.
+	Terminators []string `json:"terminators"`
+	Window      int      `json:"window"`
 }
 
 // phrase kinds.
@@ -49,6 +54,7 @@ const (
 	kindExclude
 	kindCue
 	kindPseudo
+	kindStop
 )
 
 type phrase struct {
@@ -63,10 +69,18 @@ type matcher struct {
 	lists  []*TermList
 	first  map[string][]phrase // by first token
 	window int
+	// obstetric is the reproductive list, for the gravida/para shorthand
+	// ("G2P1", "G3P2012"), which is a pattern rather than a word.
+	obstetric int
 }
 
 func newMatcher(lists []*TermList, neg negation) (*matcher, error) {
-	m := &matcher{lists: lists, first: map[string][]phrase{}, window: neg.Window}
+	m := &matcher{lists: lists, first: map[string][]phrase{}, window: neg.Window, obstetric: -1}
+	for i, l := range lists {
+		if l.label == roi.LabelReproductive {
+			m.obstetric = i
+		}
+	}
 	if m.window <= 0 {
 		m.window = 5
 	}
@@ -100,6 +114,11 @@ func newMatcher(lists []*TermList, neg negation) (*matcher, error) {
 			return nil, err
 		}
 	}
+	for _, c := range neg.Terminators {
+		if err := add(c, kindStop, -1); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
 }
 
@@ -130,7 +149,13 @@ type tokenizer struct {
 func (t *tokenizer) run(s string) {
 	t.buf, t.toks = t.buf[:0], t.toks[:0]
 	sentence := int32(0)
-	in := false
+	in, digits := false, false
+	end := func() {
+		if in {
+			t.toks[len(t.toks)-1].end = int32(len(t.buf))
+			in = false
+		}
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		var r rune
@@ -141,22 +166,50 @@ func (t *tokenizer) run(s string) {
 			r, size = utf8.DecodeRuneInString(s[i:])
 		}
 		i += size
-		word := 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || 'A' <= r && r <= 'Z' ||
-			r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
-		if !word {
-			if in {
-				t.toks[len(t.toks)-1].end = int32(len(t.buf))
-				in = false
+		if r >= utf8.RuneSelf {
+			switch r {
+			case '\u00ad', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff':
+				continue // soft hyphens and zero-width marks join what they sit in
 			}
+			if folded, ok := fold(r); ok {
+				r = folded
+			}
+		}
+		// A word broken across a line ("chla-" then "mydia") is one word.
+		if r == '-' && in && !digits {
+			j := i
+			for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r') {
+				j++
+			}
+			if j < len(s) && s[j] == '\n' {
+				j++
+				for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+					j++
+				}
+				if j < len(s) && isLetter(s[j]) {
+					i = j
+					continue
+				}
+			}
+		}
+		letter := 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || r >= utf8.RuneSelf && unicode.IsLetter(r)
+		digit := '0' <= r && r <= '9' || r >= utf8.RuneSelf && unicode.IsDigit(r)
+		if !letter && !digit {
+			end()
 			switch r {
 			case '.', ';', '!', '?', '\n', ':':
 				sentence++ // a negation does not reach past a sentence
 			}
 			continue
 		}
+		// Letters and digits are separate words: "HIV1" is "hiv 1",
+		// "PHQ9" is "phq 9", "x2" is "x 2".
+		if in && digit != digits {
+			end()
+		}
 		if !in {
 			t.toks = append(t.toks, tok{start: int32(len(t.buf)), sentence: sentence})
-			in = true
+			in, digits = true, digit
 		}
 		if r < utf8.RuneSelf {
 			if 'A' <= r && r <= 'Z' {
@@ -167,9 +220,53 @@ func (t *tokenizer) run(s string) {
 			t.buf = utf8.AppendRune(t.buf, unicode.ToLower(r))
 		}
 	}
-	if in {
-		t.toks[len(t.toks)-1].end = int32(len(t.buf))
+	end()
+	t.joinLetters()
+}
+
+// joinLetters makes one word of a run of single letters ("H I V",
+// "H.I.V.", "S T D"): the letters are already adjacent in the buffer.
+func (t *tokenizer) joinLetters() {
+	out := t.toks[:0]
+	for i := 0; i < len(t.toks); {
+		j := i
+		for j < len(t.toks) && t.toks[j].end-t.toks[j].start == 1 && isLetter(t.buf[t.toks[j].start]) {
+			j++
+		}
+		if j-i >= 2 {
+			out = append(out, tok{start: t.toks[i].start, end: t.toks[j-1].end, sentence: t.toks[i].sentence})
+			i = j
+			continue
+		}
+		out = append(out, t.toks[i])
+		i++
 	}
+	t.toks = out
+}
+
+func isDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+func isLetter(c byte) bool { c |= 0x20; return 'a' <= c && c <= 'z' }
+
+// fold reads a letter or digit as the ASCII one it is written from, where
+// there is one: accents dropped ("depresión" is "depresion"), full-width
+// forms narrowed ("ＨＩＶ" is "HIV"). Compatibility decomposition (NFKD)
+// gives the base character first.
+func fold(r rune) (rune, bool) {
+	var buf [utf8.UTFMax * 4]byte
+	n := utf8.EncodeRune(buf[:], r)
+	d := norm.NFKD.Append(nil, buf[:n]...)
+	if len(d) > 0 && d[0] < utf8.RuneSelf && (isLetter(d[0]) || '0' <= d[0] && d[0] <= '9') {
+		return rune(d[0]), true
+	}
+	return r, false
 }
 
 func (t *tokenizer) word(i int) []byte { return t.buf[t.toks[i].start:t.toks[i].end] }
@@ -185,7 +282,10 @@ type span struct{ from, to, list int } // tokens [from, to)
 
 // find reports the terms found in text, in order, without those inside an
 // exclude phrase of the same list or (where the list says so) negated.
-func (m *matcher) find(t *tokenizer, text string, out []hit) []hit {
+//
+// negation false reads every term as affirmed: a goal of "no self-harm
+// episodes" or "abstinence from alcohol" is about self-harm and alcohol.
+func (m *matcher) find(t *tokenizer, text string, negation bool, out []hit) []hit {
 	t.run(text)
 	n := len(t.toks)
 	var excl, cues []span
@@ -219,12 +319,27 @@ func (m *matcher) find(t *tokenizer, text string, out []hit) []hit {
 				cues = append(cues, s)
 			case kindPseudo:
 				cues = append(cues, span{s.from, s.to, -2})
+			case kindStop:
+				cues = append(cues, span{s.from, s.to, -3})
 			default:
 				found = append(found, struct {
 					span
 					weak bool
 					text string
 				}{s, p.kind == kindWeak, p.text})
+			}
+		}
+	}
+	if m.obstetric >= 0 {
+		// g <digits> p <digits>: the words of "G2P1" once letters and
+		// digits are apart.
+		for i := 0; i+3 < n; i++ {
+			if string(t.word(i)) == "g" && isDigits(t.word(i+1)) && string(t.word(i+2)) == "p" && isDigits(t.word(i+3)) {
+				found = append(found, struct {
+					span
+					weak bool
+					text string
+				}{span{i, i + 4, m.obstetric}, false, "gravida/para (GxPy)"})
 			}
 		}
 	}
@@ -235,7 +350,7 @@ next:
 				continue next
 			}
 		}
-		if m.lists[f.list].NegationCancels && m.negated(t, cues, f.from) {
+		if negation && m.lists[f.list].NegationCancels && m.negated(t, cues, f.from) {
 			continue
 		}
 		out = append(out, hit{list: f.list, weak: f.weak, term: f.text})
@@ -247,7 +362,17 @@ next:
 // in the same sentence, and is not part of a pseudo-cue.
 func (m *matcher) negated(t *tokenizer, cues []span, at int) bool {
 	for _, c := range cues {
-		if c.list == -2 || c.to > at || at-c.to > m.window || t.toks[c.from].sentence != t.toks[at].sentence {
+		if c.list != -1 || c.to > at || at-c.to > m.window || t.toks[c.from].sentence != t.toks[at].sentence {
+			continue
+		}
+		stopped := false
+		for _, x := range cues {
+			if x.list == -3 && x.from >= c.to && x.from < at {
+				stopped = true
+				break
+			}
+		}
+		if stopped {
 			continue
 		}
 		pseudo := false

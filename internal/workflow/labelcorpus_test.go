@@ -13,6 +13,7 @@ import (
 
 	"github.com/custodian-roi/custodian/internal/fhir"
 	"github.com/custodian-roi/custodian/internal/label"
+	"github.com/custodian-roi/custodian/internal/packet"
 	"github.com/custodian-roi/custodian/internal/roi"
 )
 
@@ -38,8 +39,16 @@ var scored = []roi.Label{roi.LabelBehavioralHealth, roi.LabelSubstanceUse, roi.L
 // policy alone, never tuned to: its figures are the labeler's honest ones.
 const holdoutDir = "../label/testdata/holdout"
 
+// redteamDir holds records written to slip sensitive words past the
+// labeler into a packet: unusual members, contained resources, extensions,
+// spelling and layout tricks.
+const redteamDir = "../label/testdata/redteam"
+
 func labelCorpusIn(t testing.TB, dir string) (got map[string]label.Labeled, want map[string]corpusExpect) {
 	t.Helper()
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("corpus %s: %v", dir, err)
+	}
 	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -60,11 +69,8 @@ func labelCorpusIn(t testing.TB, dir string) (got map[string]label.Labeled, want
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	files = slices.DeleteFunc(files, func(f string) bool {
-		b := filepath.Base(f)
-		return b == "expected.json" || b == "local-codes.json"
-	})
+	l = l.WithPDFReader(packet.PDFText) // as Desk.Import reads them
+	files := corpusBundles(dir)
 	if len(files) == 0 {
 		t.Fatal("no corpus bundles")
 	}
@@ -95,6 +101,39 @@ func labelCorpusIn(t testing.TB, dir string) (got map[string]label.Labeled, want
 	return got, exp.Resources
 }
 
+// knownMisses are a corpus's records the labeler is known to miss, with
+// why (known-misses.json, red team only): reported, not failed, and
+// failed once caught so that the list stays true.
+func knownMisses(t testing.TB, dir string) map[string]string {
+	data, err := os.ReadFile(filepath.Join(dir, "known-misses.json"))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	var k struct {
+		Misses map[string]string `json:"misses"`
+	}
+	if err == nil {
+		err = json.Unmarshal(data, &k)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.Misses
+}
+
+// corpusBundles are a corpus directory's patient bundles: every JSON file
+// but its expectations and configuration.
+func corpusBundles(dir string) []string {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	return slices.DeleteFunc(files, func(f string) bool {
+		switch filepath.Base(f) {
+		case "expected.json", "local-codes.json", "known-misses.json":
+			return true
+		}
+		return false
+	})
+}
+
 type score struct{ tp, fp, fn, confirm int }
 
 func (s score) recall() float64    { return ratio(s.tp, s.tp+s.fn) }
@@ -114,7 +153,7 @@ func TestLabelCorpus(t *testing.T) {
 	// The holdout's floor is lower: two of its expectations are ones the
 	// policy decides the other way (docs/CHARTS.md, "Measured"), and its
 	// figures are kept as measured rather than tuned to.
-	for dir, floor := range map[string]float64{corpusDir: 0.95, holdoutDir: 0.90} {
+	for dir, floor := range map[string]float64{corpusDir: 0.95, holdoutDir: 0.90, redteamDir: 0.90} {
 		t.Run(filepath.Base(dir), func(t *testing.T) { scoreCorpus(t, dir, floor) })
 	}
 }
@@ -126,6 +165,8 @@ func scoreCorpus(t *testing.T, dir string, floor float64) {
 		scores[lb] = &score{}
 	}
 	var misses, extras []string
+	known := knownMisses(t, dir)
+	stillMissed := map[string]bool{}
 	keys := make([]string, 0, len(want))
 	for k := range want {
 		keys = append(keys, k)
@@ -159,6 +200,11 @@ func scoreCorpus(t *testing.T, dir string, floor float64) {
 				extras = append(extras, fmt.Sprintf("%s %s (%s) — %s", key, lb, why(g, lb), w.Why))
 			case exp:
 				s.fn++
+				if why, ok := known[key]; ok {
+					stillMissed[key] = true
+					t.Logf("known miss: %s %s — %s", key, lb, why)
+					continue
+				}
 				misses = append(misses, fmt.Sprintf("%s %s — %s", key, lb, w.Why))
 			}
 		}
@@ -177,6 +223,11 @@ func scoreCorpus(t *testing.T, dir string, floor float64) {
 	t.Logf("labeled corpus, %d resources:\n%s", len(want), report.String())
 	for _, m := range misses {
 		t.Errorf("missed: %s", m)
+	}
+	for key := range known {
+		if !stillMissed[key] {
+			t.Errorf("%s is caught now: take it out of known-misses.json", key)
+		}
 	}
 	for _, e := range extras {
 		t.Logf("extra: %s", e)
