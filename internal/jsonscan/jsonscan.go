@@ -63,14 +63,12 @@ func view(b []byte) string {
 const maxDepth = 10000
 
 func (w *walker) skipSpace() {
-	for w.i < len(w.data) {
-		switch w.data[w.i] {
-		case ' ', '\t', '\n', '\r':
-			w.i++
-		default:
-			return
-		}
+	// Pretty-printed exports indent every line: most of a walk is here.
+	i, data := w.i, w.data
+	for i < len(data) && data[i] <= ' ' && (data[i] == ' ' || data[i] == '\n' || data[i] == '\t' || data[i] == '\r') {
+		i++
 	}
+	w.i = i
 }
 
 func (w *walker) value(depth int) error {

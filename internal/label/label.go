@@ -244,6 +244,12 @@ type Labeler struct {
 	scn   map[Coding]bool
 	p2    map[string]bool
 	pdf   func([]byte) (string, bool)
+	index map[Coding][]indexed // every listed code of the value sets and C2S
+}
+
+type indexed struct {
+	label    roi.Label
+	valueSet string // id@version, for provenance
 }
 
 // WithPDFReader returns a labeler that also reads the words of PDF
@@ -289,6 +295,15 @@ func New(cfg Config) (*Labeler, error) {
 		lb, _ := roi.ParseLabel(c.Label)
 		l.local[Coding{c.System, c.Code}] = lb
 	}
+	l.index = map[Coding][]indexed{}
+	for _, v := range sets {
+		for c := range v.codes {
+			l.index[c] = append(l.index[c], indexed{v.label, v.ID + "@" + v.Version})
+		}
+	}
+	for c, r := range c2s.codes {
+		l.index[c] = append(l.index[c], indexed{r.label, "c2s:" + r.valueSet + "@" + c2s.version})
+	}
 	return l, nil
 }
 
@@ -312,33 +327,50 @@ const icd9CM = "http://hl7.org/fhir/sid/icd-9-cm"
 var numericSystem = map[string]bool{SNOMED: true, LOINC: true, RxNorm: true}
 
 func canonical(c Coding) Coding {
-	sys := strings.TrimSuffix(strings.TrimSpace(c.System), "/")
-	if strings.HasPrefix(sys, "https://") {
-		sys = "http://" + sys[len("https://"):]
+	sys := c.System
+	if strings.HasSuffix(sys, "/") || strings.HasPrefix(sys, "https://") || strings.HasPrefix(sys, "urn:") || strings.HasSuffix(sys, "icd-10") || strings.HasSuffix(sys, "icd-9") {
+		sys = strings.TrimSuffix(strings.TrimSpace(sys), "/")
+		if strings.HasPrefix(sys, "https://") {
+			sys = "http://" + sys[len("https://"):]
+		}
+		if a, ok := systemAliases[sys]; ok {
+			sys = a
+		}
 	}
-	if a, ok := systemAliases[sys]; ok {
-		sys = a
-	}
-	code := strings.TrimSpace(c.Code)
-	if sys == ICD10CM || sys == icd9CM {
+	code := c.Code
+	if (sys == ICD10CM || sys == icd9CM) && hasLower(code) {
 		code = strings.ToUpper(code)
 	}
 	return Coding{sys, code}
 }
 
-// looksICD10 reports whether code has the form of an ICD-10 code: a
-// letter, two characters, then up to four after an optional dot.
-func looksICD10(code string) bool {
-	code = strings.ToUpper(strings.ReplaceAll(code, ".", ""))
-	if len(code) < 3 || len(code) > 7 || code[0] < 'A' || code[0] > 'Z' || code[1] < '0' || code[1] > '9' {
-		return false
+func hasLower(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'a' <= s[i] && s[i] <= 'z' {
+			return true
+		}
 	}
-	for i := 2; i < len(code); i++ {
-		if !(code[i] >= '0' && code[i] <= '9' || code[i] >= 'A' && code[i] <= 'Z') {
+	return false
+}
+
+// looksICD10 reports whether code has the form of an ICD-10 code: a
+// letter, a digit, one more character, then up to four after an optional
+// dot.
+func looksICD10(code string) bool {
+	n := 0
+	for i := 0; i < len(code); i++ {
+		c := code[i] &^ 0x20 // upper case for letters
+		switch {
+		case code[i] == '.' && n == 3:
+			continue
+		case n == 0 && c >= 'A' && c <= 'Z', n == 1 && code[i] >= '0' && code[i] <= '9',
+			n >= 2 && (code[i] >= '0' && code[i] <= '9' || c >= 'A' && c <= 'Z'):
+			n++
+		default:
 			return false
 		}
 	}
-	return true
+	return n >= 3 && n <= 7
 }
 
 func normalize(s string) string { return strings.TrimSpace(strings.ToLower(s)) }
@@ -458,15 +490,19 @@ func (l *Labeler) own(it *Item, sc *scratch) Labeled {
 		// Provenance names the code as the record wrote it.
 		orig := c
 		c = canonical(c)
-		for _, v := range l.sets {
-			if v.Contains(c) {
-				o.add(v.label, Source{Rule: "value-set", ValueSet: v.ID + "@" + v.Version, System: orig.System, Code: orig.Code, Resource: from}, res)
+		// One lookup for every listed code of every value set and C2S;
+		// ICD-10-CM's category ranges and undotted forms besides.
+		for _, h := range l.index[c] {
+			o.add(h.label, Source{Rule: "value-set", ValueSet: h.valueSet, System: orig.System, Code: orig.Code, Resource: from}, res)
+		}
+		if c.System == ICD10CM {
+			for _, v := range l.sets {
+				if v.Contains(c) {
+					o.add(v.label, Source{Rule: "value-set", ValueSet: v.ID + "@" + v.Version, System: orig.System, Code: orig.Code, Resource: from}, res)
+				}
 			}
 		}
-		if r, ok := l.c2s.codes[c]; ok {
-			o.add(r.label, Source{Rule: "value-set", ValueSet: "c2s:" + r.valueSet + "@" + l.c2s.version, System: orig.System, Code: orig.Code, Resource: from}, res)
-		}
-		if c.System != ICD10CM && looksICD10(c.Code) && numericSystem[c.System] {
+		if numericSystem[c.System] && looksICD10(c.Code) {
 			// An ICD-10 code filed under a system whose codes are all
 			// numbers (SNOMED CT, LOINC, RxNorm) can only be ICD-10.
 			icd := Coding{ICD10CM, c.Code}
