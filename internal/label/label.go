@@ -326,6 +326,8 @@ const icd9CM = "http://hl7.org/fhir/sid/icd-9-cm"
 
 var numericSystem = map[string]bool{SNOMED: true, LOINC: true, RxNorm: true}
 
+// canonical is c under the system name the value sets use, and an ICD code
+// in upper case (records write "f32.9" too).
 func canonical(c Coding) Coding {
 	sys := c.System
 	if strings.HasSuffix(sys, "/") || strings.HasPrefix(sys, "https://") || strings.HasPrefix(sys, "urn:") || strings.HasSuffix(sys, "icd-10") || strings.HasSuffix(sys, "icd-9") {
