@@ -238,20 +238,26 @@ func (b *builder) detail(c *candidate, ch *Chart) Detail {
 		}
 		ch.FoldedRaw[o.item.Key] = o.raw
 	}
-	if j, ok := b.resolve(c.medRef); ok && b.entries[j].typ == "Medication" && len(b.entries[j].raw) > 0 {
-		// A prescription's drug: part of the item, as a report's results are.
-		key := "Medication/" + b.entries[j].id
-		if !slices.Contains(d.Resources, key) {
-			b.entries[j].used = true
-			d.Resources = append(d.Resources, key)
-			for _, cd := range b.entries[j].codes {
-				codes.add(cd)
-			}
-			if ch.FoldedRaw == nil {
-				ch.FoldedRaw = make(map[string]json.RawMessage)
-			}
-			ch.FoldedRaw[key] = b.entries[j].raw
+	// A prescription's drug and a document's content held in a Binary are
+	// part of the item, as a report's results are.
+	for _, ref := range append([]string{c.medRef}, c.binaries...) {
+		j, ok := b.resolve(ref)
+		if !ok || !foldable(b.entries[j].typ) || len(b.entries[j].raw) == 0 {
+			continue
 		}
+		key := b.entries[j].typ + "/" + b.entries[j].id
+		if slices.Contains(d.Resources, key) {
+			continue
+		}
+		b.entries[j].used = true
+		d.Resources = append(d.Resources, key)
+		for _, cd := range b.entries[j].codes {
+			codes.add(cd)
+		}
+		if ch.FoldedRaw == nil {
+			ch.FoldedRaw = make(map[string]json.RawMessage)
+		}
+		ch.FoldedRaw[key] = b.entries[j].raw
 	}
 	d.Codes = codes
 	names := c.names

@@ -194,6 +194,7 @@ type candidate struct {
 	updated   string        // meta.lastUpdated, the last resort for a date
 	names     []string      // references along the edges an item's labels follow
 	medRef    string        // medicationReference, folded in when the bundle holds it
+	binaries  []string      // attachment URLs, folded in when they name a Binary the bundle holds
 	subject   string
 	encounter string
 	sources   [2]reference // in order of preference
@@ -321,7 +322,7 @@ func (b *builder) readEntries(dec *json.Decoder, rec *recorder) error {
 			}
 		}
 		var raw json.RawMessage
-		if e.Resource != nil && (kept(e.Resource.ResourceType) || e.Resource.ResourceType == "Medication") {
+		if e.Resource != nil && (kept(e.Resource.ResourceType) || foldable(e.Resource.ResourceType)) {
 			// The decoder has read the entry, and found it valid JSON.
 			raw = bytes.Clone(memberValue(rec.bytes(start, dec.InputOffset()), "resource"))
 		}
@@ -456,9 +457,13 @@ func (b *builder) add(i int, e *entry, raw json.RawMessage) error {
 	switch rt {
 	case "Patient":
 		return b.patient(i, id, res, raw)
-	case "Medication":
+	case "Medication", "Binary":
+		// Part of the items that name them (finish counts them).
 		b.entries[i].raw = raw
-		b.entries[i].codes = scan(raw, nil).codes
+		if rt == "Medication" {
+			b.entries[i].codes = scan(raw, nil).codes
+		}
+		return nil
 	case "Organization":
 		var name string
 		if json.Unmarshal(res.Name, &name) == nil {
@@ -985,6 +990,16 @@ func (b *builder) item(i int, id string, res *resource, raw json.RawMessage) err
 	if res.MedicationReference != nil {
 		c.medRef = res.MedicationReference.Reference
 	}
+	for _, k := range res.Content {
+		if k.Attachment != nil && k.Attachment.URL != "" {
+			c.binaries = append(c.binaries, k.Attachment.URL)
+		}
+	}
+	for _, f := range res.PresentedForm {
+		if f.URL != "" {
+			c.binaries = append(c.binaries, f.URL)
+		}
+	}
 	if title == "" {
 		title = rt
 	}
@@ -1069,14 +1084,6 @@ func (b *builder) finish() {
 		byChart[b.entries[j].chart] = append(byChart[b.entries[j].chart], k)
 		b.stats.Items++
 	}
-	for j := range b.entries {
-		if b.entries[j].typ == "Medication" && b.entries[j].used {
-			b.stats.Folded++
-		} else if b.entries[j].typ == "Medication" {
-			b.stats.Ignored++
-			b.stats.leave("Medication", ReasonShared)
-		}
-	}
 	for n, ks := range byChart {
 		if len(ks) == 0 {
 			continue
@@ -1093,6 +1100,17 @@ func (b *builder) finish() {
 		for m, k := range ks {
 			ch.Items[m] = b.cands[k].item
 			ch.Details[m] = b.detail(&b.cands[k], ch)
+		}
+	}
+	// Counted once the items have taken what they name (detail).
+	for j := range b.entries {
+		switch t := b.entries[j].typ; {
+		case !foldable(t):
+		case b.entries[j].used:
+			b.stats.Folded++
+		default:
+			b.stats.Ignored++
+			b.stats.leave(t, leftOutTypes[t])
 		}
 	}
 }

@@ -19,7 +19,7 @@ const (
 	ReasonAudit      = "audit metadata about records, not a record of care"
 	ReasonNoPatient  = "names no patient in the file"
 	ReasonUnknown    = "not a FHIR R4 resource type the desk knows"
-	ReasonBinary     = "binary content not named by a record in the file"
+	ReasonBinary     = "binary content no record in the file was joined to (NDJSON and Bundles over 16 MB are not joined)"
 	ReasonNoResource = "an entry with no resource"
 )
 
@@ -87,6 +87,11 @@ var genericTypes = map[string]struct {
 
 // generic reports whether resources of type rt are read by genericItem.
 func generic(rt string) bool { _, ok := genericTypes[rt]; return ok }
+
+// foldable reports whether resources of type rt become part of the items
+// that name them: a prescription's Medication, the Binary holding a
+// document's content.
+func foldable(rt string) bool { return rt == "Medication" || rt == "Binary" }
 
 // kept reports whether resources of type rt are kept byte for byte: the
 // patients and every type made a chart item.

@@ -89,6 +89,16 @@ type resource struct {
 
 	// DiagnosticReport.result: the Observations folded into the report.
 	Result []reference `json:"result"`
+
+	// Attachments whose content is a Binary elsewhere in the bundle.
+	Content []struct {
+		Attachment *attachmentURL `json:"attachment"`
+	} `json:"content"` // DocumentReference
+	PresentedForm []attachmentURL `json:"presentedForm"` // DiagnosticReport
+}
+
+type attachmentURL struct {
+	URL string `json:"url"`
 }
 
 type reference struct {

@@ -78,7 +78,8 @@ func (sc *scratch) read(raw []byte, m *matcher, pdf func([]byte) (string, bool),
 			sc.words(m, stripTags(v), false, resource, "in a narrative")
 			return
 		case "data":
-			if attachmentMember(path) {
+			// An attachment's, or a Binary's own (top-level) content.
+			if attachmentMember(path) || n == 1 {
 				sc.attachment(m, v, pdf, resource)
 			}
 			return

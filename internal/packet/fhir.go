@@ -64,15 +64,23 @@ func FromFHIR(it roi.ChartItem, raws [][]byte, rel Released) (Item, error) {
 		Source: it.Source,
 		SHA256: ResourcesSHA256(raws),
 	}
-	r := &fhirRender{rel: rel.with(own...)}
+	r := &fhirRender{rel: rel.with(own...), binaries: map[string]obj{}}
 	main := res[0]
+	var folded []obj // what is shown as itself: not the Binaries attachments name
+	for _, f := range res[1:] {
+		if f.str("resourceType") == "Binary" {
+			r.binaries[f.str("id")] = f
+			continue
+		}
+		folded = append(folded, f)
+	}
 	switch main.str("resourceType") {
 	case "Encounter":
 		r.encounter(main)
 	case "DocumentReference":
 		r.documentReference(main)
 	case "DiagnosticReport":
-		r.diagnosticReport(main, res[1:])
+		r.diagnosticReport(main, folded)
 	case "Observation":
 		r.observation(main)
 	case "MedicationRequest":
@@ -97,7 +105,7 @@ func FromFHIR(it roi.ChartItem, raws [][]byte, rel Released) (Item, error) {
 	if main.str("resourceType") != "DiagnosticReport" {
 		// Resources folded into anything but a report are unusual; they
 		// were released, so they are shown.
-		for _, f := range res[1:] {
+		for _, f := range folded {
 			r.blocks = append(r.blocks, doc.H(f.str("resourceType")))
 			r.generic(f)
 		}
@@ -300,6 +308,9 @@ type fhirRender struct {
 	rel         Released
 	blocks      []doc.Block
 	attachments []Attachment
+	// binaries are the Binary resources folded into the item, by id: the
+	// content of attachments that name them by url.
+	binaries map[string]obj
 }
 
 // fields adds "Name: value" lines as one paragraph, leaving out empty
@@ -404,6 +415,14 @@ func (r *fhirRender) documentReference(d obj) {
 func (r *fhirRender) attachment(a obj, i int) {
 	if a == nil {
 		return
+	}
+	if a.str("data") == "" && a.str("url") != "" {
+		// The content held in a Binary of the same export.
+		if _, id := target(a.str("url")); id != "" && r.binaries[id] != nil {
+			b := r.binaries[id]
+			a = obj{"title": a.str("title"), "data": b.str("data"),
+				"contentType": cmp.Or(a.str("contentType"), b.str("contentType"))}
+		}
 	}
 	title := a.str("title")
 	if title == "" {

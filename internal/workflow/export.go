@@ -111,22 +111,54 @@ func (d *Desk) Export(ctx context.Context, actor string, id roi.RequestID) ([]by
 	return out, err
 }
 
-// folded returns the Observation keys a DiagnosticReport's results name.
+// folded returns the keys of the resources an item's own resource folds in:
+// a report's result Observations, a prescription's Medication, the Binary
+// holding a document's content (as fhir.Detail.Resources lists them).
 func folded(res map[string]any) []string {
-	if res["resourceType"] != "DiagnosticReport" {
-		return nil
-	}
 	var out []string
-	results, _ := res["result"].([]any)
-	for _, x := range results {
-		m, _ := x.(map[string]any)
-		ref, _ := m["reference"].(string)
-		id := ref
+	idOf := func(ref string) string {
 		if i := strings.LastIndexAny(ref, "/:"); i >= 0 {
-			id = ref[i+1:]
+			return ref[i+1:]
 		}
-		if id != "" {
-			out = append(out, "Observation/"+id)
+		return ref
+	}
+	if res["resourceType"] == "DiagnosticReport" {
+		results, _ := res["result"].([]any)
+		for _, x := range results {
+			m, _ := x.(map[string]any)
+			ref, _ := m["reference"].(string)
+			if id := idOf(ref); id != "" {
+				out = append(out, "Observation/"+id)
+			}
+		}
+	}
+	// A prescription's Medication and the Binary holding a document's
+	// content, when the import kept them (fhir.Detail.Resources).
+	if m, ok := res["medicationReference"].(map[string]any); ok {
+		if ref, _ := m["reference"].(string); ref != "" && !strings.HasPrefix(ref, "#") {
+			out = append(out, "Medication/"+idOf(ref))
+		}
+	}
+	var urls []string
+	contents, _ := res["content"].([]any)
+	for _, c := range contents {
+		if a, ok := c.(map[string]any)["attachment"].(map[string]any); ok {
+			if u, _ := a["url"].(string); u != "" {
+				urls = append(urls, u)
+			}
+		}
+	}
+	forms, _ := res["presentedForm"].([]any)
+	for _, f := range forms {
+		if m, ok := f.(map[string]any); ok {
+			if u, _ := m["url"].(string); u != "" {
+				urls = append(urls, u)
+			}
+		}
+	}
+	for _, u := range urls {
+		if strings.Contains(u, "Binary/") || strings.HasPrefix(u, "urn:uuid:") {
+			out = append(out, "Binary/"+idOf(u))
 		}
 	}
 	return out

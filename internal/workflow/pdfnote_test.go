@@ -61,3 +61,59 @@ func TestPDFNoteLabeled(t *testing.T) {
 		t.Errorf("the PDF note about an ankle: %v", it.Labels.Strings())
 	}
 }
+
+// A note whose content is a Binary of the same export (as bulk exports
+// write them) is part of its document: labeled from its words, and printed
+// in the packet when the document is released.
+func TestBinaryNote(t *testing.T) {
+	note := func(text string) string { return base64.StdEncoding.EncodeToString([]byte(text)) }
+	bundle := `{"resourceType":"Bundle","type":"collection","entry":[
+		{"fullUrl":"urn:uuid:p1","resource":{"resourceType":"Patient","id":"p1","birthDate":"1980-01-01"}},
+		{"fullUrl":"urn:uuid:d1","resource":{"resourceType":"DocumentReference","id":"d1","status":"current","subject":{"reference":"Patient/p1"},
+			"date":"2025-05-01T10:00:00Z","type":{"text":"Progress note"},"content":[{"attachment":{"contentType":"text/plain","url":"Binary/b1"}}]}},
+		{"fullUrl":"urn:uuid:b1","resource":{"resourceType":"Binary","id":"b1","contentType":"text/plain","data":"` + note("Patient disclosed intimate partner violence; safety plan made.") + `"}},
+		{"fullUrl":"urn:uuid:d2","resource":{"resourceType":"DocumentReference","id":"d2","status":"current","subject":{"reference":"Patient/p1"},
+			"date":"2025-05-02T10:00:00Z","type":{"text":"Progress note"},"content":[{"attachment":{"contentType":"text/plain","url":"http://ehr.example/fhir/Binary/b2"}}]}},
+		{"fullUrl":"urn:uuid:b2","resource":{"resourceType":"Binary","id":"b2","contentType":"text/plain","data":"` + note("Left ankle sprain, ice and elevation, recheck in two weeks.") + `"}}]}`
+	charts, stats, err := fhir.ReadBundleStats(strings.NewReader(bundle), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Folded != 2 || len(stats.LeftOut) != 0 {
+		t.Fatalf("stats %+v: both Binaries are part of their documents", stats)
+	}
+	d, s := newTestDesk(t)
+	d.Jurisdiction = roi.Jurisdiction{SpecificAuthorization: roi.LabelsOf(roi.LabelViolence)}
+	ctx := context.Background()
+	pid, _, err := d.Import(ctx, "import", charts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, _ := s.ChartItems(ctx, pid)
+	for _, it := range items {
+		if want := it.Key == "DocumentReference/d1"; it.Labels.Has(roi.LabelViolence) != want {
+			t.Errorf("%s: %v", it.Key, it.Labels.Strings())
+		}
+	}
+	f := &fixture{t: t, desk: d, ctx: ctx, pid: pid}
+	r := f.intake(roi.KindAttorney, "Okafor Legal Group", roi.BasisAuthorization)
+	r = f.evidence(r, identity)
+	r = f.evidence(r, hipaaAuth)
+	r, _ = f.evaluate(r)
+	r, _, err = d.Decide(ctx, "specialist", r.ID, r.Version, Decide{Action: ActPartial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = f.review(r)
+	_, _, iss, err := d.Release(ctx, "specialist", r.ID, r.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := packetText(t, f, iss)
+	if !strings.Contains(text, "Left ankle sprain") {
+		t.Error("the released document's note, held in a Binary, is not in the packet")
+	}
+	if strings.Contains(text, "partner violence") {
+		t.Error("the withheld document's note is in the packet")
+	}
+}
