@@ -174,10 +174,12 @@ func (sc *scratch) attachment(m *matcher, b64 string, pdf func([]byte) (string, 
 	if !ok {
 		return
 	}
-	sc.words(m, t, false, resource, "in an attached note")
-	if strings.ContainsRune(t, '<') {
-		sc.words(m, stripTags(t), false, resource, "in an attached note")
+	if strings.ContainsRune(t, '<') && strings.ContainsRune(t, '>') {
+		// Markup read as words makes words of its own ("<b>Plan:</b>"
+		// reads "plan b"): the text as the packet prints it, tags stripped.
+		t = stripTags(t)
 	}
+	sc.words(m, t, false, resource, "in an attached note")
 }
 
 // decodeBase64 decodes base64 as FHIR allows it: with or without padding,
