@@ -48,7 +48,7 @@ func (d *Desk) Import(ctx context.Context, actor string, c fhir.Chart) (roi.Pati
 }
 
 // LabelInputs is what the labeler reads of each item of an imported chart:
-// its codes, its document type, its organization, what it names, the
+// its document type, its organization, what it names, the
 // patient's age on its date, and every byte the packet could print — the
 // item's resource and the ones folded into it.
 func LabelInputs(c fhir.Chart) []label.Item {
@@ -63,12 +63,11 @@ func LabelInputs(c fhir.Chart) []label.Item {
 		if c.Patient.BirthDate.Known() && it.Date.Known() {
 			in.AgeAtDate = roi.YearsOld(c.Patient.BirthDate, it.Date)
 		}
-		for _, x := range det.Codes {
-			in.Codes = append(in.Codes, label.Coding{System: x.System, Code: x.Code})
-		}
 		for _, x := range det.DocType {
 			in.DocType = append(in.DocType, label.Coding{System: x.System, Code: x.Code})
 		}
+		// The codes are read from these bytes too (every coding, wherever
+		// it sits): det.Codes, the importer's own list, would be read twice.
 		in.Raw = append(in.Raw, det.Raw)
 		for _, key := range det.Resources[1:] {
 			in.Raw = append(in.Raw, c.FoldedRaw[key])

@@ -57,6 +57,15 @@ func part2Release(t *testing.T, evidence ...string) (*fixture, *Disclosure, *Iss
 		item("Encounter/1", "2025-03-14", "encounter"),
 		item("Encounter/p2", "2025-05-13", "encounter", roi.LabelPart2))
 	r := f.intake(roi.KindAttorney, "Okafor Legal Group", roi.BasisAuthorization)
+	dis, iss := f.release(r, evidence...)
+	return f, dis, iss
+}
+
+// release attaches an identity and evidence to r, evaluates it, takes the
+// engine's decision (approve, or partial when it withholds something),
+// has it reviewed and releases it.
+func (f *fixture) release(r *roi.DeskRequest, evidence ...string) (*Disclosure, *Issued) {
+	f.t.Helper()
 	r = f.evidence(r, identity)
 	for _, e := range evidence {
 		r = f.evidence(r, e)
@@ -68,14 +77,14 @@ func part2Release(t *testing.T, evidence ...string) (*fixture, *Disclosure, *Iss
 	}
 	r, _, err := f.desk.Decide(f.ctx, "specialist", r.ID, r.Version, Decide{Action: action})
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
 	r = f.review(r)
 	_, dis, iss, err := f.desk.Release(f.ctx, "specialist", r.ID, r.Version)
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
-	return f, dis, iss
+	return dis, iss
 }
 
 // With a Part 2 consent the record goes, with the 42 CFR 2.32 notice and

@@ -97,18 +97,7 @@ func TestBinaryNote(t *testing.T) {
 	}
 	f := &fixture{t: t, desk: d, ctx: ctx, pid: pid}
 	r := f.intake(roi.KindAttorney, "Okafor Legal Group", roi.BasisAuthorization)
-	r = f.evidence(r, identity)
-	r = f.evidence(r, hipaaAuth)
-	r, _ = f.evaluate(r)
-	r, _, err = d.Decide(ctx, "specialist", r.ID, r.Version, Decide{Action: ActPartial})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r = f.review(r)
-	_, _, iss, err := d.Release(ctx, "specialist", r.ID, r.Version)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, iss := f.release(r, hipaaAuth)
 	text := packetText(t, f, iss)
 	if !strings.Contains(text, "Left ankle sprain") {
 		t.Error("the released document's note, held in a Binary, is not in the packet")
