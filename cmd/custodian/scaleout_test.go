@@ -4,14 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +24,7 @@ import (
 	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/send/sendtest"
 	"github.com/custodian-roi/custodian/internal/store"
+	"github.com/custodian-roi/custodian/internal/storetest/testdsn"
 	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
@@ -47,38 +44,13 @@ func scaleoutBinary(t *testing.T) string {
 	return bin
 }
 
-// scaleoutDB creates a fresh database on the test PostgreSQL server and
-// returns its URL; it is dropped afterwards.
+// scaleoutDB is a fresh database on the test PostgreSQL server, dropped
+// afterwards: the instances migrate and share a whole database, as in
+// production. Skipped without CUSTODIAN_TEST_POSTGRES_URL, failed under
+// CI=true.
 func scaleoutDB(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("CUSTODIAN_TEST_POSTGRES_URL")
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CUSTODIAN_TEST_POSTGRES_URL is not set under CI=true: the scale-out test must run (see .ci/postgres)")
-		}
-		t.Skip("scale-out test skipped: it needs PostgreSQL; set CUSTODIAN_TEST_POSTGRES_URL (.ci/postgres starts a server)")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 5)
-	rand.Read(b)
-	name := "custodian_scaleout_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		admin.Close()
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return testdsn.PostgresDatabase(t)
 }
 
 // scaleInstance is one custodian serve process.

@@ -3,9 +3,6 @@ package auth
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +12,8 @@ import (
 
 	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/store"
+	"github.com/custodian-roi/custodian/internal/storetest"
+	"github.com/custodian-roi/custodian/internal/storetest/testdsn"
 )
 
 const (
@@ -40,14 +39,7 @@ var openDSN = func(t *testing.T, dir string) string { return filepath.Join(dir, 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := store.Open(context.Background(), openDSN(t, dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	s := storetest.Open(t, openDSN(t, dir))
 	e := &env{t: t, dir: dir, now: time.Date(2026, 3, 2, 9, 0, 5, 0, time.UTC)}
 	s.Now = func() time.Time { return e.now }
 	e.svc = &Service{Store: s, Now: func() time.Time { return e.now }}
@@ -742,34 +734,14 @@ func TestNoSecretsSaid(t *testing.T) {
 }
 
 // TestOnPostgres runs the sign-in suite again on PostgreSQL, where the
-// account row is locked with FOR UPDATE, when CUSTODIAN_TEST_POSTGRES_URL
-// names a server (the store's own suite insists on it under CI).
+// account row is locked with FOR UPDATE, each test on a fresh schema of
+// the server CUSTODIAN_TEST_POSTGRES_URL names (skipped without one,
+// failed under CI=true, as every PostgreSQL test).
 func TestOnPostgres(t *testing.T) {
-	base := os.Getenv("CUSTODIAN_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("set CUSTODIAN_TEST_POSTGRES_URL (.ci/postgres starts a server)")
-	}
+	testdsn.PostgresURL(t) // skips without a server; fails under CI=true
 	saved := openDSN
 	defer func() { openDSN = saved }()
-	openDSN = func(t *testing.T, _ string) string {
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { admin.Close() })
-		b := make([]byte, 6)
-		rand.Read(b)
-		schema := "t_" + hex.EncodeToString(b)
-		if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
-		sep := "?"
-		if strings.Contains(base, "?") {
-			sep = "&"
-		}
-		return base + sep + "search_path=" + schema
-	}
+	openDSN = func(t *testing.T, _ string) string { return testdsn.Postgres(t) }
 	for name, fn := range map[string]func(*testing.T){
 		"AddUser": TestAddUser, "SignIn": TestSignIn, "LoginWrong": TestLogin_Wrong, "SingleUse": TestTOTP_SingleUse, "SingleUseConcurrent": TestTOTP_SingleUseConcurrent,
 		"Lockout": TestLockout, "PasswordAndCodeCount": TestLockout_PasswordAndCodeCount, "IdleTimeout": TestIdleTimeout,

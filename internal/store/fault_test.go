@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/storetest/testdsn"
 )
 
 // The fault tests: a full disk and a read-only database give a clear
@@ -323,7 +323,7 @@ func TestReadOnlyDatabase(t *testing.T) {
 		}
 	})
 	t.Run("postgres", func(t *testing.T) {
-		url := postgresSchema(t)
+		url := testdsn.Postgres(t)
 		s := mustOpen(t, url)
 		pid := mustPatient(t, s)
 		r := mustRequest(t, s, pid, nil)
@@ -343,27 +343,4 @@ func TestReadOnlyDatabase(t *testing.T) {
 			t.Errorf("after the refused writes: %d entries, %v", n2, err)
 		}
 	})
-}
-
-// postgresSchema creates a fresh schema on the test server and returns a
-// URL that uses it; it is dropped afterwards.
-func postgresSchema(t *testing.T) string {
-	base := PostgresURL(t)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
 }

@@ -3,62 +3,23 @@ package store
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/custodian-roi/custodian/internal/ledger"
 	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/storetest/testdsn"
 )
 
-// PostgresURL returns the PostgreSQL server the tests may use. Without one
-// the PostgreSQL half of the suite is skipped, except under CI=true, where
-// a skip would hide a failure. .ci/postgres starts one.
-func PostgresURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv("CUSTODIAN_TEST_POSTGRES_URL")
-	if u == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CUSTODIAN_TEST_POSTGRES_URL is not set under CI=true: the PostgreSQL store tests must run (see .ci/postgres)")
-		}
-		t.Skip("PostgreSQL store tests skipped: set CUSTODIAN_TEST_POSTGRES_URL (.ci/postgres starts a server)")
-	}
-	return u
-}
-
-// openPostgres opens a fresh schema of the test server, dropped afterwards.
-func openPostgres(t testing.TB) *Store {
-	base := PostgresURL(t)
-	ctx := context.Background()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() { admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return mustOpen(t, base+sep+"search_path="+schema)
-}
-
+// mustOpen opens and migrates the store at dsn and closes it at the end
+// of the test (storetest.Open, which package store tests cannot import).
 func mustOpen(t testing.TB, dsn string) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), dsn)
@@ -72,14 +33,13 @@ func mustOpen(t testing.TB, dsn string) *Store {
 	return s
 }
 
-// forEachStore runs one suite against real SQLite and real PostgreSQL.
+// forEachStore runs one suite against real SQLite and real PostgreSQL
+// (testdsn.ForEach: PostgreSQL skips without CUSTODIAN_TEST_POSTGRES_URL
+// and fails under CI=true). It is the store's local adapter of
+// storetest.ForEach, which these package store tests cannot import.
 func forEachStore(t *testing.T, fn func(t *testing.T, s *Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		fn(t, mustOpen(t, filepath.Join(t.TempDir(), "custodian.db")))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		fn(t, openPostgres(t))
-	})
+	t.Helper()
+	testdsn.ForEach(t, func(t *testing.T, dsn string) { fn(t, mustOpen(t, dsn)) })
 }
 
 var day = roi.MakeDate(2026, 3, 2)
