@@ -21,9 +21,13 @@ const (
 )
 
 // Error is an error safe to show: Message is a full sentence for people and
-// never holds PHI; Err is the internal cause, logged and never shown.
+// never holds PHI; Err is the internal cause, never shown. Op names the
+// step that failed ("store.open-document", "workflow.evidence-decode"): a
+// constant of the code, never data, so the log can say where a failure
+// happened without quoting the cause's text, which may hold PHI.
 type Error struct {
 	Code    ErrorCode
+	Op      string
 	Message string
 	Err     error
 }
@@ -46,6 +50,41 @@ func Errorf(code ErrorCode, format string, args ...any) *Error {
 // Wrap returns an Error with a public message and an internal cause.
 func Wrap(code ErrorCode, err error, message string) *Error {
 	return &Error{Code: code, Message: message, Err: err}
+}
+
+// WrapOp is Wrap naming the operation that failed; op is a constant of the
+// code ("workflow.evidence-decode"), never data.
+func WrapOp(op string, code ErrorCode, err error, message string) *Error {
+	return &Error{Code: code, Op: op, Message: message, Err: err}
+}
+
+// Ops returns the operations named along err's chain, outermost first.
+func Ops(err error) []string {
+	var ops []string
+	walk(err, func(e error) {
+		if re, ok := e.(*Error); ok && re.Op != "" {
+			ops = append(ops, re.Op)
+		}
+	})
+	return ops
+}
+
+// walk calls fn on err and every error it wraps, depth first.
+func walk(err error, fn func(error)) {
+	for err != nil {
+		fn(err)
+		switch u := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e, fn)
+			}
+			return
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		default:
+			return
+		}
+	}
 }
 
 // CodeOf returns the code of err, CodeInternal for anything not an *Error.
