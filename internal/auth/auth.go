@@ -265,7 +265,7 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 	}
 	ok, err := CheckPassword(u.PasswordHash, password)
 	if err != nil {
-		return "", roi.Wrap(roi.CodeInternal, fmt.Errorf("auth: user %d: %w", u.ID, err), "Signing in is not possible for this account; ask an administrator.")
+		return "", roi.WrapOp("auth.session-issue", roi.CodeInternal, fmt.Errorf("auth: user %d: %w", u.ID, err), "Signing in is not possible for this account; ask an administrator.")
 	}
 	if !ok {
 		return "", s.fail(ctx, u.ID, "password", client, now)

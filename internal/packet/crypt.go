@@ -47,7 +47,7 @@ func Encrypt(pdf []byte, userPassword, ownerPassword string) ([]byte, error) {
 	ctx.Permissions = model.PermissionsPrint
 	var out bytes.Buffer
 	if err := api.WriteContext(ctx, &out); err != nil {
-		return nil, roi.Wrap(roi.CodeInternal, err, "The packet could not be encrypted.")
+		return nil, roi.WrapOp("packet.encrypt", roi.CodeInternal, err, "The packet could not be encrypted.")
 	}
 	return out.Bytes(), nil
 }
@@ -83,7 +83,7 @@ func NewPassword() (string, error) {
 	for i := range b {
 		n, err := rand.Int(rand.Reader, max)
 		if err != nil {
-			return "", roi.Wrap(roi.CodeInternal, err, "No random password could be made.")
+			return "", roi.WrapOp("packet.password", roi.CodeInternal, err, "No random password could be made.")
 		}
 		b[i] = passwordAlphabet[n.Int64()]
 	}

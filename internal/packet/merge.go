@@ -63,7 +63,7 @@ func (b *builder) assemble(main []byte) ([]byte, error) {
 	conf.Cmd = model.MERGECREATE
 	ctx, err := api.ReadAndValidate(readSeeker(main), conf)
 	if err != nil {
-		return nil, roi.Wrap(roi.CodeInternal, err, "The packet could not be assembled.")
+		return nil, roi.WrapOp("packet.merge-read", roi.CodeInternal, err, "The packet could not be assembled.")
 	}
 	gen := ctx.PageCount
 	ctx.EnsureVersionForWriting()
@@ -109,13 +109,13 @@ func (b *builder) assemble(main []byte) ([]byte, error) {
 	}
 	if !inOrder {
 		if err := reorderPages(ctx, order); err != nil {
-			return nil, roi.Wrap(roi.CodeInternal, err, "The packet's pages could not be put in order.")
+			return nil, roi.WrapOp("packet.merge-order", roi.CodeInternal, err, "The packet's pages could not be put in order.")
 		}
 	}
 	footer := stampText("Released to " + b.in.Recipient + " on " + b.in.Released.String() + " - " + b.in.PacketID + "     Page %p of %P")
 	wm, err := api.TextWatermark(footer, "font:Helvetica, points:7, pos:bl, offset:51 24, scalefactor:1 abs, rot:0, fillcolor:#3C3C3C, opacity:1", true, false, types.POINTS)
 	if err != nil {
-		return nil, roi.Wrap(roi.CodeInternal, err, "The packet's merged pages could not be stamped.")
+		return nil, roi.WrapOp("packet.merge-stamp", roi.CodeInternal, err, "The packet's merged pages could not be stamped.")
 	}
 	if err := pdfcpu.AddWatermarks(ctx, intSet(merged), wm); err != nil {
 		return nil, roi.Wrap(roi.CodeInvalid, err, "The packet's merged pages could not be stamped.")
@@ -123,7 +123,7 @@ func (b *builder) assemble(main []byte) ([]byte, error) {
 	if len(part2) > 0 {
 		wm, err := api.TextWatermark(Part2ShortStatement, "font:Helvetica-Bold, points:8, pos:tc, offset:0 -10, scalefactor:1 abs, rot:0, fillcolor:#000000, opacity:1", true, false, types.POINTS)
 		if err != nil {
-			return nil, roi.Wrap(roi.CodeInternal, err, "The packet's merged pages could not be stamped.")
+			return nil, roi.WrapOp("packet.merge-stamp", roi.CodeInternal, err, "The packet's merged pages could not be stamped.")
 		}
 		if err := pdfcpu.AddWatermarks(ctx, intSet(part2), wm); err != nil {
 			return nil, roi.Wrap(roi.CodeInvalid, err, "The packet's merged pages could not be stamped.")
@@ -132,11 +132,11 @@ func (b *builder) assemble(main []byte) ([]byte, error) {
 	renumber(ctx)
 	var out bytes.Buffer
 	if err := api.WriteContext(ctx, &out); err != nil {
-		return nil, roi.Wrap(roi.CodeInternal, err, "The packet could not be written.")
+		return nil, roi.WrapOp("packet.merge-write", roi.CodeInternal, err, "The packet could not be written.")
 	}
 	sorted, err := sortObjects(out.Bytes())
 	if err != nil {
-		return nil, roi.Wrap(roi.CodeInternal, err, "The packet could not be written.")
+		return nil, roi.WrapOp("packet.merge-write", roi.CodeInternal, err, "The packet could not be written.")
 	}
 	return fixIdentity(ctx, sorted, main, b.in.Released), nil
 }

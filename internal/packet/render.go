@@ -461,7 +461,7 @@ func (r *renderer) image(title string, a Attachment) error {
 			}
 			var buf bytes.Buffer
 			if err := png.Encode(&buf, img); err != nil {
-				return roi.Wrap(roi.CodeInternal, err, "An attached image could not be converted.")
+				return roi.WrapOp("packet.image-convert", roi.CodeInternal, err, "An attached image could not be converted.")
 			}
 			info = p.RegisterImageOptionsReader(name, fpdf.ImageOptions{ImageType: "PNG"}, &buf)
 			if p.Err() {
@@ -494,7 +494,7 @@ func (r *renderer) image(title string, a Attachment) error {
 func (r *renderer) output() ([]byte, error) {
 	var buf bytes.Buffer
 	if err := r.pdf.Output(&buf); err != nil {
-		return nil, roi.Wrap(roi.CodeInternal, err, "The packet could not be rendered.")
+		return nil, roi.WrapOp("packet.render", roi.CodeInternal, err, "The packet could not be rendered.")
 	}
 	return buf.Bytes(), nil
 }

@@ -50,7 +50,7 @@ func openError(kind string, id int64, err error) error {
 	if errors.Is(err, vault.ErrNoKey) {
 		msg = fmt.Sprintf("The stored %s %d is sealed under an encryption key this server does not hold (see docs/ENCRYPTION.md).", kind, id)
 	}
-	return roi.Wrap(roi.CodeInternal, fmt.Errorf("store: open %s %d: %w", kind, id, err), msg)
+	return roi.WrapOp("store.open-"+kind, roi.CodeInternal, fmt.Errorf("store: open %s %d: %w", kind, id, err), msg)
 }
 
 // checkSum refuses content whose SHA-256 is not the one recorded with it:
@@ -60,7 +60,7 @@ func openError(kind string, id int64, err error) error {
 func checkSum(kind string, id int64, content []byte, want string) error {
 	sum := sha256.Sum256(content)
 	if hex.EncodeToString(sum[:]) != want {
-		return roi.Wrap(roi.CodeInternal, fmt.Errorf("store: %s %d: content does not match its SHA-256", kind, id),
+		return roi.WrapOp("store.checksum-"+kind, roi.CodeInternal, fmt.Errorf("store: %s %d: content does not match its SHA-256", kind, id),
 			fmt.Sprintf("The stored %s %d does not match its recorded SHA-256.", kind, id))
 	}
 	return nil

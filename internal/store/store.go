@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -184,7 +185,10 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // classify turns driver errors into roi.Errors by their codes, never by
 // their text: a unique violation is a conflict, a full disk or a read-only
-// database says so.
+// database says so. Every driver error is named by the Store method it
+// failed in ("store.AppendLedger"), so the log says which step failed;
+// other errors (a transaction's own, sql.ErrNoRows) are returned as they
+// are, for callers that compare them.
 func classify(err error) error {
 	if err == nil {
 		return nil
@@ -193,29 +197,53 @@ func classify(err error) error {
 	if errors.As(err, &re) {
 		return err
 	}
+	op := callerOp()
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_CONSTRAINT:
-			return roi.Wrap(roi.CodeConflict, err, "The change conflicts with a record already stored.")
+			return roi.WrapOp(op, roi.CodeConflict, err, "The change conflicts with a record already stored.")
 		case sqlite3.SQLITE_FULL:
-			return roi.Wrap(roi.CodeInternal, err, "The disk is full; nothing was changed.")
+			return roi.WrapOp(op, roi.CodeInternal, err, "The disk is full; nothing was changed.")
 		case sqlite3.SQLITE_READONLY:
-			return roi.Wrap(roi.CodeInternal, err, "The database is read-only; nothing was changed.")
+			return roi.WrapOp(op, roi.CodeInternal, err, "The database is read-only; nothing was changed.")
 		}
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
 		case pe.Code == "23505" || pe.Code == "23503":
-			return roi.Wrap(roi.CodeConflict, err, "The change conflicts with a record already stored.")
+			return roi.WrapOp(op, roi.CodeConflict, err, "The change conflicts with a record already stored.")
 		case pe.Code == "53100":
-			return roi.Wrap(roi.CodeInternal, err, "The database disk is full; nothing was changed.")
+			return roi.WrapOp(op, roi.CodeInternal, err, "The database disk is full; nothing was changed.")
 		case pe.Code == "25006":
-			return roi.Wrap(roi.CodeInternal, err, "The database is read-only; nothing was changed.")
+			return roi.WrapOp(op, roi.CodeInternal, err, "The database is read-only; nothing was changed.")
 		}
 	}
+	if se != nil || pe != nil {
+		return roi.WrapOp(op, roi.CodeInternal, err, "Internal error.")
+	}
 	return err
+}
+
+// callerOp names the exported Store method classify was called from, by
+// the stack: "store.AppendLedger". It is the code's name, never data.
+func callerOp() string {
+	var pcs [16]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs[:])])
+	for {
+		f, more := frames.Next()
+		// "…/internal/store.(*Store).Method" or "….(*Store).Method.func1"
+		if _, m, ok := strings.Cut(f.Function, "/internal/store.(*Store)."); ok {
+			m, _, _ = strings.Cut(m, ".")
+			if m != "" && m[0] >= 'A' && m[0] <= 'Z' {
+				return "store." + m
+			}
+		}
+		if !more {
+			return "store"
+		}
+	}
 }
 
 // nullDate stores an optional date as NULL.

@@ -31,7 +31,7 @@ func (d *Desk) disclosures(ctx context.Context, pid roi.PatientID) ([]loggedDisc
 	for _, e := range entries {
 		var x loggedDisclosure
 		if err := json.Unmarshal(e.Body, &x.Disclosure); err != nil {
-			return nil, roi.Wrap(roi.CodeInternal, err, "A disclosure in the ledger does not read; see the server log.")
+			return nil, roi.WrapOp("workflow.disclosure-read", roi.CodeInternal, err, "A disclosure in the ledger does not read.")
 		}
 		x.Seq, x.id, x.RequestID = e.Seq, strconv.FormatInt(e.Seq, 10), e.RequestID
 		out = append(out, x)

@@ -156,7 +156,7 @@ type ExplainedItem struct {
 func ParseDecision(body []byte) (*StoredDecision, error) {
 	var b StoredDecision
 	if err := json.Unmarshal(body, &b); err != nil {
-		return nil, roi.Wrap(roi.CodeInternal, err, "A stored evaluation does not read; see the server log.")
+		return nil, roi.WrapOp("workflow.evaluation-read", roi.CodeInternal, err, "A stored evaluation does not read.")
 	}
 	return &b, nil
 }

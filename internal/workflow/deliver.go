@@ -142,7 +142,7 @@ func (d *Desk) Deliver(ctx context.Context, worker string) (bool, error) {
 		msg := "The delivery failed; it will be tried again."
 		var ev *roi.Event
 		if permanent {
-			msg = "The delivery failed and will not be retried; see the server log, fix the cause and release again."
+			msg = fmt.Sprintf("The delivery failed and will not be retried; the delivery worker's log names the cause under delivery %d. Fix the cause and release again.", job.ID)
 			ev = &roi.Event{Kind: "delivery-failed", RequestID: r.ID, PatientID: r.PatientID, Actor: "delivery:" + worker,
 				Body: map[string]any{"delivery_id": job.ID, "channel": job.Channel, "attempts": job.Attempts}}
 		}
@@ -328,7 +328,7 @@ func (d *Desk) SendCode(ctx context.Context, token string) error {
 	_, err = d.Mail.Send(ctx, send.Message{To: to, Subject: "Your one-time code",
 		Text: "Your one-time code is " + code + ". It works for " + CodeLifetime.String() + ". Do not share it.\n"})
 	if err != nil {
-		return roi.Wrap(roi.CodeInternal, err, "The code could not be sent just now; try again in a few minutes.")
+		return roi.WrapOp("workflow.portal-code-send", roi.CodeInternal, err, "The code could not be sent just now; try again in a few minutes.")
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ func (d *Desk) Export(ctx context.Context, actor string, id roi.RequestID) ([]by
 		}
 		var res map[string]any
 		if err := json.Unmarshal(raw, &res); err != nil {
-			return roi.Wrap(roi.CodeInternal, err, "A stored resource does not read; see the server log.")
+			return roi.WrapOp("workflow.export-resource-read", roi.CodeInternal, err, "A stored resource does not read.")
 		}
 		meta, _ := res["meta"].(map[string]any)
 		if meta == nil {

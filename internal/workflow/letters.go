@@ -146,7 +146,7 @@ func (d *Desk) extension(ctx context.Context, id roi.RequestID) (roi.Date, strin
 		Reason string   `json:"reason"`
 	}
 	if err := json.Unmarshal(es[len(es)-1].Body, &body); err != nil {
-		return roi.NoDate, "", roi.Wrap(roi.CodeInternal, err, "The extension record does not read; see the server log.")
+		return roi.NoDate, "", roi.WrapOp("workflow.extension-read", roi.CodeInternal, err, "The extension record does not read.")
 	}
 	return body.To, body.Reason, nil
 }

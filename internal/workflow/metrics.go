@@ -211,7 +211,7 @@ func countReasons(e roi.LedgerEntry, counts map[roi.Code]int, count bool) error 
 }
 
 func metricsUnreadable(e roi.LedgerEntry, err error) error {
-	return roi.Wrap(roi.CodeInternal, fmt.Errorf("ledger entry %d: %w", e.Seq, err), "A ledger entry does not read; see the server log.")
+	return roi.WrapOp("workflow.ledger-entry-read", roi.CodeInternal, fmt.Errorf("ledger entry %d: %w", e.Seq, err), "A ledger entry does not read.")
 }
 
 // dayOf is the desk's calendar day of an instant.

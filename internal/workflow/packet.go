@@ -148,7 +148,7 @@ func (d *Desk) sourceResourceKeys(ctx context.Context, pid roi.PatientID, key st
 	raws, keys := [][]byte{raw}, []string{key}
 	var res map[string]any
 	if err := json.Unmarshal(raw, &res); err != nil {
-		return nil, nil, roi.Wrap(roi.CodeInternal, err, "A stored resource does not read; see the server log.")
+		return nil, nil, roi.WrapOp("workflow.packet-resource-read", roi.CodeInternal, err, "A stored resource does not read.")
 	}
 	for _, k := range folded(res) {
 		raw, err := d.Store.RawResource(ctx, pid, k)

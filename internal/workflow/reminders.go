@@ -93,7 +93,7 @@ func (d *Desk) sendDigest(ctx context.Context, today roi.Date, worker string) (b
 		if uerr := d.Store.UnclaimReminderDigest(ctx, today, worker); uerr != nil {
 			slog.Error("reminder digest claim", "err", uerr)
 		}
-		return false, roi.Wrap(roi.CodeInternal, err, "The reminder digest could not be sent; the next pass tries again.")
+		return false, roi.WrapOp("workflow.reminder-send", roi.CodeInternal, err, "The reminder digest could not be sent; the next pass tries again.")
 	}
 	return true, nil
 }

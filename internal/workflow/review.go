@@ -82,7 +82,7 @@ func (d *Desk) underReview(ctx context.Context, id roi.RequestID) (*underReview,
 	}
 	u := &underReview{id: ds[last].ID, final: &Final{}, participants: map[string]bool{}}
 	if err := json.Unmarshal(ds[last].Body, u.final); err != nil {
-		return nil, roi.Wrap(roi.CodeInternal, err, "The stored decision does not read; see the server log.")
+		return nil, roi.WrapOp("workflow.decision-read", roi.CodeInternal, err, "The stored decision does not read.")
 	}
 	for _, rec := range ds[:last+1] {
 		if rec.Kind != "decision" {

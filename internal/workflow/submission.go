@@ -253,7 +253,7 @@ func (d *Desk) SendSubmissionCode(ctx context.Context, token string) error {
 			"Enter it where you made your request to confirm this address. Do not share it. " +
 			"If you did not ask for records, ignore this message.\n"})
 	if err != nil {
-		return roi.Wrap(roi.CodeInternal, err, "The code could not be sent just now; try again in a few minutes.")
+		return roi.WrapOp("workflow.email-code-send", roi.CodeInternal, err, "The code could not be sent just now; try again in a few minutes.")
 	}
 	return nil
 }
@@ -456,7 +456,7 @@ func (d *Desk) Submission(ctx context.Context, actor string, id int64) (*Submiss
 	}
 	v := &SubmissionView{Record: rec}
 	if err := json.Unmarshal(rec.Body, &v.Form); err != nil {
-		return nil, roi.Wrap(roi.CodeInternal, err, "The stored submission does not read; see the server log.")
+		return nil, roi.WrapOp("workflow.submission-read", roi.CodeInternal, err, "The stored submission does not read.")
 	}
 	v.Form.Email = rec.Email
 	if v.Documents, err = d.Store.SubmissionDocuments(ctx, id); err != nil {
@@ -504,7 +504,7 @@ func (d *Desk) AcceptSubmission(ctx context.Context, actor string, id int64, pid
 	}
 	var s Submission
 	if err := json.Unmarshal(rec.Body, &s); err != nil {
-		return nil, roi.Wrap(roi.CodeInternal, err, "The stored submission does not read; see the server log.")
+		return nil, roi.WrapOp("workflow.submission-read", roi.CodeInternal, err, "The stored submission does not read.")
 	}
 	p, err := d.Store.Patient(ctx, pid)
 	if err != nil {

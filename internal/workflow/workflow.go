@@ -138,7 +138,7 @@ func (d *Desk) factsFrom(ctx context.Context, r *roi.DeskRequest, chart []roi.Ch
 	}
 	for _, e := range evidence {
 		if err := caseformat.DecodeEvidence(e.Body, ids, &f.Evidence); err != nil {
-			return nil, roi.Wrap(roi.CodeInternal, err, "Stored evidence no longer reads; see the server log.")
+			return nil, roi.WrapOp("workflow.evidence-decode", roi.CodeInternal, err, "Stored evidence no longer reads.")
 		}
 	}
 	if r.Type == roi.RequestAccounting {
