@@ -117,14 +117,14 @@ func (s *Server) write(w http.ResponseWriter, status int, name string, data any)
 	t := s.pages.byName[name]
 	var buf bytes.Buffer
 	if t == nil {
-		s.log.Error("no such template", "name", name)
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		s.log.Error("no such template", "request_id", infoFrom(w).id, "name", name)
+		http.Error(w, "Internal error. "+reference(infoFrom(w).id), http.StatusInternalServerError)
 		return
 	}
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		// PHI: a template error may quote data; log only that it failed.
-		s.log.Error("template failed", "name", name)
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		s.log.Error("template failed", "request_id", infoFrom(w).id, "name", name)
+		http.Error(w, "Internal error. "+reference(infoFrom(w).id), http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
@@ -134,21 +134,44 @@ func (s *Server) write(w http.ResponseWriter, status int, name string, data any)
 	w.Write(buf.Bytes())
 }
 
-// renderError shows an error page with the error's public message.
+// renderError shows an error page with the error's public message and
+// the request ID as its reference.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf[roi.CodeOf(err)]
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
-	if status >= 500 {
-		s.log.Error("internal error", "code", roi.CodeOf(err), "message", roi.PublicMessage(err))
-	}
 	u := staffOf(r)
-	pg := page{Title: "Something went wrong", Org: s.desk.Org.Name, User: u, Error: roi.PublicMessage(err)}
+	pg := page{Title: "Something went wrong", Org: s.desk.Org.Name, User: u, Error: s.shown(r, err),
+		Data: errorPage{Reference: s.requestID(r)}}
 	if u != nil {
 		pg.Nav = s.nav(u, "")
 	}
 	s.write(w, status, "error", pg)
+}
+
+// errorPage is the data of the error page.
+type errorPage struct{ Reference string }
+
+// shown is the message of err to show on a page; an internal error is
+// logged and its message names the request ID.
+func (s *Server) shown(r *http.Request, err error) string {
+	info := infoOf(r.Context())
+	if info == nil {
+		info = &reqInfo{method: r.Method}
+	}
+	if status := statusOf[roi.CodeOf(err)]; status >= 500 || status == 0 {
+		logFailure(s.log, info, http.StatusInternalServerError, err)
+	}
+	return publicMessage(info.id, err)
+}
+
+// requestID is the ID requestIDs gave r.
+func (s *Server) requestID(r *http.Request) string {
+	if info := infoOf(r.Context()); info != nil {
+		return info.id
+	}
+	return ""
 }
 
 func (s *Server) handleStatic() http.Handler {

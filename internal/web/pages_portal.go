@@ -63,7 +63,7 @@ func (s *Server) handlePortalSubmit() http.Handler {
 		}
 		fail := func(err error) {
 			s.portal(w, statusOf[roi.CodeOf(err)], "portal_submit", portalPage{Title: "Ask for medical records",
-				Error: roi.PublicMessage(err), Kinds: portalKinds, Bases: portalBases, Form: keep})
+				Error: s.shown(r, err), Kinds: portalKinds, Bases: portalBases, Form: keep})
 		}
 		sub := workflow.Submission{PatientName: f.Get("patient_name"), RequesterKind: roi.Kind(f.Get("requester_kind")),
 			RequesterName: f.Get("requester_name"), Basis: roi.Basis(f.Get("basis")), Recipient: f.Get("recipient"),
@@ -132,7 +132,7 @@ func (s *Server) portalAct(done string, run func(r *http.Request, token string) 
 		p := portalPage{Title: "Your request", Token: token}
 		code := http.StatusOK
 		if err != nil {
-			p.Error, code = roi.PublicMessage(err), statusOf[roi.CodeOf(err)]
+			p.Error, code = s.shown(r, err), statusOf[roi.CodeOf(err)]
 		} else {
 			p.Done = done
 		}
@@ -140,7 +140,7 @@ func (s *Server) portalAct(done string, run func(r *http.Request, token string) 
 			if st, serr := s.desk.SubmissionStatus(r.Context(), token); serr == nil {
 				p.Status = st
 			} else if err == nil {
-				p.Error, code = roi.PublicMessage(serr), statusOf[roi.CodeOf(serr)]
+				p.Error, code = s.shown(r, serr), statusOf[roi.CodeOf(serr)]
 			}
 		}
 		s.portal(w, code, "portal_status", p)

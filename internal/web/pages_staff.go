@@ -37,7 +37,7 @@ func (s *Server) handleLogin() http.Handler {
 		pending, err := s.opts.Auth.Login(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), clientOf(r))
 		if err != nil {
 			w.Header().Set("Content-Security-Policy", pageCSP)
-			s.render(w, r, statusOf[roi.CodeOf(err)], "login", "Sign in", map[string]string{"Error": roi.PublicMessage(err)})
+			s.render(w, r, statusOf[roi.CodeOf(err)], "login", "Sign in", map[string]string{"Error": s.shown(r, err)})
 			return
 		}
 		http.SetCookie(w, &http.Cookie{Name: pendingCookie, Value: pending, Path: "/login", HttpOnly: true,
@@ -66,7 +66,7 @@ func (s *Server) handleCode() http.Handler {
 		}
 		token, su, err := s.opts.Auth.VerifyTOTP(r.Context(), c.Value, strings.TrimSpace(r.PostForm.Get("code")))
 		if err != nil {
-			s.render(w, r, statusOf[roi.CodeOf(err)], "code", "Enter your code", map[string]string{"Error": roi.PublicMessage(err)})
+			s.render(w, r, statusOf[roi.CodeOf(err)], "code", "Enter your code", map[string]string{"Error": s.shown(r, err)})
 			return
 		}
 		http.SetCookie(w, &http.Cookie{Name: pendingCookie, Path: "/login", MaxAge: -1})

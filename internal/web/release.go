@@ -338,7 +338,7 @@ func (s *Server) handlePortalCode() http.Handler {
 		const sent = "We sent a one-time code to the e-mail address on file. It works for 15 minutes."
 		switch {
 		case fromForm(r) && err != nil:
-			s.portal(w, statusOf[roi.CodeOf(err)], "portal_download", portalPage{Title: "Download your records", Token: token, Error: roi.PublicMessage(err)})
+			s.portal(w, statusOf[roi.CodeOf(err)], "portal_download", portalPage{Title: "Download your records", Token: token, Error: s.shown(r, err)})
 		case fromForm(r):
 			s.portal(w, http.StatusAccepted, "portal_download", portalPage{Title: "Download your records", Token: token, Done: sent})
 		case err != nil:
@@ -358,7 +358,7 @@ func (s *Server) handlePortalDownload() http.Handler {
 		}
 		p, content, err := s.desk.Download(r.Context(), token, code)
 		if err != nil && fromForm(r) {
-			s.portal(w, statusOf[roi.CodeOf(err)], "portal_download", portalPage{Title: "Download your records", Token: token, Error: roi.PublicMessage(err)})
+			s.portal(w, statusOf[roi.CodeOf(err)], "portal_download", portalPage{Title: "Download your records", Token: token, Error: s.shown(r, err)})
 			return
 		}
 		if err != nil {

@@ -52,7 +52,19 @@ func NewServer(log *slog.Logger, desk *workflow.Desk, opts Options) http.Handler
 		}
 		s.mux.Handle(rt.method+" "+rt.pattern, h)
 	}
-	return s.recoverer(s.headers(s.logRequests(s.identify(s.idempotent(s.mux)))))
+	return s.requestIDs(s.recoverer(s.headers(s.logRequests(s.identify(s.idempotent(s.mux))))))
+}
+
+// requestIDs gives every request a new random ID (nothing of the client's
+// is used): the X-Request-Id response header, in the context for the error
+// page and the log, and reachable from the ResponseWriter for writeError.
+func (s *Server) requestIDs(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pattern := s.mux.Handler(r)
+		info := &reqInfo{id: newRequestID(), method: r.Method, route: pattern}
+		w.Header().Set(RequestIDHeader, info.id)
+		next.ServeHTTP(&infoWriter{ResponseWriter: w, info: info}, r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, info)))
+	})
 }
 
 // headers sets the response headers every answer needs: PHI is never
@@ -82,6 +94,8 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -100,7 +114,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		_, pattern := s.mux.Handler(r)
-		s.log.Info("http", "route", pattern, "status", sw.status, "ms", time.Since(start).Milliseconds())
+		s.log.Info("http", "request_id", infoFrom(w).id, "route", pattern, "status", sw.status, "ms", time.Since(start).Milliseconds())
 	})
 }
 
@@ -109,13 +123,18 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 		defer func() {
 			if v := recover(); v != nil {
 				// PHI: the panic value may hold request data; log its type only.
-				s.log.Error("panic in handler", "type", typeName(v))
-				writeError(w, s.log, roi.Errorf(roi.CodeInternal, "Internal error."))
+				writeError(w, s.log, roi.WrapOp("web.panic", roi.CodeInternal, panicError(typeName(v)), "Internal error."))
 			}
 		}()
 		next.ServeHTTP(w, r)
 	})
 }
+
+// panicError is a recovered panic, known by the type of its value only.
+type panicError string
+
+func (e panicError) Error() string    { return "panic with a value of type " + string(e) }
+func (e panicError) SafeText() string { return e.Error() }
 
 func typeName(v any) string {
 	switch v.(type) {
@@ -180,7 +199,8 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			// A failure to keep the answer must not fail the request that
 			// already happened; it is logged.
 			if err := s.store.SaveIdempotent(context.WithoutCancel(ctx), key, store.IdempotentResponse{Fingerprint: fp, Status: sw.status, Body: kept}); err != nil {
-				s.log.Error("idempotency: keep response", "err", roi.CodeOf(err))
+				s.log.Error("idempotency: keep response", "request_id", infoFrom(w).id, "code", roi.CodeOf(err),
+					"op", strings.Join(roi.Ops(err), " > "), "cause", causeOf(err))
 			}
 		}
 	})
