@@ -17,6 +17,17 @@
 //
 //	go run ./cmd/custodian-load --duration 60s
 //	go run ./cmd/custodian-load --db postgres://... --duration 60s
+//
+// With --seed-desk it measures a desk of hospital size instead: 10,000
+// patients with Synthea charts, 50,000 closed and 2,000 open requests over
+// two years, about 5 million ledger entries (see desk.go). The database is
+// seeded once and reused by later runs on the same --db; --seed-only stops
+// after seeding, --reuse refuses to seed. --curve measures the queue as
+// the desk grows, one seeded SQLite file per size:
+//
+//	go run ./cmd/custodian-load --seed-desk --db /tmp/desk.db --seed-only
+//	go run ./cmd/custodian-load --reuse --db /tmp/desk.db --duration 60s
+//	go run ./cmd/custodian-load --curve 1000,3000,10000 --curve-dir /tmp/curve --duration 30s
 package main
 
 import (
@@ -37,6 +48,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -61,7 +73,17 @@ type options struct {
 	backlog               int
 	duration, think       time.Duration
 	releaseShare          float64
+
+	// A desk of hospital size (desk.go).
+	seedDesk, reuse, seedOnly bool
+	size                      deskSize
+	data                      string
+	curve, curveDir           string
+	verify                    bool
 }
+
+// desk reports whether the run is on a seeded desk of hospital size.
+func (o *options) desk() bool { return o.seedDesk || o.reuse }
 
 func main() {
 	var o options
@@ -75,15 +97,46 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 60*time.Second, "how long to measure")
 	flag.DurationVar(&o.think, "think", 2*time.Second, "mean think time of a browsing session between page views")
 	flag.Float64Var(&o.releaseShare, "release-share", 0.6, "share of API intakes the specialists take to release")
+	flag.BoolVar(&o.seedDesk, "seed-desk", false, "seed a desk of hospital size (sizes below) unless --db already holds one, then measure it")
+	flag.BoolVar(&o.reuse, "reuse", false, "measure the desk already seeded in --db; never seed")
+	flag.BoolVar(&o.seedOnly, "seed-only", false, "with --seed-desk: seed, verify the ledger, print the database's size and stop")
+	flag.IntVar(&o.size.patients, "desk-patients", 10000, "seeded desk: patients (Synthea charts cloned under new synthetic identities)")
+	flag.IntVar(&o.size.closed, "desk-closed", 50000, "seeded desk: closed requests over two years")
+	flag.IntVar(&o.size.open, "desk-open", 2000, "seeded desk: open requests (the queue)")
+	flag.IntVar(&o.size.ledger, "desk-ledger", 5000000, "seeded desk: ledger entries, about")
+	flag.IntVar(&o.size.raw, "desk-raw", 200, "seeded desk: patients whose FHIR resources are stored byte for byte (intake and release during the run use them)")
+	flag.StringVar(&o.data, "data", "../shared/data", "directory of the shared Synthea bundles (synthea/, synthea-large/) the charts are cloned from")
+	flag.StringVar(&o.curve, "curve", "", "comma-separated patient counts: seed one SQLite desk per count (requests and ledger in proportion) and measure the queue on each")
+	flag.StringVar(&o.curveDir, "curve-dir", "", "directory of the --curve databases (kept for later runs; default a temporary directory removed afterwards)")
+	flag.BoolVar(&o.verify, "verify", true, "verify the whole ledger after seeding and after the run")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "custodian-load: %v\n", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if o.sessions < 2 || o.specialists < 1 || o.perMinute < 1 || o.duration <= 0 || o.duration > time.Hour {
 		fmt.Fprintln(os.Stderr, "custodian-load: --sessions ≥ 2, --specialists ≥ 1, --rate ≥ 1, 0 < --duration ≤ 1h")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, o); err != nil {
+	var err error
+	if o.curve != "" {
+		err = curve(ctx, o)
+	} else {
+		_, err = run(ctx, o)
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "custodian-load: %v\n", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -96,39 +149,78 @@ type account struct {
 
 const password = "load-test-password-2026"
 
-func run(ctx context.Context, o options) error {
+func run(ctx context.Context, o options) (*load, error) {
 	if o.db == "" {
+		if o.desk() {
+			return nil, fmt.Errorf("--seed-desk and --reuse need --db: the point is to seed once and measure many times")
+		}
 		dir, err := os.MkdirTemp("", "custodian-load-")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer os.RemoveAll(dir)
 		o.db = filepath.Join(dir, "custodian.db")
 	}
 	s, err := store.Open(ctx, o.db)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer s.Close()
 	if _, err := s.Migrate(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	desk := workflow.New(s)
 	fmt.Printf("database: %s\n", s.Dialect())
 
 	t0 := time.Now()
-	patients, err := seed(ctx, desk, o.backlog)
-	if err != nil {
-		return fmt.Errorf("seed: %w", err)
+	var patients []string
+	if o.desk() {
+		if o.reuse {
+			have, err := deskSeeded(ctx, s)
+			if err != nil {
+				return nil, err
+			}
+			if len(have) == 0 {
+				return nil, fmt.Errorf("--reuse: %s holds no seeded desk; seed it first with --seed-desk", o.db)
+			}
+			o.size.patients = len(have)
+		}
+		sd, err := seedDesk(ctx, s, desk, o.size, o.data)
+		if err != nil {
+			return nil, fmt.Errorf("seed: %w", err)
+		}
+		patients = sd.patients
+		if sd.wasSeeded {
+			fmt.Printf("reusing the desk seeded in %s: %d seeded patients\n", o.db, sd.deskPIDs)
+		} else {
+			fmt.Printf("seeded a desk of %d patients, %d requests and %d ledger entries in %s\n", sd.deskPIDs, sd.requests, sd.ledger, sd.took.Round(time.Second))
+			fmt.Printf("database size: %s\n", dbSize(ctx, o.db))
+			if o.verify {
+				t := time.Now()
+				n, err := s.VerifyLedger(ctx)
+				if err != nil {
+					return nil, fmt.Errorf("the seeded ledger does not verify: %w", err)
+				}
+				fmt.Printf("ledger verified: %d entries intact in %s\n", n, time.Since(t).Round(time.Millisecond))
+			}
+		}
+		if o.seedOnly {
+			return nil, nil
+		}
+	} else {
+		patients, err = seed(ctx, desk, s, o.backlog)
+		if err != nil {
+			return nil, fmt.Errorf("seed: %w", err)
+		}
+		fmt.Printf("seeded %d patients and a backlog of %d requests in %s\n", len(patients), o.backlog, time.Since(t0).Round(time.Millisecond))
 	}
-	fmt.Printf("seeded %d patients and a backlog of %d requests in %s\n", len(patients), o.backlog, time.Since(t0).Round(time.Millisecond))
 
 	base := o.url
 	if base == "" {
 		svc := &auth.Service{Store: s, Issuer: "Custodian load"}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		slog.SetDefault(log)
@@ -150,6 +242,9 @@ func run(ctx context.Context, o options) error {
 	run := make([]byte, 3)
 	rand.Read(run)
 	prefix := "load-" + hex.EncodeToString(run)
+	if o.desk() {
+		prefix = "load-desk" // the same accounts on every run over this database
+	}
 	var accts []*account
 	add := func(n int, role auth.Role, tag string) []*account {
 		var out []*account
@@ -165,46 +260,85 @@ func run(ctx context.Context, o options) error {
 	reviewers := add(o.specialists, auth.RoleQAReviewer, "q")
 	t0 = time.Now()
 	svc := &auth.Service{Store: s}
+	var reused atomic.Int64
+	var lastStep atomic.Int64
 	if err := parallel(ctx, accts, 4, func(a *account) error {
+		if u, err := s.UserByName(ctx, a.name); err == nil {
+			// An account of an earlier run on this database.
+			a.secret = u.TOTPSecret
+			reused.Add(1)
+			for {
+				old := lastStep.Load()
+				if u.TOTPLastStep <= old || lastStep.CompareAndSwap(old, u.TOTPLastStep) {
+					break
+				}
+			}
+			return nil
+		}
 		u, _, err := svc.AddUser(ctx, a.name, "Load "+a.name, a.role, password)
 		if err == nil {
 			a.secret = u.TOTPSecret
 		}
 		return err
 	}); err != nil {
-		return fmt.Errorf("accounts: %w", err)
+		return nil, fmt.Errorf("accounts: %w", err)
 	}
-	fmt.Printf("created %d accounts in %s\n", len(accts), time.Since(t0).Round(time.Millisecond))
+	fmt.Printf("created %d accounts (%d reused) in %s\n", len(accts)-int(reused.Load()), reused.Load(), time.Since(t0).Round(time.Millisecond))
+	// A code works once per 30-second step: wait out the step an earlier
+	// run signed in at.
+	if step := lastStep.Load(); step > 0 && time.Now().Unix()/30 <= step {
+		time.Sleep(time.Until(time.Unix((step+1)*30, 0)) + time.Second)
+	}
 
 	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConns: 1000, MaxIdleConnsPerHost: 1000}}
 	l := &load{o: o, base: base, c: client, stats: map[string]*series{}, patients: patients}
 	t0 = time.Now()
 	if err := parallel(ctx, accts, 8, func(a *account) error { return l.signIn(ctx, a) }); err != nil {
-		return fmt.Errorf("sign-in: %w", err)
+		return nil, fmt.Errorf("sign-in: %w", err)
 	}
 	signin := l.stats["sign-in"]
 	fmt.Printf("signed in %d sessions in %s before measuring (argon2id, at most 2 hashes at once): p50 %s p99 %s\n",
 		len(accts), time.Since(t0).Round(time.Millisecond), signin.pct(0.5).Round(time.Millisecond), signin.pct(0.99).Round(time.Millisecond))
 	delete(l.stats, "sign-in")
 
-	ids, err := s.Requests(ctx, store.RequestFilter{Open: true})
-	if err != nil {
-		return err
+	filter := store.RequestFilter{Open: true}
+	if o.desk() {
+		filter = store.RequestFilter{} // staff open old requests too
 	}
+	ids, err := s.Requests(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(ids, func(a, b *roi.DeskRequest) int { return int(a.ID - b.ID) })
 	for _, r := range ids {
 		l.known = append(l.known, int64(r.ID))
+		if o.desk() {
+			l.reqs = append(l.reqs, knownRequest{id: int64(r.ID), patient: int64(r.PatientID), number: r.Number})
+		}
+	}
+	if o.desk() {
+		ps, err := s.Patients(ctx)
+		if err != nil {
+			return nil, err
+		}
+		l.names = map[int64]string{}
+		for _, p := range ps {
+			l.names[int64(p.ID)] = p.Name
+		}
 	}
 
 	fmt.Printf("measuring for %s: %d browsing sessions (think %s), %d specialists, %d new requests/minute\n",
 		o.duration, o.sessions, o.think, o.specialists, o.perMinute)
+	l.loadBefore = loadavg()
 	mctx, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
+	go l.sampleLoad(mctx)
 	start := time.Now()
 	var wg sync.WaitGroup
 	work := make(chan int64, 1000)
 	for i, a := range append(clerks, auditors...) {
 		wg.Add(1)
-		go func() { defer wg.Done(); l.browse(mctx, a, i%2 == 0) }()
+		go func() { defer wg.Done(); l.browse(mctx, a, i%2 == 0, a.role == auth.RoleAuditor) }()
 	}
 	for i, a := range specialists {
 		wg.Add(1)
@@ -214,12 +348,20 @@ func run(ctx context.Context, o options) error {
 	go func() { defer wg.Done(); l.arrivals(mctx, specialists, work) }()
 	wg.Wait()
 	elapsed := time.Since(start)
+	l.loadAfter = loadavg()
 	l.print(os.Stdout, elapsed)
+	if o.desk() {
+		l.accountingInProcess(ctx, s)
+	}
 
 	var q, r, d int
 	rows, err := s.Requests(ctx, store.RequestFilter{})
 	if err != nil {
 		fmt.Printf("counting requests: %v\n", err)
+	}
+	if o.desk() && !o.verify {
+		fmt.Printf("\nafter the run: %d requests\n", len(rows))
+		return l, nil
 	}
 	for _, x := range rows {
 		switch x.Status {
@@ -229,11 +371,13 @@ func run(ctx context.Context, o options) error {
 			q++
 		}
 	}
-	es, _ := s.Ledger(ctx, store.LedgerFilter{Kind: "delivery"})
+	es, _ := s.Ledger(ctx, store.LedgerFilter{Kind: roi.EventDelivery})
 	d = len(es)
+	t0 = time.Now()
 	n, verr := s.VerifyLedger(ctx)
-	fmt.Printf("\nafter the run: %d requests (%d released), %d deliveries completed, ledger %d entries (verify: %v)\n", q+r, r, d, n, verr == nil)
-	return verr
+	fmt.Printf("\nafter the run: %d requests (%d released), %d deliveries completed, ledger %d entries (verify: %v, %s)\n",
+		q+r, r, d, n, verr == nil, time.Since(t0).Round(time.Millisecond))
+	return l, verr
 }
 
 // parallel runs fn on every account, n at a time, and returns the first error.
@@ -268,8 +412,8 @@ func parallel(ctx context.Context, accts []*account, n int, fn func(*account) er
 
 // seed imports the demo patients when there are none and fills the queue
 // to backlog open requests. It returns the patients' FHIR ids.
-func seed(ctx context.Context, d *workflow.Desk, backlog int) ([]string, error) {
-	ps, err := d.Store.Patients(ctx)
+func seed(ctx context.Context, d *workflow.Desk, s *store.Store, backlog int) ([]string, error) {
+	ps, err := s.Patients(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -290,11 +434,11 @@ func seed(ctx context.Context, d *workflow.Desk, backlog int) ([]string, error) 
 				}
 			}
 		}
-		if ps, err = d.Store.Patients(ctx); err != nil {
+		if ps, err = s.Patients(ctx); err != nil {
 			return nil, err
 		}
 	}
-	open, err := d.Store.Requests(ctx, store.RequestFilter{Open: true})
+	open, err := s.Requests(ctx, store.RequestFilter{Open: true})
 	if err != nil {
 		return nil, err
 	}
@@ -341,6 +485,21 @@ type load struct {
 	stats map[string]*series
 	known []int64
 	seq   atomic.Int64
+
+	// On a seeded desk: every request (by id) and the patients' names,
+	// for the patient, accounting and search views.
+	reqs  []knownRequest
+	names map[int64]string
+
+	// The 1-minute load average before, during (every 5 s) and after.
+	loadBefore, loadAfter float64
+	loadMu                sync.Mutex
+	loadDuring            []float64
+}
+
+type knownRequest struct {
+	id, patient int64
+	number      string
 }
 
 func (l *load) record(class string, d time.Duration, err error) {
@@ -378,7 +537,7 @@ func (l *load) do(ctx context.Context, class, method, path string, hdr map[strin
 		data, err = io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err == nil && resp.StatusCode != want {
-			err = &statusError{resp.StatusCode, strings.TrimSpace(string(data[:min(len(data), 200)]))}
+			err = &statusError{resp.StatusCode, errorText(data)}
 		}
 		if err == nil && out != nil {
 			err = json.Unmarshal(data, out)
@@ -394,6 +553,32 @@ func (l *load) do(ctx context.Context, class, method, path string, hdr map[strin
 type statusError struct {
 	status int
 	body   string
+}
+
+// errorText is the start of an error answer; an HTML page is read as its
+// text without the markup and the head.
+func errorText(data []byte) string {
+	t := string(data)
+	if i := strings.Index(t, "<body"); i >= 0 {
+		t = t[i:]
+	}
+	if strings.HasPrefix(strings.TrimSpace(t), "<") {
+		var b strings.Builder
+		in := false
+		for _, c := range t {
+			switch {
+			case c == '<':
+				in = true
+				b.WriteByte(' ')
+			case c == '>':
+				in = false
+			case !in:
+				b.WriteRune(c)
+			}
+		}
+		t = strings.Join(strings.Fields(b.String()), " ")
+	}
+	return t[:min(len(t), 300)]
 }
 
 func (e *statusError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.status, e.body) }
@@ -449,8 +634,9 @@ func (l *load) sleep(ctx context.Context, r *mrand.Rand, mean time.Duration) boo
 }
 
 // browse is one staff member looking at the queue and at requests: the
-// queue every few views, a request otherwise.
-func (l *load) browse(ctx context.Context, a *account, pages bool) {
+// queue every few views, a request otherwise. On a seeded desk, some views
+// are a patient's chart, a search, or (auditors) an accounting.
+func (l *load) browse(ctx context.Context, a *account, pages, auditor bool) {
 	r := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), uint64(len(a.name))))
 	cookie := map[string]string{"Cookie": l.o.cookie + "=" + a.token}
 	// Spread the sessions' first views over one think time.
@@ -458,6 +644,13 @@ func (l *load) browse(ctx context.Context, a *account, pages bool) {
 		return
 	}
 	for ctx.Err() == nil {
+		if l.reqs != nil {
+			l.deskView(ctx, r, a, cookie, pages, auditor)
+			if !l.sleep(ctx, r, l.o.think) {
+				return
+			}
+			continue
+		}
 		queue := r.IntN(4) == 0
 		id := l.pick(r)
 		switch {
@@ -590,19 +783,20 @@ func (l *load) print(w io.Writer, elapsed time.Duration) {
 	}
 	slices.Sort(classes)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "\nmeasured %s\n", elapsed.Round(time.Millisecond))
-	fmt.Fprintln(tw, "endpoint class\tok\terrors\treq/s\tp50\tp90\tp99\tmax\t")
+	load := l.loadColumns()
+	fmt.Fprintf(w, "\nmeasured %s; 1-minute load average before/during (mean, max)/after: %s\n", elapsed.Round(time.Millisecond), load)
+	fmt.Fprintln(tw, "endpoint class\tok\terrors\treq/s\tp50\tp90\tp99\tmax\tload b/d/a\t")
 	var total, errs int
 	for _, c := range classes {
 		s := l.stats[c]
 		s.mu.Lock()
 		total += len(s.d)
 		errs += s.errors
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t\n", c, len(s.d), s.errors, float64(len(s.d))/elapsed.Seconds(),
-			ms(s.pct(0.5)), ms(s.pct(0.9)), ms(s.pct(0.99)), ms(s.pct(1)))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t\n", c, len(s.d), s.errors, float64(len(s.d))/elapsed.Seconds(),
+			ms(s.pct(0.5)), ms(s.pct(0.9)), ms(s.pct(0.99)), ms(s.pct(1)), l.loadShort())
 		s.mu.Unlock()
 	}
-	fmt.Fprintf(tw, "all\t%d\t%d\t%.1f\t\t\t\t\t\n", total, errs, float64(total)/elapsed.Seconds())
+	fmt.Fprintf(tw, "all\t%d\t%d\t%.1f\t\t\t\t\t\t\n", total, errs, float64(total)/elapsed.Seconds())
 	tw.Flush()
 	for _, c := range classes {
 		if s := l.stats[c]; s.errors > 0 {
