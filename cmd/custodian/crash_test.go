@@ -783,7 +783,7 @@ func checkAfterCrashes(t *testing.T, bin string, tgt crashTarget, wl *crashWorkl
 	later := time.Now().Add(24 * time.Hour)
 	s.Now = func() time.Time { return later }
 	desk := workflow.New(s)
-	desk.Now = s.Now
+	desk.SetClock(s.Now)
 	desk.SFTP = map[string]workflow.Pusher{"dropbox": sftp.Client()}
 	for i := 0; ; i++ {
 		worked, err := desk.Deliver(ctx, "crash-check")

@@ -383,14 +383,14 @@ func TestScaleOut(t *testing.T) {
 	}
 	// Take over what the dead worker held, as a live instance would once
 	// the lease ran out: a desk whose clock is past the lease.
-	takeover := workflow.New(s)
 	later := func() time.Time { return time.Now().Add(6 * time.Minute) }
 	s2, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	s2.Now, takeover.Store, takeover.Now = later, s2, later
+	takeover := workflow.New(s2)
+	takeover.SetClock(later)
 	takeover.SFTP = map[string]workflow.Pusher{"vendor": sftp.Client()}
 	took := 0
 	for {

@@ -173,6 +173,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if !ok {
 		return exitUsage
 	}
+	// The access log's last batch of views is written before the database
+	// closes (deferred earlier, so it runs after this).
+	defer func() {
+		if err := desk.Shutdown(context.Background()); err != nil {
+			fmt.Fprintf(stderr, "custodian: writing the last views to the ledger: %s\n", describe(err))
+		}
+	}()
 	if err := configure(desk, *cfgFile, getenv); err != nil {
 		fmt.Fprintf(stderr, "custodian: %s: %s\n", *cfgFile, describe(err))
 		return exitUsage

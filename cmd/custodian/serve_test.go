@@ -106,8 +106,19 @@ func TestServeDemo(t *testing.T) {
 	if resp, err := http.Get(base + "/api/v1/requests"); err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("API without a session: %v %v", resp.StatusCode, err)
 	}
-	if rs := get("/api/v1/requests")["requests"].([]any); len(rs) != 6 {
-		t.Errorf("%d demo requests, want 6", len(rs))
+	// The list shows open requests unless asked for all of them.
+	all := get("/api/v1/requests?open=false")["requests"].([]any)
+	if len(all) != 6 {
+		t.Errorf("%d demo requests, want 6", len(all))
+	}
+	open := get("/api/v1/requests")["requests"].([]any)
+	if len(open) == 0 || len(open) >= len(all) {
+		t.Errorf("%d open demo requests of %d", len(open), len(all))
+	}
+	for _, r := range open {
+		if s := r.(map[string]any)["status"]; s == "closed" || s == "released" || s == "partially_released" || s == "denied" || s == "cancelled" {
+			t.Errorf("a finished request (%v) in the open list", s)
+		}
 	}
 	// A specialist's role does not include verifying the ledger.
 	if v := get("/api/v1/ledger/verify"); v["error"] == nil {

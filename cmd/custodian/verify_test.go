@@ -46,7 +46,7 @@ func releasedPacket(t *testing.T) (dir, file string, p *roi.PacketRecord, number
 		t.Fatalf("patient name %q is too short to look for", name)
 	}
 	desk := workflow.New(s)
-	desk.Now = func() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) }
+	desk.SetClock(func() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) })
 	r, err := desk.Intake(ctx, "clerk", workflow.Intake{PatientID: pts[0].ID, Request: roi.Request{Received: roi.MakeDate(2026, 3, 2),
 		Requester: roi.Requester{Kind: roi.KindPatient, Name: name}, Basis: roi.BasisAccess}, Contact: "555-0199", Delivery: roi.DeliveryPortal})
 	if err != nil {

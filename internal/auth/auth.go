@@ -146,7 +146,7 @@ func (s *Service) AddUser(ctx context.Context, username, name string, role Role,
 		return nil, "", err
 	}
 	u := &store.User{Username: username, Name: name, Role: string(role), PasswordHash: hash, TOTPSecret: secret}
-	ev := roi.Event{Kind: "user-added", Actor: "system", Body: map[string]string{"username": username, "role": string(role)}}
+	ev := roi.Event{Kind: roi.EventUserAdded, Actor: "system", Body: map[string]string{"username": username, "role": string(role)}}
 	if err := s.Store.AddUser(ctx, u, ev); err != nil {
 		return nil, "", err
 	}
@@ -161,7 +161,7 @@ func (s *Service) Disable(ctx context.Context, username string) error {
 	}
 	err = s.Store.UpdateUser(ctx, u.ID, func(u *store.User) ([]roi.Event, error) {
 		u.Disabled = true
-		return []roi.Event{{Kind: "user-disabled", Actor: "system", Body: map[string]string{"username": u.Username}}}, nil
+		return []roi.Event{{Kind: roi.EventUserDisabled, Actor: "system", Body: map[string]string{"username": u.Username}}}, nil
 	})
 	if err != nil {
 		return err
@@ -210,7 +210,7 @@ func failedEvent(actor, reason, client string, clientLimited bool) roi.Event {
 	if clientLimited {
 		body["client_limited"] = true
 	}
-	return roi.Event{Kind: "login-failed", Actor: actor, Body: body}
+	return roi.Event{Kind: roi.EventLoginFailed, Actor: actor, Body: body}
 }
 
 // countFailure counts one failed step on u, locking it at MaxFailures, and
@@ -223,7 +223,7 @@ func countFailure(u *store.User, now time.Time, reason, client string, clientLim
 	}
 	u.Failed = 0
 	u.LockedUntil = now.Add(LockFor)
-	evs = append(evs, roi.Event{Kind: "account-locked", Actor: u.Username, Body: map[string]any{
+	evs = append(evs, roi.Event{Kind: roi.EventAccountLocked, Actor: u.Username, Body: map[string]any{
 		"until": u.LockedUntil.UTC().Format(ledger.TimeFormat), "failures": MaxFailures, "client": client}})
 	return evs, u.LockedUntil
 }
@@ -375,7 +375,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, pending, code string) (string,
 		if good {
 			ok = true
 			u.TOTPLastStep, u.Failed, u.LockedUntil = step, 0, time.Time{}
-			return []roi.Event{{Kind: "login", Actor: u.Username, Body: map[string]string{"client": client, "session": hash[:12]}}}, nil
+			return []roi.Event{{Kind: roi.EventLogin, Actor: u.Username, Body: map[string]string{"client": client, "session": hash[:12]}}}, nil
 		}
 		reason := "code"
 		if _, old := CheckTOTP(u.TOTPSecret, code, now, -1<<62); old {
@@ -466,7 +466,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if u, err := s.Store.UserByID(ctx, sess.UserID); err == nil {
 		actor = u.Username
 	}
-	return s.Store.Append(ctx, roi.Event{Kind: "logout", Actor: actor, Body: map[string]string{"session": hash[:12]}})
+	return s.Store.Append(ctx, roi.Event{Kind: roi.EventLogout, Actor: actor, Body: map[string]string{"session": hash[:12]}})
 }
 
 // RoleOf returns u's role; an unknown one (a row edited by hand) is

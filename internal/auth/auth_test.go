@@ -95,7 +95,7 @@ func (e *env) signIn(u *store.User) string {
 	return tok
 }
 
-func (e *env) events(kind string) []roi.LedgerEntry {
+func (e *env) events(kind roi.EventKind) []roi.LedgerEntry {
 	e.t.Helper()
 	evs, err := e.svc.Store.Ledger(context.Background(), store.LedgerFilter{Kind: kind})
 	if err != nil {

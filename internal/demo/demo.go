@@ -76,7 +76,7 @@ func Seed(ctx context.Context, d *workflow.Desk) (*Summary, error) {
 			if err != nil {
 				return nil, err
 			}
-			p, err := d.Store.Patient(ctx, id)
+			p, _, err := d.Chart(ctx, Actor, id)
 			if err != nil {
 				return nil, err
 			}
@@ -170,7 +170,7 @@ func (s *seeder) label(pid roi.PatientID, nth int, labels roi.Labels) {
 	if s.err != nil {
 		return
 	}
-	items, err := s.d.Store.ChartItems(s.ctx, pid)
+	_, items, err := s.d.Chart(s.ctx, Actor, pid)
 	if err != nil {
 		s.err = err
 		return
@@ -182,7 +182,7 @@ func (s *seeder) label(pid roi.PatientID, nth int, labels roi.Labels) {
 		}
 		if n == nth {
 			for _, lb := range labels.List() {
-				if _, err := s.d.Store.OverrideLabel(s.ctx, pid, it.Key, lb, true, "demo data: a note marked by hand to show segmentation", Actor); err != nil {
+				if _, err := s.d.SetLabel(s.ctx, Actor, pid, it.Key, lb.String(), "add", "demo data: a note marked by hand to show segmentation"); err != nil {
 					s.err = err
 					return
 				}

@@ -36,7 +36,7 @@ func Canonical(e *roi.LedgerEntry) []byte {
 	b = append(b, ',')
 	b = strconv.AppendQuote(b, e.At.UTC().Format(TimeFormat))
 	b = append(b, ',')
-	b = strconv.AppendQuote(b, e.Kind)
+	b = strconv.AppendQuote(b, string(e.Kind))
 	b = append(b, ',')
 	b = strconv.AppendInt(b, int64(e.RequestID), 10)
 	b = append(b, ',')

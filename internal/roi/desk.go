@@ -80,8 +80,12 @@ type DeskRequest struct {
 	EvaluatedVersion int
 	Extended         bool      // the one extension was used
 	LinkedTo         RequestID // an earlier request this one may duplicate; 0 if none
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// Sensitive: an item in the request's scope carries a sensitive label,
+	// so a second person reviews the decision. Kept by the desk (workflow)
+	// as the chart and its labels change; the queue reads it as stored.
+	Sensitive bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Evidence types that name who the requester is, kept apart from those
@@ -118,7 +122,7 @@ type DocumentRecord struct {
 type DecisionRecord struct {
 	ID        int64
 	RequestID RequestID
-	Kind      string // "evaluation" (the engine) or "decision" (a person)
+	Kind      DecisionKind
 	RuleSet   string
 	Outcome   Outcome
 	Body      json.RawMessage
@@ -126,11 +130,20 @@ type DecisionRecord struct {
 	At        time.Time
 }
 
+// DecisionKind says who made a stored decision record.
+type DecisionKind string
+
+const (
+	DecisionByEngine DecisionKind = "evaluation" // the engine's evaluation
+	DecisionByPerson DecisionKind = "decision"   // a person's decision
+	DecisionReview   DecisionKind = "review"     // a second person's review of it
+)
+
 // Event is an entry for the ledger: something that happened to a request or
 // a patient's record, by whom, with its details. Body must not repeat PHI
 // that the store already holds elsewhere; it names IDs.
 type Event struct {
-	Kind      string
+	Kind      EventKind
 	RequestID RequestID // 0 if none
 	PatientID PatientID // 0 if none
 	Actor     string
@@ -141,7 +154,7 @@ type Event struct {
 type LedgerEntry struct {
 	Seq       int64
 	At        time.Time
-	Kind      string
+	Kind      EventKind
 	RequestID RequestID
 	PatientID PatientID
 	Actor     string

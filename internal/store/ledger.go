@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/custodian-roi/custodian/internal/ledger"
 	"github.com/custodian-roi/custodian/internal/roi"
@@ -53,7 +54,11 @@ func (s *Store) Append(ctx context.Context, evs ...roi.Event) error {
 type LedgerFilter struct {
 	RequestID roi.RequestID
 	PatientID roi.PatientID
-	Kind      string
+	Kind      roi.EventKind
+	NotKind   roi.EventKind // leave out entries of this kind
+	// Last keeps only the newest Last entries matching (still returned in
+	// sequence order); 0 keeps all.
+	Last int
 }
 
 // Ledger returns the entries matching f in sequence order.
@@ -73,11 +78,23 @@ func (s *Store) Ledger(ctx context.Context, f LedgerFilter) ([]roi.LedgerEntry, 
 	if f.Kind != "" {
 		add("kind", f.Kind)
 	}
+	if f.NotKind != "" {
+		args = append(args, f.NotKind)
+		q += fmt.Sprintf(" AND kind <> $%d", len(args))
+	}
+	order := " ORDER BY seq"
+	if f.Last > 0 {
+		args = append(args, f.Last)
+		order = fmt.Sprintf(" ORDER BY seq DESC LIMIT $%d", len(args))
+	}
 	var out []roi.LedgerEntry
-	err := s.scanLedger(ctx, q+" ORDER BY seq", args, func(e *roi.LedgerEntry) error {
+	err := s.scanLedger(ctx, q+order, args, func(e *roi.LedgerEntry) error {
 		out = append(out, *e)
 		return nil
 	})
+	if f.Last > 0 {
+		slices.Reverse(out)
+	}
 	return out, err
 }
 

@@ -120,7 +120,10 @@ func (s *Store) ImportChart(ctx context.Context, p roi.PatientRecord, items []ro
 				return fmt.Errorf("store: raw resource: %w", err)
 			}
 		}
-		return s.append(ctx, tx, roi.Event{Kind: "import", PatientID: id, Actor: actor,
+		if err := chartChanged(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.append(ctx, tx, roi.Event{Kind: roi.EventImport, PatientID: id, Actor: actor,
 			Body: map[string]int{"items": len(items), "new_items": added, "resources": len(raws)}})
 	})
 	return id, added, err
@@ -197,7 +200,10 @@ func (s *Store) OverrideLabel(ctx context.Context, id roi.PatientID, key string,
 		if _, err := tx.ExecContext(ctx, `UPDATE chart_items SET labels = $1 WHERE patient_id = $2 AND item_key = $3`, labelString(effective), id, key); err != nil {
 			return err
 		}
-		return s.append(ctx, tx, roi.Event{Kind: "label", PatientID: id, Actor: by,
+		if err := chartChanged(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.append(ctx, tx, roi.Event{Kind: roi.EventLabel, PatientID: id, Actor: by,
 			Body: map[string]string{"item": key, "label": lb.String(), "action": action, "reason": reason}})
 	})
 	return effective, err

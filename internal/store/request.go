@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/custodian-roi/custodian/internal/caseformat"
@@ -14,7 +15,7 @@ import (
 )
 
 const requestColumns = `id, number, patient_id, type, received, requester_kind, requester_name, basis, recipient, scope,
-	contact, delivery, status, assignee, due, version, evaluated_version, extended, linked_to, created_at, updated_at`
+	contact, delivery, status, assignee, due, version, evaluated_version, extended, linked_to, COALESCE(sensitive, 0), created_at, updated_at`
 
 func scanRequest(row interface{ Scan(...any) error }) (*roi.DeskRequest, error) {
 	var r roi.DeskRequest
@@ -23,7 +24,7 @@ func scanRequest(row interface{ Scan(...any) error }) (*roi.DeskRequest, error) 
 	var linked sql.NullInt64
 	err := row.Scan(&r.ID, &r.Number, &r.PatientID, &r.Type, &received, &r.Requester.Kind, &r.Requester.Name,
 		&r.Basis, &r.Recipient, &scope, &r.Contact, &r.Delivery, &r.Status, &r.Assignee, &due, &r.Version,
-		&r.EvaluatedVersion, &r.Extended, &linked, &created, &updated)
+		&r.EvaluatedVersion, &r.Extended, &linked, &r.Sensitive, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
@@ -108,13 +109,37 @@ type RequestFilter struct {
 	Assignee  string
 	PatientID roi.PatientID
 	Number    string
-	Limit     int
+	Kind      roi.Kind // the requester's kind
+	Sensitive bool     // only requests with a sensitive item in scope
+	// After is the position of the last request of the previous page
+	// (keyset pagination): the next page starts after it.
+	After *QueueKey
+	Limit int
 }
 
-// Requests returns the matching requests, soonest due first (no due date
-// last), then by ID.
-func (s *Store) Requests(ctx context.Context, f RequestFilter) ([]*roi.DeskRequest, error) {
-	q := `SELECT ` + requestColumns + ` FROM requests WHERE 1 = 1`
+// QueueKey is a request's place in queue order: its due date (none sorts
+// last) and then its ID.
+type QueueKey struct {
+	Due roi.Date
+	ID  roi.RequestID
+}
+
+// KeyOf returns r's place in queue order.
+func KeyOf(r *roi.DeskRequest) QueueKey { return QueueKey{Due: r.Due, ID: r.ID} }
+
+// noDue is how a request without a due date sorts: after every date.
+const noDue = "9999-12-31"
+
+func (k QueueKey) due() string {
+	if k.Due.Known() {
+		return k.Due.String()
+	}
+	return noDue
+}
+
+// requestQuery adds f's conditions, order and limit to base.
+func requestQuery(base string, f RequestFilter) (string, []any) {
+	q := base
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
@@ -145,10 +170,27 @@ func (s *Store) Requests(ctx context.Context, f RequestFilter) ([]*roi.DeskReque
 	if f.Number != "" {
 		q += " AND number = " + arg(f.Number)
 	}
-	q += " ORDER BY CASE WHEN due IS NULL THEN 1 ELSE 0 END, due, id"
+	if f.Kind != "" {
+		q += " AND requester_kind = " + arg(f.Kind)
+	}
+	if f.Sensitive {
+		q += " AND sensitive = 1"
+	}
+	if f.After != nil {
+		d := arg(f.After.due())
+		q += " AND (COALESCE(due, '" + noDue + "') > " + d + " OR (COALESCE(due, '" + noDue + "') = " + d + " AND id > " + arg(f.After.ID) + "))"
+	}
+	q += " ORDER BY COALESCE(due, '" + noDue + "'), id"
 	if f.Limit > 0 {
 		q += " LIMIT " + arg(f.Limit)
 	}
+	return q, args
+}
+
+// Requests returns the matching requests, soonest due first (no due date
+// last), then by ID.
+func (s *Store) Requests(ctx context.Context, f RequestFilter) ([]*roi.DeskRequest, error) {
+	q, args := requestQuery(`SELECT `+requestColumns+` FROM requests WHERE 1 = 1`, f)
 	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, classify(err)
@@ -372,4 +414,90 @@ func (s *Store) SaveIdempotent(ctx context.Context, key string, r IdempotentResp
 			ON CONFLICT (key) DO NOTHING`, key, r.Fingerprint, r.Status, string(r.Body), s.now())
 		return err
 	})
+}
+
+// Stale is a request whose "sensitive in scope" must be worked out again.
+type Stale struct {
+	Request *roi.DeskRequest
+	gen     int64
+}
+
+// StaleSensitive returns up to limit requests matching f (its After, Limit
+// and Sensitive ignored) whose "sensitive in scope" is not known.
+func (s *Store) StaleSensitive(ctx context.Context, f RequestFilter, limit int) ([]Stale, error) {
+	f.After, f.Sensitive, f.Limit = nil, false, limit
+	q, args := requestQuery(`SELECT `+requestColumns+`, chart_gen FROM requests WHERE sensitive IS NULL`, f)
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []Stale
+	for rows.Next() {
+		var st Stale
+		var err error
+		st.Request, err = scanRequest(rowWithTail{rows, &st.gen})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, classify(rows.Err())
+}
+
+// rowWithTail scans a request row followed by extra columns.
+type rowWithTail struct {
+	row  interface{ Scan(...any) error }
+	tail *int64
+}
+
+func (r rowWithTail) Scan(dest ...any) error { return r.row.Scan(append(dest, r.tail)...) }
+
+// SetSensitive stores what was worked out for stale requests, unless the
+// chart changed again meanwhile (then it stays unknown for the next pass).
+func (s *Store) SetSensitive(ctx context.Context, done []Stale) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, st := range done {
+			if _, err := tx.ExecContext(ctx, `UPDATE requests SET sensitive = $1 WHERE id = $2 AND chart_gen = $3`,
+				st.Request.Sensitive, st.Request.ID, st.gen); err != nil {
+				return fmt.Errorf("store: sensitive: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// chartChanged marks a patient's requests for working "sensitive in scope"
+// out again, inside the transaction that changed the chart or its labels.
+func chartChanged(ctx context.Context, tx *sql.Tx, pid roi.PatientID) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE requests SET sensitive = NULL, chart_gen = chart_gen + 1 WHERE patient_id = $1`, pid); err != nil {
+		return fmt.Errorf("store: sensitive: %w", err)
+	}
+	return nil
+}
+
+// String is the key as a page link carries it: the due date (empty when
+// none) and the ID. It holds no PHI.
+func (k QueueKey) String() string {
+	d := ""
+	if k.Due.Known() {
+		d = k.Due.String()
+	}
+	return d + "." + strconv.FormatInt(int64(k.ID), 10)
+}
+
+// ParseQueueKey reads a key written by QueueKey.String.
+func ParseQueueKey(s string) (*QueueKey, error) {
+	d, id, ok := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil || n <= 0 {
+		return nil, roi.Errorf(roi.CodeInvalid, "The page position (after) is not one this desk wrote.")
+	}
+	k := &QueueKey{ID: roi.RequestID(n)}
+	if d != "" {
+		if k.Due, err = roi.ParseDate(d); err != nil {
+			return nil, roi.Errorf(roi.CodeInvalid, "The page position (after) is not one this desk wrote.")
+		}
+	}
+	return k, nil
 }

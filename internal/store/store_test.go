@@ -191,7 +191,7 @@ func TestStore_RequestLifecycle(t *testing.T) {
 		entries, _ := s.Ledger(ctx, LedgerFilter{RequestID: r.ID})
 		var kinds []string
 		for _, e := range entries {
-			kinds = append(kinds, e.Kind)
+			kinds = append(kinds, string(e.Kind))
 		}
 		if !slices.Equal(kinds, []string{"intake", "evidence"}) {
 			t.Errorf("ledger kinds %v", kinds)

@@ -75,7 +75,7 @@ func TestStore_Users(t *testing.T) {
 			got.TOTPLastStep != 1234567890123 || got.Failed != 3 || !got.LockedUntil.Equal(lock.Truncate(time.Microsecond)) || !got.Disabled {
 			t.Fatalf("after update: %+v", got)
 		}
-		for _, kind := range []string{"login-failed", "account-locked"} {
+		for _, kind := range []roi.EventKind{roi.EventLoginFailed, roi.EventAccountLocked} {
 			if evs, _ := s.Ledger(ctx, LedgerFilter{Kind: kind}); len(evs) != 1 {
 				t.Errorf("%d %s events, want 1", len(evs), kind)
 			}

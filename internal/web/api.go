@@ -12,7 +12,6 @@ import (
 	"github.com/custodian-roi/custodian/internal/caseformat"
 	"github.com/custodian-roi/custodian/internal/ledger"
 	"github.com/custodian-roi/custodian/internal/roi"
-	"github.com/custodian-roi/custodian/internal/store"
 	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
@@ -49,7 +48,7 @@ type requesterJSON struct {
 func (s *Server) requestView(r *roi.DeskRequest) requestJSON {
 	v := requestJSON{ID: r.ID, Number: r.Number, PatientID: r.PatientID, Type: r.Type, Received: r.Received,
 		Requester: requesterJSON{r.Requester.Kind, r.Requester.Name}, Basis: r.Basis, Recipient: r.Recipient,
-		Scope: json.RawMessage(store.ScopeJSON(r.Scope)), Contact: r.Contact, Delivery: r.Delivery, Status: r.Status,
+		Scope: json.RawMessage(workflow.ScopeJSON(r.Scope)), Contact: r.Contact, Delivery: r.Delivery, Status: r.Status,
 		Assignee: r.Assignee, Due: r.Due, Version: r.Version, EvaluatedVersion: r.EvaluatedVersion, Extended: r.Extended,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	v.Overdue = r.Status.Open() && r.Due.Known() && s.desk.Today() > r.Due
@@ -90,12 +89,12 @@ func (s *Server) handleIntake() http.Handler {
 		}
 		ctx := r.Context()
 		if in.PatientID == 0 && in.Patient != "" {
-			p, err := s.store.PatientByRef(ctx, in.Patient)
+			pid, err := s.desk.PatientByRef(ctx, in.Patient)
 			if err != nil {
 				writeError(w, s.log, err)
 				return
 			}
-			in.PatientID = p.ID
+			in.PatientID = pid
 		}
 		scope, err := caseformat.DecodeScope("scope", in.Scope)
 		if err != nil {
@@ -117,7 +116,7 @@ func (s *Server) handleIntake() http.Handler {
 func (s *Server) handleQueue() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		var f store.RequestFilter
+		var f workflow.RequestFilter
 		for _, st := range strings.Split(q.Get("status"), ",") {
 			if st = strings.TrimSpace(st); st != "" {
 				if !validStatus(roi.Status(st)) {
@@ -138,7 +137,9 @@ func (s *Server) handleQueue() http.Handler {
 		if q.Get("overdue") == "true" {
 			f.Overdue = s.desk.Today()
 		}
-		f.Open = q.Get("open") == "true"
+		// Open requests by default: the closed history grows without end
+		// and is asked for by status, number or open=false.
+		f.Open = q.Get("open") == "true" || (q.Get("open") != "false" && len(f.Statuses) == 0 && q.Get("number") == "")
 		f.Assignee = q.Get("assignee")
 		f.Number = q.Get("number")
 		if v := q.Get("patient_id"); v != "" {
@@ -149,17 +150,37 @@ func (s *Server) handleQueue() http.Handler {
 			}
 			f.PatientID = roi.PatientID(id)
 		}
-		f.Limit = 500
-		rs, err := s.desk.Queue(r.Context(), f)
+		f.Limit = 100
+		if v := q.Get("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > workflow.MaxPage {
+				writeError(w, s.log, roi.Errorf(roi.CodeInvalid, "limit must be a number from 1 to %d.", workflow.MaxPage))
+				return
+			}
+			f.Limit = n
+		}
+		if v := q.Get("after"); v != "" {
+			k, err := workflow.ParseQueueKey(v)
+			if err != nil {
+				writeError(w, s.log, err)
+				return
+			}
+			f.After = k
+		}
+		page, err := s.desk.Queue(r.Context(), actor(r), f)
 		if err != nil {
 			writeError(w, s.log, err)
 			return
 		}
-		out := make([]requestJSON, 0, len(rs))
-		for _, x := range rs {
-			out = append(out, s.requestView(x))
+		out := make([]requestJSON, 0, len(page.Rows))
+		for _, x := range page.Rows {
+			out = append(out, s.requestView(x.R))
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"requests": out})
+		res := map[string]any{"requests": out}
+		if page.Next != nil {
+			res["next"] = page.Next.String()
+		}
+		writeJSON(w, http.StatusOK, res)
 	})
 }
 
@@ -238,11 +259,11 @@ func (s *Server) handleRequestShow() http.Handler {
 		}
 		decs := []decisionJSON{}
 		for _, d := range c.Decisions {
-			decs = append(decs, decisionJSON{d.ID, d.Kind, d.RuleSet, d.Outcome, d.Body, d.By, d.At})
+			decs = append(decs, decisionJSON{d.ID, string(d.Kind), d.RuleSet, d.Outcome, d.Body, d.By, d.At})
 		}
 		hist := []ledgerJSON{}
 		for _, e := range c.History {
-			hist = append(hist, ledgerJSON{e.Seq, e.At.UTC().Format(ledger.TimeFormat), e.Kind, e.RequestID, e.PatientID, e.Actor, e.Body, e.Hash})
+			hist = append(hist, ledgerJSON{e.Seq, e.At.UTC().Format(ledger.TimeFormat), string(e.Kind), e.RequestID, e.PatientID, e.Actor, e.Body, e.Hash})
 		}
 		linked := []requestJSON{}
 		for _, l := range c.Linked {
@@ -532,7 +553,7 @@ func (s *Server) handlePatients() http.Handler {
 			writeError(w, s.log, roi.Errorf(roi.CodeUnauthenticated, "Say who is acting: set %s.", ActorHeader))
 			return
 		}
-		ps, err := s.store.Patients(ctx)
+		ps, err := s.desk.Patients(ctx, actor(r))
 		if err != nil {
 			writeError(w, s.log, err)
 			return
@@ -540,10 +561,6 @@ func (s *Server) handlePatients() http.Handler {
 		out := []patientJSON{}
 		for _, p := range ps {
 			out = append(out, patientView(p))
-		}
-		if err := s.store.Append(ctx, roi.Event{Kind: "view", Actor: actor(r), Body: map[string]any{"what": "patients", "count": len(out)}}); err != nil {
-			writeError(w, s.log, err)
-			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"patients": out})
 	})
@@ -593,7 +610,7 @@ func (s *Server) handleAccounting() http.Handler {
 
 func (s *Server) handleLedgerVerify() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n, err := s.store.VerifyLedger(r.Context())
+		n, err := s.desk.VerifyLedger(r.Context())
 		var b *ledger.BrokenError
 		switch {
 		case errors.As(err, &b):

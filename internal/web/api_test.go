@@ -103,7 +103,7 @@ func newAPI(t *testing.T) *api {
 	desk := workflow.New(s)
 	sftp := sendtest.StartSFTP(t)
 	desk.SFTP = map[string]workflow.Pusher{"harper-vance": &send.SFTP{Addr: sftp.Addr, User: sftp.User, Password: sftp.Password, HostKey: sftp.HostKey}}
-	desk.Now = func() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) }
+	desk.SetClock(func() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) })
 	logs := &bytes.Buffer{}
 	srv := httptest.NewServer(NewServer(slog.New(slog.NewJSONHandler(logs, nil)), desk, Options{TrustActorHeader: true}))
 	t.Cleanup(srv.Close)

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/custodian-roi/custodian/internal/roi"
-	"github.com/custodian-roi/custodian/internal/store"
+	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
 // statusOf is the one map from error codes to HTTP statuses.
@@ -176,7 +176,7 @@ func causeOf(err error) string {
 
 // describe names one layer of an error's chain (see causeOf).
 func describe(err error, outermost bool) string {
-	if s, ok := store.SafeCause(err); ok {
+	if s, ok := workflow.SafeCause(err); ok {
 		return s
 	}
 	if sc, ok := err.(interface{ SafeText() string }); ok {

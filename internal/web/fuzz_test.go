@@ -63,7 +63,7 @@ func fuzzServer(tb testing.TB) (http.Handler, string, *bytes.Buffer) {
 		tb.Fatal(err)
 	}
 	desk := workflow.New(s)
-	desk.Now = func() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) }
+	desk.SetClock(func() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) })
 	logs := &bytes.Buffer{}
 	h := NewServer(slog.New(slog.NewJSONHandler(logs, nil)), desk, Options{TrustActorHeader: true})
 	// One request to act on: /api/v1/requests/1.

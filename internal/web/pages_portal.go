@@ -8,7 +8,6 @@ import (
 
 	"github.com/custodian-roi/custodian/internal/fee"
 	"github.com/custodian-roi/custodian/internal/roi"
-	"github.com/custodian-roi/custodian/internal/store"
 	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
@@ -179,12 +178,12 @@ func (s *Server) handlePortalUpload() http.Handler {
 // ---- staff: portal submissions ----
 
 type submissionsPage struct {
-	Rows []*store.SubmissionRecord
+	Rows []*workflow.SubmissionRecord
 }
 
 func (s *Server) handleSubmissionsPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rows, err := s.desk.Submissions(r.Context(), store.SubmissionSubmitted)
+		rows, err := s.desk.Submissions(r.Context(), workflow.SubmissionSubmitted)
 		if err != nil {
 			s.renderError(w, r, err)
 			return
@@ -212,16 +211,10 @@ func (s *Server) handleSubmissionPage() http.Handler {
 		}
 		// Candidates: patients with the same birth date; the clerk
 		// decides which one (if any) the request is about.
-		ps, err := s.store.Patients(r.Context())
+		cands, err := s.desk.PatientsBornOn(r.Context(), actor(r), v.Form.BirthDate)
 		if err != nil {
 			s.renderError(w, r, err)
 			return
-		}
-		var cands []*roi.PatientRecord
-		for _, p := range ps {
-			if p.BirthDate == v.Form.BirthDate {
-				cands = append(cands, p)
-			}
 		}
 		s.render(w, r, http.StatusOK, "submission", "Submission "+v.Record.Number, submissionPage{V: v, Candidates: cands})
 	})

@@ -7,9 +7,7 @@ import (
 	"strings"
 
 	"github.com/custodian-roi/custodian/internal/auth"
-	"github.com/custodian-roi/custodian/internal/policy"
 	"github.com/custodian-roi/custodian/internal/roi"
-	"github.com/custodian-roi/custodian/internal/store"
 	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
@@ -162,16 +160,9 @@ func (s *Server) handleAPILogout() http.Handler {
 
 // ---- the queue ----
 
-type queueRow struct {
-	R         *roi.DeskRequest
-	Overdue   bool
-	DueSoon   bool
-	DaysLeft  int
-	Sensitive bool
-}
-
 type queueData struct {
-	Rows      []queueRow
+	Rows      []workflow.QueueRow
+	Next      string // the next page's link, "" on the last page
 	Statuses  []roi.Status
 	Kinds     []roi.Kind
 	Status    string
@@ -190,18 +181,19 @@ func (s *Server) handleQueuePage() http.Handler {
 			return
 		}
 		q := r.URL.Query()
-		f := store.RequestFilter{Open: q.Get("status") == "", Assignee: q.Get("assignee")}
+		f := workflow.RequestFilter{Open: q.Get("status") == "", Assignee: q.Get("assignee"), Kind: roi.Kind(q.Get("kind")),
+			Sensitive: q.Get("sensitive") == "1"}
 		if st := q.Get("status"); st != "" {
 			f.Statuses = []roi.Status{roi.Status(st)}
 		}
-		d := queueData{Status: q.Get("status"), Kind: q.Get("kind"), Assignee: q.Get("assignee"), Sensitive: q.Get("sensitive") == "1", Heading: "Queue"}
+		d := queueData{Status: q.Get("status"), Kind: q.Get("kind"), Assignee: q.Get("assignee"), Sensitive: f.Sensitive, Heading: "Queue"}
 		s.queue(w, r, f, d)
 	})
 }
 
 func (s *Server) handleEscalationsPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.queue(w, r, store.RequestFilter{Statuses: []roi.Status{roi.StatusEscalated}},
+		s.queue(w, r, workflow.RequestFilter{Statuses: []roi.Status{roi.StatusEscalated}},
 			queueData{Status: string(roi.StatusEscalated), Heading: "Escalations for the privacy officer"})
 	})
 }
@@ -215,140 +207,61 @@ func (s *Server) handleSearch() http.Handler {
 		term := strings.TrimSpace(r.PostForm.Get("q"))
 		d := queueData{Search: true, Heading: "Search"}
 		if term == "" {
-			s.queue(w, r, store.RequestFilter{Open: true}, d)
+			s.queue(w, r, workflow.RequestFilter{Open: true}, d)
 			return
 		}
-		ctx := r.Context()
-		var rows []*roi.DeskRequest
-		if strings.HasPrefix(strings.ToUpper(term), "R-") {
-			rs, err := s.store.Requests(ctx, store.RequestFilter{Number: strings.ToUpper(term)})
-			if err != nil {
-				s.renderError(w, r, err)
-				return
-			}
-			rows = rs
-		} else {
-			ps, err := s.store.Patients(ctx)
-			if err != nil {
-				s.renderError(w, r, err)
-				return
-			}
-			low := strings.ToLower(term)
-			for _, p := range ps {
-				if strings.Contains(strings.ToLower(p.Name), low) || strings.EqualFold(p.MRN, term) {
-					rs, err := s.store.Requests(ctx, store.RequestFilter{PatientID: p.ID})
-					if err != nil {
-						s.renderError(w, r, err)
-						return
-					}
-					rows = append(rows, rs...)
-				}
-			}
-		}
-		if err := s.store.Append(ctx, roi.Event{Kind: "view", Actor: actor(r), Body: map[string]any{"what": "search", "results": len(rows)}}); err != nil {
+		rows, err := s.desk.Search(r.Context(), actor(r), term)
+		if err != nil {
 			s.renderError(w, r, err)
 			return
 		}
-		s.renderQueue(w, r, rows, d)
+		d.Rows = rows
+		s.renderQueue(w, r, d)
 	})
 }
 
-func (s *Server) queue(w http.ResponseWriter, r *http.Request, f store.RequestFilter, d queueData) {
-	rows, err := s.desk.Queue(r.Context(), f)
+// queue shows one page of the queue f selects; the page position comes
+// from the link's after parameter.
+func (s *Server) queue(w http.ResponseWriter, r *http.Request, f workflow.RequestFilter, d queueData) {
+	if a := r.URL.Query().Get("after"); a != "" {
+		k, err := workflow.ParseQueueKey(a)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		f.After = k
+	}
+	f.Limit = queuePage
+	page, err := s.desk.Queue(r.Context(), actor(r), f)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	if err := s.store.Append(r.Context(), roi.Event{Kind: "view", Actor: actor(r), Body: map[string]any{"what": "queue", "results": len(rows)}}); err != nil {
-		s.renderError(w, r, err)
-		return
+	d.Rows = page.Rows
+	if page.Next != nil {
+		q := r.URL.Query()
+		q.Set("after", page.Next.String())
+		d.Next = r.URL.Path + "?" + q.Encode()
 	}
-	s.renderQueue(w, r, rows, d)
+	s.renderQueue(w, r, d)
 }
 
-func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, reqs []*roi.DeskRequest, d queueData) {
-	today := s.desk.Today()
-	d.Today, d.Statuses, d.Kinds = today, roi.Statuses, roi.Kinds
-	charts := map[roi.PatientID][]roi.ChartItem{}
-	for _, rq := range reqs {
-		if d.Kind != "" && string(rq.Requester.Kind) != d.Kind {
-			continue
-		}
-		row := queueRow{R: rq}
-		if rq.Due.Known() && rq.Status.Open() {
-			row.DaysLeft = int(rq.Due - today)
-			row.Overdue, row.DueSoon = row.DaysLeft < 0, row.DaysLeft >= 0 && row.DaysLeft <= 3
-		}
-		items, ok := charts[rq.PatientID]
-		if !ok {
-			items, _ = s.store.ChartItems(r.Context(), rq.PatientID)
-			charts[rq.PatientID] = items
-		}
-		row.Sensitive = s.sensitiveInScope(rq, items)
-		if d.Sensitive && !row.Sensitive {
-			continue
-		}
-		d.Rows = append(d.Rows, row)
-	}
+// queuePage is how many requests a queue page lists.
+const queuePage = 100
+
+func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, d queueData) {
+	d.Today, d.Statuses, d.Kinds = s.desk.Today(), roi.Statuses, roi.Kinds
 	s.render(w, r, http.StatusOK, "queue", d.Heading, d)
-}
-
-// sensitiveInScope reports whether any chart item in the request's scope
-// carries a sensitive label: such requests need a second person's review.
-func (s *Server) sensitiveInScope(r *roi.DeskRequest, items []roi.ChartItem) bool {
-	for _, it := range items {
-		if s.inScope(r, it) && workflow.Sensitive(it.Labels) {
-			return true
-		}
-	}
-	return false
-}
-
-// inScope is the engine's own scope rule (policy.InScope), so the page
-// shows exactly the items the engine decides.
-func (s *Server) inScope(r *roi.DeskRequest, it roi.ChartItem) bool {
-	return policy.InScope(s.desk.Jurisdiction, r.Scope, roi.Item{ID: it.Key, Date: it.Date, Until: it.Until, Labels: it.Labels})
 }
 
 // ---- the request page ----
 
-// evaluation is the latest engine decision as stored, and who ran it.
-type evaluation struct {
-	*workflow.StoredDecision
-	By string
-}
-
-type itemRow struct {
-	Item     roi.ChartItem
-	Decision string // release, withhold, wait, "" when not evaluated
-	Code     roi.Code
-	Rule     workflow.ExplainedRule
-}
-
+// requestPage is the request page: the desk's view of the request and
+// what the signed-in user may do with it.
 type requestPage struct {
-	C          *workflow.Case
-	Patient    *roi.PatientRecord
-	Identity   []roi.EvidenceRecord
-	Authority  []roi.EvidenceRecord
-	Other      []roi.EvidenceRecord
-	Eval       *evaluation
-	Final      *workflow.Final
-	FinalBy    string
-	Items      []itemRow
-	Release    []itemRow
-	Withhold   []itemRow
-	Letters    []string
-	Deliveries []*roi.DeliveryRecord
-	Can        map[string]bool
-	DaysLeft   int
-	Reviewed   bool
-	// NeedsReview: the decision must be approved by a second person
-	// before the release or the denial letter.
-	NeedsReview bool
+	*workflow.RequestView
+	Can map[string]bool
 }
-
-var authorityTypes = map[string]bool{"representative": true, "authorization": true, "directive": true, "court-order": true,
-	"subpoena": true, "warrant": true}
 
 func (s *Server) handleRequestPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -357,128 +270,19 @@ func (s *Server) handleRequestPage() http.Handler {
 			s.renderError(w, r, err)
 			return
 		}
-		ctx := r.Context()
-		c, err := s.desk.Get(ctx, actor(r), roi.RequestID(id))
+		v, err := s.desk.RequestPage(r.Context(), actor(r), roi.RequestID(id))
 		if err != nil {
 			s.renderError(w, r, err)
 			return
 		}
-		pd := requestPage{C: c}
-		if pd.Patient, err = s.store.Patient(ctx, c.Request.PatientID); err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		for _, e := range c.Evidence {
-			switch {
-			case e.Type == roi.EvidenceIdentity:
-				pd.Identity = append(pd.Identity, e)
-			case authorityTypes[e.Type]:
-				pd.Authority = append(pd.Authority, e)
-			default:
-				pd.Other = append(pd.Other, e)
-			}
-		}
-		for i := len(c.Decisions) - 1; i >= 0; i-- {
-			dr := c.Decisions[i]
-			if dr.Kind == "evaluation" && pd.Eval == nil {
-				if sd, err := workflow.ParseDecision(dr.Body); err == nil {
-					pd.Eval = &evaluation{StoredDecision: sd, By: dr.By}
-				}
-			}
-			if dr.Kind == "decision" && pd.Final == nil {
-				var f workflow.Final
-				if json.Unmarshal(dr.Body, &f) == nil {
-					pd.Final, pd.FinalBy = &f, dr.By
-				}
-			}
-		}
-		chart, err := s.store.ChartItems(ctx, c.Request.PatientID)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		for _, it := range chart {
-			if !s.inScope(c.Request, it) {
-				continue
-			}
-			row := itemRow{Item: it}
-			if pd.Eval != nil {
-				if x, ok := pd.Eval.Explain.Items[it.Key]; ok {
-					row.Decision, row.Code, row.Rule = x.Decision, x.Code, x.ExplainedRule
-				}
-			}
-			pd.Items = append(pd.Items, row)
-		}
-		// The preview: what the decision (or else the engine) lets go and
-		// what it keeps back, before anything leaves.
-		release := map[string]bool{}
-		withhold := map[string]roi.Code{}
-		switch {
-		case pd.Final != nil:
-			for _, k := range pd.Final.Release {
-				release[k] = true
-			}
-			withhold = pd.Final.Withhold
-		case pd.Eval != nil:
-			for _, k := range pd.Eval.Release {
-				release[k] = true
-			}
-			for k, x := range pd.Eval.Explain.Items {
-				if x.Decision != "release" {
-					withhold[k] = x.Code
-				}
-			}
-		}
-		for _, row := range pd.Items {
-			if release[row.Item.Key] {
-				pd.Release = append(pd.Release, row)
-			} else if code, ok := withhold[row.Item.Key]; ok {
-				row.Code = code
-				pd.Withhold = append(pd.Withhold, row)
-			}
-		}
-		if pd.Final != nil {
-			pd.Letters = lettersFor(c.Request, pd.Final)
-		}
-		if pd.Deliveries, err = s.store.Deliveries(ctx, c.Request.ID); err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		if c.Request.Due.Known() {
-			pd.DaysLeft = int(c.Request.Due - s.desk.Today())
-		}
-		pd.Reviewed, _ = s.desk.Reviewed(ctx, c.Request.ID)
-		pd.NeedsReview = pd.Final != nil && workflow.NeedsReview(pd.Final, chart) && !pd.Reviewed
 		u := staffOf(r)
-		pd.Can = map[string]bool{
+		pd := requestPage{RequestView: v, Can: map[string]bool{
 			"evidence": u.can(auth.PermEvidence), "evaluate": u.can(auth.PermEvaluate), "decide": u.can(auth.PermDecide),
 			"review": u.can(auth.PermReview), "resolve": u.can(auth.PermResolveEscalation), "release": u.can(auth.PermRelease),
 			"assign": u.can(auth.PermIntake), "delivery": u.can(auth.PermCompleteDelivery),
-		}
-		s.render(w, r, http.StatusOK, "request", "Request "+c.Request.Number, pd)
+		}}
+		s.render(w, r, http.StatusOK, "request", "Request "+v.C.Request.Number, pd)
 	})
-}
-
-// lettersFor lists the letters that fit a decision.
-func lettersFor(r *roi.DeskRequest, f *workflow.Final) []string {
-	var out []string
-	switch f.Action {
-	case workflow.ActApprove, workflow.ActPartial:
-		out = append(out, "cover")
-		if len(f.Withhold) > 0 {
-			out = append(out, "partial-denial")
-		}
-	case workflow.ActDeny:
-		out = append(out, "denial")
-	case workflow.ActPending:
-		out = append(out, "pending")
-	case workflow.ActEscalate:
-		out = append(out, "escalation")
-	}
-	if r.Extended {
-		out = append(out, "extension")
-	}
-	return out
 }
 
 // ---- request actions (forms) ----

@@ -16,14 +16,12 @@ import (
 	"time"
 
 	"github.com/custodian-roi/custodian/internal/roi"
-	"github.com/custodian-roi/custodian/internal/store"
 	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
 // Server serves the API, the staff pages and the requester portal.
 type Server struct {
 	desk   *workflow.Desk
-	store  *store.Store
 	log    *slog.Logger
 	mux    *http.ServeMux
 	routes []route
@@ -40,7 +38,7 @@ const ActorHeader = "X-Custodian-Actor"
 
 // NewServer returns the server's handler.
 func NewServer(log *slog.Logger, desk *workflow.Desk, opts Options) http.Handler {
-	s := &Server{desk: desk, store: desk.Store, log: log, mux: http.NewServeMux(), routes: routes, opts: opts, pages: loadPages()}
+	s := &Server{desk: desk, log: log, mux: http.NewServeMux(), routes: routes, opts: opts, pages: loadPages()}
 	// Every state change from a browser is protected from cross-site
 	// posts; the JSON API authenticates with bearer tokens, which a
 	// cross-site page cannot send.
@@ -172,7 +170,7 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"+actor(r)+"\n"), body...))
 		fp := hex.EncodeToString(sum[:])
 		ctx := r.Context()
-		prev, err := s.store.Idempotent(ctx, key)
+		prev, err := s.desk.Replay(ctx, key)
 		if err != nil {
 			writeError(w, s.log, err)
 			return
@@ -198,7 +196,7 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		if sw.status < 500 {
 			// A failure to keep the answer must not fail the request that
 			// already happened; it is logged.
-			if err := s.store.SaveIdempotent(context.WithoutCancel(ctx), key, store.IdempotentResponse{Fingerprint: fp, Status: sw.status, Body: kept}); err != nil {
+			if err := s.desk.Remember(context.WithoutCancel(ctx), key, workflow.IdempotentResponse{Fingerprint: fp, Status: sw.status, Body: kept}); err != nil {
 				s.log.Error("idempotency: keep response", "request_id", infoFrom(w).id, "code", roi.CodeOf(err),
 					"op", strings.Join(roi.Ops(err), " > "), "cause", causeOf(err))
 			}

@@ -23,7 +23,7 @@ type loggedDisclosure struct {
 }
 
 func (d *Desk) disclosures(ctx context.Context, pid roi.PatientID) ([]loggedDisclosure, error) {
-	entries, err := d.Store.Ledger(ctx, store.LedgerFilter{PatientID: pid, Kind: "disclosure"})
+	entries, err := d.store.Ledger(ctx, store.LedgerFilter{PatientID: pid, Kind: roi.EventDisclosure})
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (d *Desk) Accounting(ctx context.Context, actor string, pid roi.PatientID, 
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	if _, err := d.Store.Patient(ctx, pid); err != nil {
+	if _, err := d.store.Patient(ctx, pid); err != nil {
 		return nil, err
 	}
 	if !asOf.Known() {
@@ -96,8 +96,7 @@ func (d *Desk) Accounting(ctx context.Context, actor string, pid roi.PatientID, 
 		out.Rows = append(out.Rows, AccountingRow{Date: x.Date, Recipient: x.Recipient, Address: x.Address,
 			Description: x.Description, Purpose: x.Purpose, Basis: x.Basis, RequestNumber: x.RequestNumber, LedgerSeq: x.Seq})
 	}
-	err = d.Store.Append(ctx, roi.Event{Kind: "view", PatientID: pid, Actor: actor,
-		Body: map[string]any{"what": "accounting", "rows": len(out.Rows)}})
+	err = d.viewed(ctx, actor, 0, pid, roi.ViewBody{What: "accounting", Results: len(out.Rows)})
 	return out, err
 }
 
@@ -120,7 +119,7 @@ func (d *Desk) AccountingLetter(ctx context.Context, actor string, pid roi.Patie
 	if err != nil {
 		return doc.Letter{}, err
 	}
-	p, err := d.Store.Patient(ctx, pid)
+	p, err := d.store.Patient(ctx, pid)
 	if err != nil {
 		return doc.Letter{}, err
 	}

@@ -25,7 +25,7 @@ func (d *Desk) Evaluate(ctx context.Context, actor string, id roi.RequestID, ver
 	if err := requireActor(actor); err != nil {
 		return nil, nil, err
 	}
-	r, err := d.Store.Request(ctx, id)
+	r, err := d.store.Request(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -39,7 +39,7 @@ func (d *Desk) Evaluate(ctx context.Context, actor string, id roi.RequestID, ver
 		return nil, nil, err
 	}
 	out := &Evaluation{Decision: dec}
-	r, err = d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+	r, err = d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		switch r.Status {
 		case roi.StatusReceived, roi.StatusVerifying, roi.StatusAwaitingRequester:
 			ev, err := move(r, roi.StatusInReview, actor, "evaluated")
@@ -54,11 +54,11 @@ func (d *Desk) Evaluate(ctx context.Context, actor string, id roi.RequestID, ver
 			return roi.Errorf(roi.CodeConflict, "Request %s is %s; it is no longer evaluated.", r.Number, r.Status)
 		}
 		r.EvaluatedVersion = r.Version
-		out.Record = roi.DecisionRecord{Kind: "evaluation", RuleSet: dec.RuleSet, Outcome: dec.Outcome, Body: body, By: actor}
+		out.Record = roi.DecisionRecord{Kind: roi.DecisionByEngine, RuleSet: dec.RuleSet, Outcome: dec.Outcome, Body: body, By: actor}
 		if err := tx.AddDecision(&out.Record); err != nil {
 			return err
 		}
-		return tx.Append(roi.Event{Kind: "evaluation", Actor: actor, Body: map[string]any{
+		return tx.Append(roi.Event{Kind: roi.EventEvaluation, Actor: actor, Body: map[string]any{
 			"decision_id": out.Record.ID, "rule_set": dec.RuleSet, "outcome": dec.Outcome, "reasons": dec.Reasons,
 			"released": len(dec.Released()), "withheld": len(dec.Withheld())}})
 	})
@@ -104,7 +104,7 @@ type Final struct {
 
 // latestEvaluation returns the request's most recent evaluation.
 func (d *Desk) latestEvaluation(ctx context.Context, id roi.RequestID) (*roi.DecisionRecord, *StoredDecision, error) {
-	ds, err := d.Store.Decisions(ctx, id)
+	ds, err := d.store.Decisions(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -217,7 +217,7 @@ func (d *Desk) Decide(ctx context.Context, actor string, id roi.RequestID, versi
 	}
 	to := map[string]roi.Status{ActApprove: roi.StatusApproved, ActPartial: roi.StatusApproved, ActDeny: roi.StatusDenied,
 		ActPending: roi.StatusAwaitingRequester, ActEscalate: roi.StatusEscalated}[in.Action]
-	r, err := d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+	r, err := d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		if r.EvaluatedVersion != version {
 			return roi.Errorf(roi.CodeConflict, "Request %s changed since it was evaluated; evaluate it again before deciding.", r.Number)
 		}
@@ -238,17 +238,17 @@ func (d *Desk) record(r *roi.DeskRequest, tx *store.Tx, actor string, to roi.Sta
 	// A decision changes no fact the engine sees: the evaluation it rests
 	// on stays current (an escalation can be resolved on it).
 	r.EvaluatedVersion = r.Version
-	rec := roi.DecisionRecord{Kind: "decision", RuleSet: RuleSet, Outcome: outcomeOf(final), Body: toJSON(final), By: actor}
+	rec := roi.DecisionRecord{Kind: roi.DecisionByPerson, RuleSet: RuleSet, Outcome: outcomeOf(final), Body: toJSON(final), By: actor}
 	if err := tx.AddDecision(&rec); err != nil {
 		return err
 	}
-	kind := map[roi.Status]string{roi.StatusDenied: "denial", roi.StatusEscalated: "escalation",
-		roi.StatusAwaitingRequester: "pending"}[to]
+	kind := map[roi.Status]roi.EventKind{roi.StatusDenied: roi.EventDenial, roi.StatusEscalated: roi.EventEscalation,
+		roi.StatusAwaitingRequester: roi.EventPending}[to]
 	if kind == "" {
-		kind = "decision"
+		kind = roi.EventDecision
 	}
-	if err := tx.Append(roi.Event{Kind: kind, Actor: actor, Body: map[string]any{"decision_id": rec.ID, "action": final.Action,
-		"reasons": final.Reasons, "released": len(final.Release), "withheld": len(final.Withhold), "missing": final.Missing}}); err != nil {
+	if err := tx.Append(roi.Event{Kind: kind, Actor: actor, Body: roi.DecisionBody{DecisionID: rec.ID, Action: string(final.Action),
+		Reasons: final.Reasons, Released: len(final.Release), Withheld: len(final.Withhold), Missing: final.Missing}}); err != nil {
 		return err
 	}
 	return tx.Append(mv)
@@ -292,7 +292,7 @@ func (d *Desk) ResolveEscalation(ctx context.Context, actor string, id roi.Reque
 	if strings.TrimSpace(in.Note) == "" {
 		return nil, nil, invalid("Record the reasoning: a resolution needs a note.")
 	}
-	r, err := d.Store.Request(ctx, id)
+	r, err := d.store.Request(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -352,7 +352,7 @@ func (d *Desk) ResolveEscalation(ctx context.Context, actor string, id roi.Reque
 	default:
 		return nil, nil, invalid("A resolution is approve or deny.")
 	}
-	r, err = d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+	r, err = d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		if r.Status != roi.StatusEscalated {
 			return roi.Errorf(roi.CodeConflict, "Request %s is %s, not escalated.", r.Number, r.Status)
 		}
@@ -387,7 +387,7 @@ func (d *Desk) Extend(ctx context.Context, actor string, id roi.RequestID, versi
 		return nil, invalid("The extension notice must state the reasons for the delay.")
 	}
 	today := d.Today()
-	return d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+	return d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		limit := r.Received.AddDays(60)
 		if r.Type == roi.RequestAccounting {
 			limit = r.Received.AddDays(90)
@@ -413,7 +413,7 @@ func (d *Desk) Extend(ctx context.Context, actor string, id roi.RequestID, versi
 		}
 		old := r.Due
 		r.Due, r.Extended = in.NewDue, true
-		return tx.Append(roi.Event{Kind: "extension", Actor: actor, Body: map[string]any{
+		return tx.Append(roi.Event{Kind: roi.EventExtension, Actor: actor, Body: map[string]any{
 			"evidence_id": evID, "from": old, "to": in.NewDue, "reason": in.Reason}})
 	})
 }

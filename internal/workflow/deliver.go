@@ -128,11 +128,11 @@ func (d *Desk) linkURL(token string) string {
 // and the ledger says so. Errors returned are the store's, not the
 // channel's.
 func (d *Desk) Deliver(ctx context.Context, worker string) (bool, error) {
-	job, err := d.Store.ClaimDelivery(ctx, worker, leaseTime)
+	job, err := d.store.ClaimDelivery(ctx, worker, leaseTime)
 	if err != nil || job == nil {
 		return false, err
 	}
-	r, err := d.Store.Request(ctx, job.RequestID)
+	r, err := d.store.Request(ctx, job.RequestID)
 	if err != nil {
 		return true, err
 	}
@@ -143,16 +143,16 @@ func (d *Desk) Deliver(ctx context.Context, worker string) (bool, error) {
 		var ev *roi.Event
 		if permanent {
 			msg = fmt.Sprintf("The delivery failed and will not be retried; the delivery worker's log names the cause under delivery %d. Fix the cause and release again.", job.ID)
-			ev = &roi.Event{Kind: "delivery-failed", RequestID: r.ID, PatientID: r.PatientID, Actor: "delivery:" + worker,
+			ev = &roi.Event{Kind: roi.EventDeliveryFailed, RequestID: r.ID, PatientID: r.PatientID, Actor: "delivery:" + worker,
 				Body: map[string]any{"delivery_id": job.ID, "channel": job.Channel, "attempts": job.Attempts}}
 		}
 		// The cause is logged without PHI: package send's errors name the
 		// channel and operation, never addresses or content.
 		slog.Warn("delivery attempt failed", "delivery", job.ID, "channel", job.Channel, "attempt", job.Attempts, "permanent", permanent, "err", err)
-		return true, d.Store.RetryDelivery(ctx, job.ID, worker, d.Now().Add(backoff(job.Attempts)), msg, permanent, ev)
+		return true, d.store.RetryDelivery(ctx, job.ID, worker, d.Now().Add(backoff(job.Attempts)), msg, permanent, ev)
 	}
 	body, _ := json.Marshal(receipt)
-	return true, d.Store.FinishDelivery(ctx, job.ID, worker, roi.DeliveryDone, body, roi.Event{Kind: "delivery", RequestID: r.ID,
+	return true, d.store.FinishDelivery(ctx, job.ID, worker, roi.DeliveryDone, body, roi.Event{Kind: roi.EventDelivery, RequestID: r.ID,
 		PatientID: r.PatientID, Actor: "delivery:" + worker,
 		Body: map[string]any{"delivery_id": job.ID, "packet": job.Packet, "channel": job.Channel, "attempt": job.Attempts, "receipt": receipt}})
 }
@@ -165,7 +165,7 @@ func (d *Desk) carryOut(ctx context.Context, r *roi.DeskRequest, job *roi.Delive
 		if p == nil {
 			return nil, errNotConfigured
 		}
-		rec, content, err := d.Store.PacketContent(ctx, job.Packet)
+		rec, content, err := d.store.PacketContent(ctx, job.Packet)
 		if err != nil {
 			return nil, err
 		}
@@ -183,7 +183,7 @@ func (d *Desk) carryOut(ctx context.Context, r *roi.DeskRequest, job *roi.Delive
 			return nil, err
 		}
 		link := &roi.PortalLink{Packet: job.Packet, ExpiresAt: d.Now().Add(LinkLifetime)}
-		if err := d.Store.AddLink(ctx, r.ID, link, hash); err != nil {
+		if err := d.store.AddLink(ctx, r.ID, link, hash); err != nil {
 			return nil, err
 		}
 		rc, err := d.Mail.Send(ctx, send.Message{To: job.Target, Subject: "Your records are ready to download",
@@ -257,7 +257,7 @@ func (d *Desk) CompleteDelivery(ctx context.Context, actor string, deliveryID in
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	job, err := d.Store.Delivery(ctx, deliveryID)
+	job, err := d.store.Delivery(ctx, deliveryID)
 	if err != nil {
 		return nil, err
 	}
@@ -270,25 +270,25 @@ func (d *Desk) CompleteDelivery(ctx context.Context, actor string, deliveryID in
 	default:
 		return nil, roi.Errorf(roi.CodeConflict, "A %s delivery completes by itself; staff cannot record it.", job.Channel)
 	}
-	r, err := d.Store.Request(ctx, job.RequestID)
+	r, err := d.store.Request(ctx, job.RequestID)
 	if err != nil {
 		return nil, err
 	}
 	receipt := map[string]any{"channel": job.Channel, "carrier": in.Carrier, "tracking": in.Tracking, "note": in.Note, "recorded_by": actor}
 	body, _ := json.Marshal(receipt)
-	if err := d.Store.CompleteWaiting(ctx, job.ID, body, roi.Event{Kind: "delivery", RequestID: r.ID, PatientID: r.PatientID, Actor: actor,
+	if err := d.store.CompleteWaiting(ctx, job.ID, body, roi.Event{Kind: roi.EventDelivery, RequestID: r.ID, PatientID: r.PatientID, Actor: actor,
 		Body: map[string]any{"delivery_id": job.ID, "packet": job.Packet, "channel": job.Channel, "receipt": receipt}}); err != nil {
 		return nil, err
 	}
-	return d.Store.Delivery(ctx, job.ID)
+	return d.store.Delivery(ctx, job.ID)
 }
 
 // Deliveries returns request id's delivery jobs.
 func (d *Desk) Deliveries(ctx context.Context, id roi.RequestID) ([]*roi.DeliveryRecord, error) {
-	if _, err := d.Store.Request(ctx, id); err != nil {
+	if _, err := d.store.Request(ctx, id); err != nil {
 		return nil, err
 	}
-	return d.Store.Deliveries(ctx, id)
+	return d.store.Deliveries(ctx, id)
 }
 
 // errLinkClosed is what a requester hears about any link that no longer
@@ -303,11 +303,11 @@ func (d *Desk) SendCode(ctx context.Context, token string) error {
 	}
 	var code string
 	var to string
-	err := d.Store.UsePortalLink(ctx, hashToken(token), func(l *roi.PortalLink) ([]roi.Event, error) {
+	err := d.store.UsePortalLink(ctx, hashToken(token), func(l *roi.PortalLink) ([]roi.Event, error) {
 		if !d.linkOpen(l) {
 			return nil, errLinkClosed
 		}
-		r, err := d.Store.Request(ctx, l.RequestID)
+		r, err := d.store.Request(ctx, l.RequestID)
 		if err != nil {
 			return nil, err
 		}
@@ -319,7 +319,7 @@ func (d *Desk) SendCode(ctx context.Context, token string) error {
 		}
 		to = r.Contact
 		l.CodeHash, l.CodeExpires = hashCode(l.ID, code), d.Now().Add(CodeLifetime)
-		return []roi.Event{{Kind: "portal-code", RequestID: r.ID, PatientID: r.PatientID, Actor: "portal",
+		return []roi.Event{{Kind: roi.EventPortalCode, RequestID: r.ID, PatientID: r.PatientID, Actor: "portal",
 			Body: map[string]any{"link": l.ID, "sent_by": "email"}}}, nil
 	})
 	if err != nil {
@@ -341,7 +341,7 @@ func (d *Desk) IssueCode(ctx context.Context, actor string, id roi.RequestID) (s
 		return "", err
 	}
 	var code string
-	err := d.Store.UseLatestPortalLink(ctx, id, func(l *roi.PortalLink) ([]roi.Event, error) {
+	err := d.store.UseLatestPortalLink(ctx, id, func(l *roi.PortalLink) ([]roi.Event, error) {
 		if !d.Now().Before(l.ExpiresAt) {
 			return nil, roi.Errorf(roi.CodeConflict, "The request's portal link has expired; release a new packet.")
 		}
@@ -350,7 +350,7 @@ func (d *Desk) IssueCode(ctx context.Context, actor string, id roi.RequestID) (s
 			return nil, err
 		}
 		l.CodeHash, l.CodeExpires, l.CodeAttempts = hashCode(l.ID, code), d.Now().Add(CodeLifetime), 0
-		return []roi.Event{{Kind: "portal-code", RequestID: l.RequestID, Actor: actor, Body: map[string]any{"link": l.ID, "sent_by": "staff"}}}, nil
+		return []roi.Event{{Kind: roi.EventPortalCode, RequestID: l.RequestID, Actor: actor, Body: map[string]any{"link": l.ID, "sent_by": "staff"}}}, nil
 	})
 	if roi.CodeOf(err) == roi.CodeNotFound {
 		return "", roi.Errorf(roi.CodeNotFound, "The request has no portal link.")
@@ -368,7 +368,7 @@ func (d *Desk) linkOpen(l *roi.PortalLink) bool {
 func (d *Desk) Download(ctx context.Context, token, code string) (*roi.PacketRecord, []byte, error) {
 	var packetID int64
 	var rid roi.RequestID
-	err := d.Store.UsePortalLink(ctx, hashToken(token), func(l *roi.PortalLink) ([]roi.Event, error) {
+	err := d.store.UsePortalLink(ctx, hashToken(token), func(l *roi.PortalLink) ([]roi.Event, error) {
 		if !d.linkOpen(l) {
 			return nil, errLinkClosed
 		}
@@ -377,32 +377,32 @@ func (d *Desk) Download(ctx context.Context, token, code string) (*roi.PacketRec
 		}
 		if subtle.ConstantTimeCompare([]byte(hashCode(l.ID, strings.TrimSpace(code))), []byte(l.CodeHash)) != 1 {
 			l.CodeAttempts++
-			ev := roi.Event{Kind: "portal-code-failed", RequestID: l.RequestID, Actor: "portal", Body: map[string]any{"link": l.ID, "attempts": l.CodeAttempts}}
+			ev := roi.Event{Kind: roi.EventPortalCodeFail, RequestID: l.RequestID, Actor: "portal", Body: map[string]any{"link": l.ID, "attempts": l.CodeAttempts}}
 			return []roi.Event{ev}, roi.Errorf(roi.CodeForbidden, "That code is not right.")
 		}
 		// A code works once.
 		l.CodeHash, l.CodeExpires = "", time.Time{}
 		l.Downloads++
 		packetID, rid = l.Packet, l.RequestID
-		return []roi.Event{{Kind: "download", RequestID: l.RequestID, Actor: "portal",
+		return []roi.Event{{Kind: roi.EventDownload, RequestID: l.RequestID, Actor: "portal",
 			Body: map[string]any{"link": l.ID, "packet": l.Packet, "download": l.Downloads}}}, nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	rec, content, err := d.Store.PacketContent(ctx, packetID)
+	rec, content, err := d.store.PacketContent(ctx, packetID)
 	if err != nil {
 		return nil, nil, err
 	}
 	// The first download completes a portal delivery.
-	jobs, err := d.Store.Deliveries(ctx, rid)
+	jobs, err := d.store.Deliveries(ctx, rid)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, j := range jobs {
 		if j.Packet == packetID && j.Channel == roi.DeliveryPortal && j.State == roi.DeliveryWaiting {
 			receipt, _ := json.Marshal(map[string]any{"channel": j.Channel, "downloaded": true, "sha256": rec.SHA256})
-			err := d.Store.CompleteWaiting(ctx, j.ID, receipt, roi.Event{Kind: "delivery", RequestID: rid, Actor: "portal",
+			err := d.store.CompleteWaiting(ctx, j.ID, receipt, roi.Event{Kind: roi.EventDelivery, RequestID: rid, Actor: "portal",
 				Body: map[string]any{"delivery_id": j.ID, "packet": j.Packet, "channel": j.Channel, "receipt": json.RawMessage(receipt)}})
 			if err != nil && !errors.Is(err, context.Canceled) && roi.CodeOf(err) != roi.CodeConflict {
 				return nil, nil, err
@@ -414,10 +414,10 @@ func (d *Desk) Download(ctx context.Context, token, code string) (*roi.PacketRec
 
 // Packets returns request id's packets.
 func (d *Desk) Packets(ctx context.Context, id roi.RequestID) ([]*roi.PacketRecord, error) {
-	if _, err := d.Store.Request(ctx, id); err != nil {
+	if _, err := d.store.Request(ctx, id); err != nil {
 		return nil, err
 	}
-	return d.Store.Packets(ctx, id)
+	return d.store.Packets(ctx, id)
 }
 
 // PacketFile returns one of request id's packets, encrypted as it left,
@@ -426,13 +426,13 @@ func (d *Desk) PacketFile(ctx context.Context, actor string, id roi.RequestID, p
 	if err := requireActor(actor); err != nil {
 		return nil, nil, err
 	}
-	p, content, err := d.Store.PacketContent(ctx, packetID)
+	p, content, err := d.store.PacketContent(ctx, packetID)
 	if err != nil {
 		return nil, nil, err
 	}
 	if p.RequestID != id {
 		return nil, nil, roi.Errorf(roi.CodeNotFound, "Packet not found.")
 	}
-	err = d.Store.Append(ctx, roi.Event{Kind: "view", RequestID: id, Actor: actor, Body: map[string]any{"what": "packet", "packet": p.ID}})
+	err = d.store.Append(ctx, roi.Event{Kind: roi.EventView, RequestID: id, Actor: actor, Body: roi.ViewBody{What: "packet", PacketID: p.ID}})
 	return p, content, err
 }

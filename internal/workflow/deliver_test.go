@@ -42,13 +42,13 @@ func approved(t *testing.T, via roi.Delivery, contact string) (*fixture, *roi.De
 
 func ledgerKinds(t *testing.T, f *fixture, id roi.RequestID) []string {
 	t.Helper()
-	es, err := f.desk.Store.Ledger(f.ctx, store.LedgerFilter{RequestID: id})
+	es, err := f.desk.store.Ledger(f.ctx, store.LedgerFilter{RequestID: id})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var kinds []string
 	for _, e := range es {
-		kinds = append(kinds, e.Kind)
+		kinds = append(kinds, string(e.Kind))
 	}
 	return kinds
 }
@@ -64,7 +64,7 @@ func TestRelease_PortalPacketCodeDownload(t *testing.T) {
 	}
 	// The packet holds exactly what was released, and the disclosure
 	// entry binds the packet's hash and every item's hash.
-	p, content, err := f.desk.Store.PacketContent(f.ctx, iss.Packet.ID)
+	p, content, err := f.desk.store.PacketContent(f.ctx, iss.Packet.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestDownload_LocksAfterWrongCodes(t *testing.T) {
 	_, _, iss2, _ := f2.desk.Release(f2.ctx, "specialist", r2.ID, r2.Version)
 	code2 := must[string](t)(f2.desk.IssueCode(f2.ctx, "clerk", r2.ID))
 	now := f2.desk.Now()
-	f2.desk.Now = func() time.Time { return now.Add(LinkLifetime + time.Minute) }
+	f2.desk.SetClock(func() time.Time { return now.Add(LinkLifetime + time.Minute) })
 	if _, _, err := f2.desk.Download(f2.ctx, iss2.Link[strings.Index(iss2.Link, "#")+1:], code2); err != errLinkClosed {
 		t.Errorf("an expired link worked: %v", err)
 	}
@@ -230,7 +230,7 @@ func TestRelease_SFTPRetriesAndNeverTwice(t *testing.T) {
 	if _, _, _, err := f.desk.Release(f.ctx, "specialist", r.ID, r.Version); roi.CodeOf(err) != roi.CodeConflict {
 		t.Fatalf("release to an unconfigured destination: %v", err)
 	}
-	if ps, _ := f.desk.Store.Packets(f.ctx, r.ID); len(ps) != 0 {
+	if ps, _ := f.desk.store.Packets(f.ctx, r.ID); len(ps) != 0 {
 		t.Fatal("a refused release left a packet")
 	}
 	// First the destination is down (a closed port: connection refused).
@@ -242,7 +242,7 @@ func TestRelease_SFTPRetriesAndNeverTwice(t *testing.T) {
 	if worked, err := f.desk.Deliver(f.ctx, "w1"); !worked || err != nil {
 		t.Fatalf("deliver: %v %v", worked, err)
 	}
-	job := must[*roi.DeliveryRecord](t)(f.desk.Store.Delivery(f.ctx, iss.Delivery.ID))
+	job := must[*roi.DeliveryRecord](t)(f.desk.store.Delivery(f.ctx, iss.Delivery.ID))
 	if job.State != roi.DeliveryQueued || job.Attempts != 1 || job.LastError == "" {
 		t.Fatalf("after a refused connection: %+v", job)
 	}
@@ -252,17 +252,16 @@ func TestRelease_SFTPRetriesAndNeverTwice(t *testing.T) {
 		t.Error("retried before the backoff")
 	}
 	now := f.desk.Now()
-	f.desk.Now = func() time.Time { return now.Add(time.Minute) }
-	f.desk.Store.Now = f.desk.Now
+	f.desk.SetClock(func() time.Time { return now.Add(time.Minute) })
 	if worked, err := f.desk.Deliver(f.ctx, "w1"); !worked || err != nil {
 		t.Fatalf("deliver: %v %v", worked, err)
 	}
-	_, content, _ := f.desk.Store.PacketContent(f.ctx, iss.Packet.ID)
+	_, content, _ := f.desk.store.PacketContent(f.ctx, iss.Packet.ID)
 	got, err := os.ReadFile(filepath.Join(srv.Dir, iss.Packet.PacketID+".pdf"))
 	if err != nil || !bytes.Equal(got, content) {
 		t.Fatalf("the file on the server is not the packet: %v", err)
 	}
-	job = must[*roi.DeliveryRecord](t)(f.desk.Store.Delivery(f.ctx, iss.Delivery.ID))
+	job = must[*roi.DeliveryRecord](t)(f.desk.store.Delivery(f.ctx, iss.Delivery.ID))
 	if job.State != roi.DeliveryDone || job.Attempts != 2 {
 		t.Fatalf("job %+v", job)
 	}

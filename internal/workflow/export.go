@@ -25,7 +25,7 @@ func (d *Desk) Export(ctx context.Context, actor string, id roi.RequestID) ([]by
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	r, err := d.Store.Request(ctx, id)
+	r, err := d.store.Request(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (d *Desk) Export(ctx context.Context, actor string, id roi.RequestID) ([]by
 	if err != nil {
 		return nil, err
 	}
-	chart, err := d.Store.ChartItems(ctx, r.PatientID)
+	chart, err := d.store.ChartItems(ctx, r.PatientID)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func (d *Desk) Export(ctx context.Context, actor string, id roi.RequestID) ([]by
 	rel := packet.Released{}
 	var add func(key string, sec roi.Labels) error
 	add = func(key string, sec roi.Labels) error {
-		raw, err := d.Store.RawResource(ctx, r.PatientID, key)
+		raw, err := d.store.RawResource(ctx, r.PatientID, key)
 		if roi.CodeOf(err) == roi.CodeNotFound {
 			return nil // imported before raw resources were kept
 		}
@@ -106,7 +106,7 @@ func (d *Desk) Export(ctx context.Context, actor string, id roi.RequestID) ([]by
 	if err != nil {
 		return nil, err
 	}
-	err = d.Store.Append(ctx, roi.Event{Kind: "export", RequestID: r.ID, PatientID: r.PatientID, Actor: actor,
+	err = d.store.Append(ctx, roi.Event{Kind: roi.EventExport, RequestID: r.ID, PatientID: r.PatientID, Actor: actor,
 		Body: map[string]any{"resources": len(entries) - 1, "decision_id": decisionID, "at": now.Format(ledger.TimeFormat)}})
 	return out, err
 }

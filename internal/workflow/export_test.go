@@ -39,7 +39,7 @@ func TestImportLabelExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.pid = pid
-	items := must[[]roi.ChartItem](t)(f.desk.Store.ChartItems(f.ctx, pid))
+	items := must[[]roi.ChartItem](t)(f.desk.store.ChartItems(f.ctx, pid))
 	got := map[string]roi.Labels{}
 	for _, it := range items {
 		got[it.Key] = it.Labels

@@ -33,7 +33,7 @@ type FeeAsk struct {
 // never charges a patient's own access more than the law allows; the
 // calculator (package fee) holds those limits.
 func (d *Desk) Fee(ctx context.Context, id roi.RequestID, ask FeeAsk) (fee.Quote, error) {
-	r, err := d.Store.Request(ctx, id)
+	r, err := d.store.Request(ctx, id)
 	if err != nil {
 		return fee.Quote{}, err
 	}

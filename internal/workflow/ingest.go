@@ -44,7 +44,7 @@ func (d *Desk) Import(ctx context.Context, actor string, c fhir.Chart) (roi.Pati
 	for key, raw := range c.FoldedRaw {
 		raws = append(raws, roi.RawResource{Key: key, JSON: raw})
 	}
-	return d.Store.ImportChart(ctx, c.Patient, items, raws, actor)
+	return d.store.ImportChart(ctx, c.Patient, items, raws, actor)
 }
 
 // LabelInputs is what the labeler reads of each item of an imported chart:

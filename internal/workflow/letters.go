@@ -59,15 +59,15 @@ func (d *Desk) Letter(ctx context.Context, actor string, id roi.RequestID, kind 
 	if err := requireActor(actor); err != nil {
 		return doc.Letter{}, err
 	}
-	r, err := d.Store.Request(ctx, id)
+	r, err := d.store.Request(ctx, id)
 	if err != nil {
 		return doc.Letter{}, err
 	}
-	chart, err := d.Store.ChartItems(ctx, r.PatientID)
+	chart, err := d.store.ChartItems(ctx, r.PatientID)
 	if err != nil {
 		return doc.Letter{}, err
 	}
-	evidence, err := d.Store.Evidence(ctx, id)
+	evidence, err := d.store.Evidence(ctx, id)
 	if err != nil {
 		return doc.Letter{}, err
 	}
@@ -126,15 +126,15 @@ func (d *Desk) Letter(ctx context.Context, actor string, id roi.RequestID, kind 
 	default:
 		return doc.Letter{}, invalid("There is no letter of kind %q; the kinds are cover, denial, partial-denial, pending, extension and escalation.", kind)
 	}
-	err = d.Store.Append(ctx, roi.Event{Kind: "view", RequestID: r.ID, PatientID: r.PatientID, Actor: actor,
-		Body: map[string]any{"what": "letter", "letter": kind}})
+	err = d.store.Append(ctx, roi.Event{Kind: roi.EventView, RequestID: r.ID, PatientID: r.PatientID, Actor: actor,
+		Body: roi.ViewBody{What: "letter", Letter: kind}})
 	return l, err
 }
 
 // extension returns the new date and the stated reasons of request id's
 // extension, from the ledger.
 func (d *Desk) extension(ctx context.Context, id roi.RequestID) (roi.Date, string, error) {
-	es, err := d.Store.Ledger(ctx, store.LedgerFilter{RequestID: id, Kind: "extension"})
+	es, err := d.store.Ledger(ctx, store.LedgerFilter{RequestID: id, Kind: roi.EventExtension})
 	if err != nil {
 		return roi.NoDate, "", err
 	}

@@ -47,7 +47,7 @@ func TestLetters_FromStoredDecision(t *testing.T) {
 	if _, err := f.desk.Letter(f.ctx, "", r.ID, "cover"); roi.CodeOf(err) != roi.CodeUnauthenticated {
 		t.Errorf("letter without an actor: %v", err)
 	}
-	es, _ := f.desk.Store.Ledger(f.ctx, store.LedgerFilter{RequestID: r.ID, Kind: "view"})
+	es, _ := f.desk.store.Ledger(f.ctx, store.LedgerFilter{RequestID: r.ID, Kind: "view"})
 	if len(es) < 2 {
 		t.Errorf("letter views in the ledger: %d", len(es))
 	}
@@ -156,11 +156,11 @@ func TestDeliver_AfterWorkerDiedMidPush(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The dying worker: claims, pushes, never finishes.
-	job, err := f.desk.Store.ClaimDelivery(f.ctx, "dead", leaseTime)
+	job, err := f.desk.store.ClaimDelivery(f.ctx, "dead", leaseTime)
 	if err != nil || job == nil {
 		t.Fatalf("claim: %v %v", job, err)
 	}
-	rec, content, _ := f.desk.Store.PacketContent(f.ctx, job.Packet)
+	rec, content, _ := f.desk.store.PacketContent(f.ctx, job.Packet)
 	if _, err := f.desk.SFTP["acme-law"].Push(f.ctx, rec.PacketID+".pdf", content); err != nil {
 		t.Fatal(err)
 	}
@@ -169,16 +169,15 @@ func TestDeliver_AfterWorkerDiedMidPush(t *testing.T) {
 		t.Fatal("a job under a live lease was taken")
 	}
 	now := f.desk.Now()
-	f.desk.Now = func() time.Time { return now.Add(leaseTime + time.Second) }
-	f.desk.Store.Now = f.desk.Now
+	f.desk.SetClock(func() time.Time { return now.Add(leaseTime + time.Second) })
 	if worked, err := f.desk.Deliver(f.ctx, "w2"); !worked || err != nil {
 		t.Fatalf("deliver after the lease: %v %v", worked, err)
 	}
-	d, _ := f.desk.Store.Delivery(f.ctx, iss.Delivery.ID)
+	d, _ := f.desk.store.Delivery(f.ctx, iss.Delivery.ID)
 	if d.State != roi.DeliveryDone || !strings.Contains(string(d.Receipt), `"AlreadyPresent":true`) {
 		t.Errorf("delivery %+v receipt %s", d, d.Receipt)
 	}
-	es, _ := f.desk.Store.Ledger(f.ctx, store.LedgerFilter{RequestID: r.ID, Kind: "delivery"})
+	es, _ := f.desk.store.Ledger(f.ctx, store.LedgerFilter{RequestID: r.ID, Kind: "delivery"})
 	if len(es) != 1 {
 		t.Errorf("%d delivery entries in the ledger, want 1", len(es))
 	}

@@ -87,16 +87,16 @@ func (d *Desk) Metrics(ctx context.Context, asOf roi.Date, weeks int) (*Metrics,
 	}
 	inPeriod := func(day roi.Date) bool { return day >= m.From && day <= asOf }
 
-	entries := map[string][]roi.LedgerEntry{}
-	for _, kind := range []string{"intake", "disclosure", "denial", "pending"} {
-		es, err := d.Store.Ledger(ctx, store.LedgerFilter{Kind: kind})
+	entries := map[roi.EventKind][]roi.LedgerEntry{}
+	for _, kind := range []roi.EventKind{roi.EventIntake, roi.EventDisclosure, roi.EventDenial, roi.EventPending} {
+		es, err := d.store.Ledger(ctx, store.LedgerFilter{Kind: kind})
 		if err != nil {
 			return nil, err
 		}
 		entries[kind] = es
 	}
 
-	for _, e := range entries["intake"] {
+	for _, e := range entries[roi.EventIntake] {
 		var b struct {
 			Kind     roi.Kind `json:"requester_kind"`
 			Received roi.Date `json:"received"`
@@ -116,7 +116,7 @@ func (d *Desk) Metrics(ctx context.Context, asOf roi.Date, weeks int) (*Metrics,
 		w.ByKind[b.Kind]++
 	}
 
-	rs, err := d.Store.Requests(ctx, store.RequestFilter{})
+	rs, err := d.store.Requests(ctx, store.RequestFilter{})
 	if err != nil {
 		return nil, err
 	}
@@ -137,13 +137,13 @@ func (d *Desk) Metrics(ctx context.Context, asOf roi.Date, weeks int) (*Metrics,
 	// its latest denial if it is still denied (a denial a review sent back
 	// finished nothing).
 	finished := map[roi.RequestID]roi.Date{}
-	for _, e := range entries["disclosure"] {
+	for _, e := range entries[roi.EventDisclosure] {
 		if _, ok := finished[e.RequestID]; !ok {
 			finished[e.RequestID] = d.dayOf(e.At)
 		}
 	}
 	denied := map[roi.RequestID]roi.Date{}
-	for _, e := range entries["denial"] {
+	for _, e := range entries[roi.EventDenial] {
 		denied[e.RequestID] = d.dayOf(e.At)
 		if err := countReasons(e, m.DenialsByReason, inPeriod(d.dayOf(e.At))); err != nil {
 			return nil, err
@@ -154,7 +154,7 @@ func (d *Desk) Metrics(ctx context.Context, asOf roi.Date, weeks int) (*Metrics,
 			finished[id] = day
 		}
 	}
-	for _, e := range entries["pending"] {
+	for _, e := range entries[roi.EventPending] {
 		if err := countReasons(e, m.PendingByReason, inPeriod(d.dayOf(e.At))); err != nil {
 			return nil, err
 		}

@@ -12,8 +12,7 @@ import (
 func (f *fixture) at(day roi.Date) {
 	y, m, d := day.Civil()
 	now := time.Date(y, time.Month(m), d, 12, 0, 0, 0, time.UTC)
-	f.desk.Now = func() time.Time { return now }
-	f.desk.Store.Now = f.desk.Now
+	f.desk.SetClock(func() time.Time { return now })
 }
 
 func (f *fixture) intakeOn(day roi.Date, kind roi.Kind, basis roi.Basis, due roi.Date) *roi.DeskRequest {

@@ -46,7 +46,7 @@ type built struct {
 // notice with an explanation of the consent's scope when the decision
 // carries it (42 CFR 2.32(a), (b)).
 func (d *Desk) buildPacket(ctx context.Context, r *roi.DeskRequest, final *Final, chart []roi.ChartItem, f *roi.Facts, actor string) (*built, error) {
-	existing, err := d.Store.Packets(ctx, r.ID)
+	existing, err := d.store.Packets(ctx, r.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func (d *Desk) sourceResources(ctx context.Context, pid roi.PatientID, key strin
 // sourceResourceKeys is sourceResources with the "Type/id" key of each
 // resource returned.
 func (d *Desk) sourceResourceKeys(ctx context.Context, pid roi.PatientID, key string) ([][]byte, []string, error) {
-	raw, err := d.Store.RawResource(ctx, pid, key)
+	raw, err := d.store.RawResource(ctx, pid, key)
 	if roi.CodeOf(err) == roi.CodeNotFound {
 		return nil, nil, roi.Errorf(roi.CodeConflict, "A released item has no stored source resource; import the patient's record again.")
 	}
@@ -151,7 +151,7 @@ func (d *Desk) sourceResourceKeys(ctx context.Context, pid roi.PatientID, key st
 		return nil, nil, roi.WrapOp("workflow.packet-resource-read", roi.CodeInternal, err, "A stored resource does not read.")
 	}
 	for _, k := range folded(res) {
-		raw, err := d.Store.RawResource(ctx, pid, k)
+		raw, err := d.store.RawResource(ctx, pid, k)
 		if roi.CodeOf(err) == roi.CodeNotFound {
 			continue // a result the source named but did not send
 		}

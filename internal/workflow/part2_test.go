@@ -22,7 +22,7 @@ func packetText(t *testing.T, f *fixture, iss *Issued) string {
 		}
 		t.Skip("pdftotext not installed (apt-get install poppler-utils); skipping the packet text check")
 	}
-	_, enc, err := f.desk.Store.PacketContent(f.ctx, iss.Packet.ID)
+	_, enc, err := f.desk.store.PacketContent(f.ctx, iss.Packet.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, vers
 	if err := requireActor(actor); err != nil {
 		return nil, nil, nil, err
 	}
-	r, err := d.Store.Request(ctx, id)
+	r, err := d.store.Request(ctx, id)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -92,11 +92,11 @@ func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, vers
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	evidence, err := d.Store.Evidence(ctx, id)
+	evidence, err := d.store.Evidence(ctx, id)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	chart, err := d.Store.ChartItems(ctx, r.PatientID)
+	chart, err := d.store.ChartItems(ctx, r.PatientID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -132,7 +132,7 @@ func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, vers
 			dis.ReliedOn = append(dis.ReliedOn, e.ID)
 		}
 	}
-	r, err = d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+	r, err = d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		to := roi.StatusReleased
 		if len(final.Withhold) > 0 {
 			to = roi.StatusPartiallyReleased
@@ -153,10 +153,10 @@ func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, vers
 				return err
 			}
 		}
-		if err := tx.Append(roi.Event{Kind: "disclosure", Actor: actor, Body: dis}); err != nil {
+		if err := tx.Append(roi.Event{Kind: roi.EventDisclosure, Actor: actor, Body: dis}); err != nil {
 			return err
 		}
-		if err := tx.Append(roi.Event{Kind: "delivery-queued", Actor: actor, Body: map[string]any{
+		if err := tx.Append(roi.Event{Kind: roi.EventDeliveryQueued, Actor: actor, Body: map[string]any{
 			"delivery_id": job.ID, "packet": b.record.ID, "channel": job.Channel, "state": job.State}}); err != nil {
 			return err
 		}
@@ -213,7 +213,7 @@ func plural(n int) string {
 
 // finalDecision returns the latest person's decision of request id.
 func (d *Desk) finalDecision(ctx context.Context, id roi.RequestID) (*Final, int64, error) {
-	ds, err := d.Store.Decisions(ctx, id)
+	ds, err := d.store.Decisions(ctx, id)
 	if err != nil {
 		return nil, 0, err
 	}

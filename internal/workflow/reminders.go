@@ -48,7 +48,7 @@ func (d *Desk) SendReminders(ctx context.Context, worker string) (ReminderRun, e
 	for _, x := range due {
 		r := x.Request
 		rem := &store.Reminder{RequestID: r.ID, Day: today, DaysLeft: x.DaysLeft, Worker: worker}
-		added, err := d.Store.AddReminder(ctx, rem, roi.Event{Kind: "reminder", RequestID: r.ID, PatientID: r.PatientID,
+		added, err := d.store.AddReminder(ctx, rem, roi.Event{Kind: roi.EventReminder, RequestID: r.ID, PatientID: r.PatientID,
 			Actor: "reminders:" + worker, Body: map[string]any{"day": today.String(), "due": r.Due.String(),
 				"days_left": x.DaysLeft, "overdue": x.DaysLeft < 0, "assignee": r.Assignee}})
 		if err != nil {
@@ -71,17 +71,17 @@ func (d *Desk) SendReminders(ctx context.Context, worker string) (ReminderRun, e
 // sendDigest sends the day's digest if this worker claims it first. A
 // failed send gives the claim back, so a later pass tries again.
 func (d *Desk) sendDigest(ctx context.Context, today roi.Date, worker string) (bool, error) {
-	ok, err := d.Store.ClaimReminderDigest(ctx, today, worker)
+	ok, err := d.store.ClaimReminderDigest(ctx, today, worker)
 	if err != nil || !ok {
 		return false, err
 	}
-	rs, err := d.Store.RemindersOn(ctx, today)
+	rs, err := d.store.RemindersOn(ctx, today)
 	if err != nil {
-		d.Store.UnclaimReminderDigest(ctx, today, worker)
+		d.store.UnclaimReminderDigest(ctx, today, worker)
 		return false, err
 	}
 	if len(rs) == 0 {
-		return false, d.Store.UnclaimReminderDigest(ctx, today, worker)
+		return false, d.store.UnclaimReminderDigest(ctx, today, worker)
 	}
 	overdue := 0
 	for _, r := range rs {
@@ -90,7 +90,7 @@ func (d *Desk) sendDigest(ctx context.Context, today roi.Date, worker string) (b
 		}
 	}
 	if _, err := d.Mail.Send(ctx, digest(d.Org.Name, d.Org.PrivacyEmail, d.Org.PortalURL, today, overdue, len(rs)-overdue)); err != nil {
-		if uerr := d.Store.UnclaimReminderDigest(ctx, today, worker); uerr != nil {
+		if uerr := d.store.UnclaimReminderDigest(ctx, today, worker); uerr != nil {
 			slog.Error("reminder digest claim", "err", uerr)
 		}
 		return false, roi.WrapOp("workflow.reminder-send", roi.CodeInternal, err, "The reminder digest could not be sent; the next pass tries again.")

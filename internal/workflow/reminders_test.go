@@ -67,7 +67,7 @@ func sharedDesks(t *testing.T, dialect store.Dialect, n int) []*Desk {
 			t.Fatal(err)
 		}
 		d := New(s)
-		d.Now, s.Now = now, now
+		d.SetClock(now)
 		desks = append(desks, d)
 	}
 	return desks
@@ -83,7 +83,7 @@ func forEachDialect(t *testing.T, fn func(t *testing.T, dialect store.Dialect)) 
 func dueRequests(t *testing.T, d *Desk, daysAgo ...int) []*roi.DeskRequest {
 	t.Helper()
 	ctx := context.Background()
-	pid, _, err := d.Store.ImportChart(ctx, roi.PatientRecord{FHIRID: "p1", MRN: "M1", Name: "Pat Example", BirthDate: roi.MakeDate(1980, 6, 15)},
+	pid, _, err := d.store.ImportChart(ctx, roi.PatientRecord{FHIRID: "p1", MRN: "M1", Name: "Pat Example", BirthDate: roi.MakeDate(1980, 6, 15)},
 		[]roi.ChartItem{item("Encounter/1", "2025-03-14", "encounter")}, nil, "import")
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +150,7 @@ func TestSendReminders_ExactlyOnceAcrossDesks(t *testing.T) {
 		if recorded != len(want) {
 			t.Errorf("the passes recorded %d reminders in all, want %d", recorded, len(want))
 		}
-		got, err := desks[1].Store.RemindersOn(ctx, today)
+		got, err := desks[1].store.RemindersOn(ctx, today)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +163,7 @@ func TestSendReminders_ExactlyOnceAcrossDesks(t *testing.T) {
 			}
 		}
 		perRequest := map[roi.RequestID]int{}
-		es, _ := desks[2].Store.Ledger(ctx, store.LedgerFilter{Kind: "reminder"})
+		es, _ := desks[2].store.Ledger(ctx, store.LedgerFilter{Kind: "reminder"})
 		for _, e := range es {
 			perRequest[e.RequestID]++
 			if !strings.HasPrefix(e.Actor, "reminders:desk") {
@@ -178,7 +178,7 @@ func TestSendReminders_ExactlyOnceAcrossDesks(t *testing.T) {
 		if len(es) != len(want) {
 			t.Errorf("%d reminder ledger entries, want %d", len(es), len(want))
 		}
-		if n, err := desks[3].Store.VerifyLedger(ctx); err != nil {
+		if n, err := desks[3].store.VerifyLedger(ctx); err != nil {
 			t.Errorf("ledger after %d entries: %v", n, err)
 		}
 		msgs := smtp.Messages()
@@ -202,7 +202,7 @@ func TestSendReminders_ExactlyOnceAcrossDesks(t *testing.T) {
 		// The next day, the same requests are reminded again (one more is
 		// now within the window).
 		next := func() time.Time { return time.Date(2026, 3, 3, 15, 0, 0, 0, time.UTC) }
-		desks[0].Now, desks[0].Store.Now = next, next
+		desks[0].SetClock(next)
 		run, err := desks[0].SendReminders(ctx, "tomorrow")
 		if err != nil || run.Recorded != len(want)+1 || !run.Digest {
 			t.Errorf("next day: %+v %v", run, err)
@@ -239,7 +239,7 @@ func TestSendReminders_NoMail(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("RunReminders did not stop")
 	}
-	if rs, _ := f.desk.Store.RemindersOn(f.ctx, today); len(rs) != 1 || rs[0].Worker != "w" {
+	if rs, _ := f.desk.store.RemindersOn(f.ctx, today); len(rs) != 1 || rs[0].Worker != "w" {
 		t.Errorf("reminders: %+v", rs)
 	}
 }

@@ -58,7 +58,7 @@ func (d *Desk) Intake(ctx context.Context, actor string, in Intake) (*roi.DeskRe
 	case in.Delivery != roi.DeliveryPickup && strings.TrimSpace(in.Contact) == "":
 		return nil, invalid("Say where to reach the requester: a contact is required for delivery by %s.", in.Delivery)
 	}
-	if _, err := d.Store.Patient(ctx, in.PatientID); err != nil {
+	if _, err := d.store.Patient(ctx, in.PatientID); err != nil {
 		return nil, err
 	}
 	r := &roi.DeskRequest{PatientID: in.PatientID, Request: in.Request, Contact: in.Contact, Delivery: in.Delivery,
@@ -84,7 +84,7 @@ func (d *Desk) Intake(ctx context.Context, actor string, in Intake) (*roi.DeskRe
 	if dup != 0 {
 		body["possible_duplicate_of"] = dup
 	}
-	if err := d.Store.CreateRequest(ctx, r, roi.Event{Kind: "intake", Actor: actor, Body: body}); err != nil {
+	if err := d.store.CreateRequest(ctx, r, roi.Event{Kind: roi.EventIntake, Actor: actor, Body: body}); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -102,7 +102,7 @@ func validDelivery(x roi.Delivery) bool {
 // duplicateOf finds an earlier request r may duplicate: same patient, same
 // requester, same type, overlapping dates, and open or recent.
 func (d *Desk) duplicateOf(ctx context.Context, r *roi.DeskRequest, today roi.Date) (roi.RequestID, error) {
-	others, err := d.Store.Requests(ctx, store.RequestFilter{PatientID: r.PatientID})
+	others, err := d.store.Requests(ctx, store.RequestFilter{PatientID: r.PatientID})
 	if err != nil {
 		return 0, err
 	}
@@ -130,11 +130,11 @@ func (d *Desk) AttachEvidence(ctx context.Context, actor string, id roi.RequestI
 	if err := requireActor(actor); err != nil {
 		return nil, 0, err
 	}
-	r, err := d.Store.Request(ctx, id)
+	r, err := d.store.Request(ctx, id)
 	if err != nil {
 		return nil, 0, err
 	}
-	chart, err := d.Store.ChartItems(ctx, r.PatientID)
+	chart, err := d.store.ChartItems(ctx, r.PatientID)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -152,7 +152,7 @@ func (d *Desk) AttachEvidence(ctx context.Context, actor string, id roi.RequestI
 		return nil, 0, invalid("The evidence is not valid JSON.")
 	}
 	var evID int64
-	r, err = d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+	r, err = d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		switch r.Status {
 		case roi.StatusReceived, roi.StatusAwaitingRequester:
 			ev, err := move(r, roi.StatusVerifying, actor, "evidence received")
@@ -170,11 +170,11 @@ func (d *Desk) AttachEvidence(ctx context.Context, actor string, id roi.RequestI
 		if evID, err = tx.AddEvidence(typ, compact.Bytes(), actor); err != nil {
 			return err
 		}
-		kind := "evidence"
+		kind := roi.EventEvidence
 		if typ == roi.EvidenceIdentity {
-			kind = "verification" // identity is checked apart from authority
+			kind = roi.EventVerification // identity is checked apart from authority
 		}
-		return tx.Append(roi.Event{Kind: kind, Actor: actor, Body: map[string]any{"evidence_id": evID, "type": typ}})
+		return tx.Append(roi.Event{Kind: kind, Actor: actor, Body: roi.EvidenceBody{EvidenceID: evID, Type: typ}})
 	})
 	return r, evID, err
 }
@@ -209,14 +209,14 @@ func (d *Desk) UploadDocument(ctx context.Context, actor string, id roi.RequestI
 		name = "document"
 	}
 	doc := &roi.DocumentRecord{Name: name, ContentType: ct, AddedBy: actor}
-	r, err := d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+	r, err := d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		if !r.Status.Open() {
 			return roi.Errorf(roi.CodeConflict, "Request %s is %s; documents can no longer be added.", r.Number, r.Status)
 		}
 		if err := tx.AddDocument(doc, content); err != nil {
 			return err
 		}
-		return tx.Append(roi.Event{Kind: "document", Actor: actor, Body: map[string]any{
+		return tx.Append(roi.Event{Kind: roi.EventDocument, Actor: actor, Body: map[string]any{
 			"document_id": doc.ID, "sha256": doc.SHA256, "content_type": doc.ContentType, "size": doc.Size}})
 	})
 	return r, doc, err
@@ -227,7 +227,7 @@ func (d *Desk) Assign(ctx context.Context, actor string, id roi.RequestID, versi
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	return d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+	return d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		if !r.Status.Open() {
 			return roi.Errorf(roi.CodeConflict, "Request %s is %s; it cannot be assigned.", r.Number, r.Status)
 		}
@@ -235,7 +235,7 @@ func (d *Desk) Assign(ctx context.Context, actor string, id roi.RequestID, versi
 			r.EvaluatedVersion = r.Version // an assignment changes no fact
 		}
 		r.Assignee = strings.TrimSpace(assignee)
-		return tx.Append(roi.Event{Kind: "assignment", Actor: actor, Body: map[string]string{"assignee": r.Assignee}})
+		return tx.Append(roi.Event{Kind: roi.EventAssignment, Actor: actor, Body: map[string]string{"assignee": r.Assignee}})
 	})
 }
 
@@ -247,7 +247,7 @@ func (d *Desk) Cancel(ctx context.Context, actor string, id roi.RequestID, versi
 	if strings.TrimSpace(reason) == "" {
 		return nil, invalid("Say why the request is cancelled.")
 	}
-	return d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+	return d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		ev, err := move(r, roi.StatusCancelled, actor, reason)
 		if err != nil {
 			return err
@@ -261,7 +261,7 @@ func (d *Desk) Close(ctx context.Context, actor string, id roi.RequestID, versio
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	return d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+	return d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		ev, err := move(r, roi.StatusClosed, actor, "closed")
 		if err != nil {
 			return err

@@ -67,7 +67,7 @@ type underReview struct {
 }
 
 func (d *Desk) underReview(ctx context.Context, id roi.RequestID) (*underReview, error) {
-	ds, err := d.Store.Decisions(ctx, id)
+	ds, err := d.store.Decisions(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (d *Desk) Review(ctx context.Context, actor string, id roi.RequestID, versi
 	if u.participants[person(actor)] {
 		return nil, roi.Errorf(roi.CodeForbidden, "A second person must review the decision: whoever made it (or escalated or resolved it) cannot review it.")
 	}
-	return d.Store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+	return d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		if r.Status != roi.StatusApproved && r.Status != roi.StatusDenied {
 			return roi.Errorf(roi.CodeConflict, "Request %s is %s; only an approved or denied request is reviewed.", r.Number, r.Status)
 		}
@@ -141,12 +141,12 @@ func (d *Desk) Review(ctx context.Context, actor string, id roi.RequestID, versi
 		if r.EvaluatedVersion == r.Version-1 {
 			r.EvaluatedVersion = r.Version
 		}
-		rec := roi.DecisionRecord{Kind: "review", RuleSet: RuleSet, Outcome: outcomeOf(u.final), By: actor,
+		rec := roi.DecisionRecord{Kind: roi.DecisionReview, RuleSet: RuleSet, Outcome: outcomeOf(u.final), By: actor,
 			Body: toJSON(reviewBody{Approve: approve, Note: note, DecisionID: u.id})}
 		if err := tx.AddDecision(&rec); err != nil {
 			return err
 		}
-		if err := tx.Append(roi.Event{Kind: "review", Actor: actor, Body: map[string]any{
+		if err := tx.Append(roi.Event{Kind: roi.EventReview, Actor: actor, Body: map[string]any{
 			"review_id": rec.ID, "decision_id": u.id, "approve": approve}}); err != nil {
 			return err
 		}

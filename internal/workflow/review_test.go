@@ -61,7 +61,7 @@ func TestReview_SensitiveReleaseBlockedUntilReviewed(t *testing.T) {
 	if _, _, _, err := f.desk.Release(f.ctx, "specialist", r.ID, r.Version); roi.CodeOf(err) != roi.CodeConflict {
 		t.Fatalf("release before review: %v", err)
 	}
-	if ps, _ := f.desk.Store.Packets(f.ctx, r.ID); len(ps) != 0 {
+	if ps, _ := f.desk.store.Packets(f.ctx, r.ID); len(ps) != 0 {
 		t.Fatal("a refused release left a packet")
 	}
 	for _, self := range []string{"specialist", " Specialist "} {
@@ -90,7 +90,7 @@ func TestReview_SensitiveReleaseBlockedUntilReviewed(t *testing.T) {
 	if err != nil || r.Status != roi.StatusReleased || len(dis.Items) != 2 {
 		t.Fatalf("release after review: %v %+v", err, dis)
 	}
-	es := must[[]roi.LedgerEntry](t)(f.desk.Store.Ledger(f.ctx, store.LedgerFilter{RequestID: r.ID, Kind: "review"}))
+	es := must[[]roi.LedgerEntry](t)(f.desk.store.Ledger(f.ctx, store.LedgerFilter{RequestID: r.ID, Kind: "review"}))
 	if len(es) != 1 || es[0].Actor != "reviewer" {
 		t.Errorf("review entries %+v", es)
 	}
@@ -195,7 +195,7 @@ func TestReview_DenialLetterBlockedUntilReviewed(t *testing.T) {
 	}
 
 	p, _ := approvedUnreviewed(t)
-	pr := must[*roi.DeskRequest](t)(p.desk.Store.Request(p.ctx, 1))
+	pr := must[*roi.DeskRequest](t)(p.desk.store.Request(p.ctx, 1))
 	if _, err := p.desk.Letter(p.ctx, "specialist", pr.ID, "partial-denial"); roi.CodeOf(err) != roi.CodeConflict {
 		t.Errorf("partial-denial letter before review: %v", err)
 	}

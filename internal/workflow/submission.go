@@ -192,8 +192,8 @@ func (d *Desk) Submit(ctx context.Context, s Submission) (*SubmissionReceipt, er
 		return nil, err
 	}
 	rec := &store.SubmissionRecord{Email: s.Email, Body: toJSON(s)}
-	err = d.Store.CreateSubmission(ctx, rec, hash, func(sub *store.SubmissionRecord) roi.Event {
-		return roi.Event{Kind: "submission", Actor: portalActor, Body: map[string]any{"submission_id": sub.ID, "number": sub.Number}}
+	err = d.store.CreateSubmission(ctx, rec, hash, func(sub *store.SubmissionRecord) roi.Event {
+		return roi.Event{Kind: roi.EventSubmission, Actor: portalActor, Body: map[string]any{"submission_id": sub.ID, "number": sub.Number}}
 	})
 	if err != nil {
 		return nil, err
@@ -228,7 +228,7 @@ func (d *Desk) SendSubmissionCode(ctx context.Context, token string) error {
 		return roi.Errorf(roi.CodeConflict, "Codes by e-mail are not configured here; contact the records office.")
 	}
 	var code, to string
-	err := d.Store.UseSubmission(ctx, hashToken(token), func(sub *store.SubmissionRecord) ([]roi.Event, error) {
+	err := d.store.UseSubmission(ctx, hashToken(token), func(sub *store.SubmissionRecord) ([]roi.Event, error) {
 		switch {
 		case sub.Status != store.SubmissionSubmitted:
 			return nil, errSubmissionDone
@@ -243,7 +243,7 @@ func (d *Desk) SendSubmissionCode(ctx context.Context, token string) error {
 		}
 		to = sub.Email
 		sub.CodeHash, sub.CodeExpires = submissionCodeHash(sub.ID, code), d.Now().Add(CodeLifetime)
-		return []roi.Event{{Kind: "submission-code", Actor: portalActor, Body: map[string]any{"submission_id": sub.ID, "sent_by": "email"}}}, nil
+		return []roi.Event{{Kind: roi.EventSubmissionCode, Actor: portalActor, Body: map[string]any{"submission_id": sub.ID, "sent_by": "email"}}}, nil
 	})
 	if err != nil {
 		return err
@@ -264,7 +264,7 @@ var errSubmissionLocked = roi.Errorf(roi.CodeForbidden, "Too many wrong codes: t
 // e-mail address. A right code verifies the address and works once; a
 // wrong one counts towards MaxCodeAttempts.
 func (d *Desk) VerifySubmissionEmail(ctx context.Context, token, code string) error {
-	return d.Store.UseSubmission(ctx, hashToken(token), func(sub *store.SubmissionRecord) ([]roi.Event, error) {
+	return d.store.UseSubmission(ctx, hashToken(token), func(sub *store.SubmissionRecord) ([]roi.Event, error) {
 		switch {
 		case sub.Status != store.SubmissionSubmitted:
 			return nil, errSubmissionDone
@@ -277,12 +277,12 @@ func (d *Desk) VerifySubmissionEmail(ctx context.Context, token, code string) er
 		}
 		if subtle.ConstantTimeCompare([]byte(submissionCodeHash(sub.ID, strings.TrimSpace(code))), []byte(sub.CodeHash)) != 1 {
 			sub.CodeAttempts++
-			return []roi.Event{{Kind: "submission-code-failed", Actor: portalActor,
+			return []roi.Event{{Kind: roi.EventSubmissionCodeFailed, Actor: portalActor,
 				Body: map[string]any{"submission_id": sub.ID, "attempts": sub.CodeAttempts}}}, roi.Errorf(roi.CodeForbidden, "That code is not right.")
 		}
 		// A code works once.
 		sub.EmailVerified, sub.CodeHash, sub.CodeExpires = true, "", time.Time{}
-		return []roi.Event{{Kind: "submission-email-verified", Actor: portalActor, Body: map[string]any{"submission_id": sub.ID}}}, nil
+		return []roi.Event{{Kind: roi.EventSubmissionEmailVerified, Actor: portalActor, Body: map[string]any{"submission_id": sub.ID}}}, nil
 	})
 }
 
@@ -308,7 +308,7 @@ func (d *Desk) AddSubmissionDocument(ctx context.Context, token, kind, name stri
 	if name == "" || len(name) > 200 || strings.ContainsAny(name, "/\\\x00") || checkText("name", name, 200, true, false) != nil {
 		name = "document"
 	}
-	sub, err := d.Store.SubmissionByToken(ctx, hashToken(token))
+	sub, err := d.store.SubmissionByToken(ctx, hashToken(token))
 	if err != nil {
 		return err
 	}
@@ -317,7 +317,7 @@ func (d *Desk) AddSubmissionDocument(ctx context.Context, token, kind, name stri
 	}
 	sum := sha256.Sum256(content)
 	doc := &store.SubmissionDocument{Name: name, ContentType: ct, Kind: kind}
-	return d.Store.AddSubmissionDocument(ctx, sub.ID, doc, content, MaxSubmissionDocuments, roi.Event{Kind: "submission-document", Actor: portalActor,
+	return d.store.AddSubmissionDocument(ctx, sub.ID, doc, content, MaxSubmissionDocuments, roi.Event{Kind: roi.EventSubmissionDocument, Actor: portalActor,
 		Body: map[string]any{"submission_id": sub.ID, "kind": kind, "sha256": hex.EncodeToString(sum[:]), "content_type": ct, "size": len(content)}})
 }
 
@@ -358,12 +358,12 @@ func missingInWords(missing []string) string {
 // SubmissionStatus tells the requester holding token where their request
 // stands, in plain words and without PHI. Each look is recorded.
 func (d *Desk) SubmissionStatus(ctx context.Context, token string) (*SubmissionStatus, error) {
-	sub, err := d.Store.SubmissionByToken(ctx, hashToken(token))
+	sub, err := d.store.SubmissionByToken(ctx, hashToken(token))
 	if err != nil {
 		return nil, err
 	}
 	st := &SubmissionStatus{Number: sub.Number, State: sub.Status, EmailVerified: sub.EmailVerified}
-	ev := roi.Event{Kind: "view", Actor: portalActor, Body: map[string]any{"what": "submission-status", "submission_id": sub.ID}}
+	ev := roi.Event{Kind: roi.EventView, Actor: portalActor, Body: roi.ViewBody{What: "submission-status", SubmissionID: sub.ID}}
 	switch sub.Status {
 	case store.SubmissionSubmitted:
 		st.Message = "We received your request and are checking who you are and your authority."
@@ -373,7 +373,7 @@ func (d *Desk) SubmissionStatus(ctx context.Context, token string) (*SubmissionS
 	case store.SubmissionRejected:
 		st.Message = "We could not accept your request: " + sub.Reason
 	case store.SubmissionAccepted:
-		r, err := d.Store.Request(ctx, sub.RequestID)
+		r, err := d.store.Request(ctx, sub.RequestID)
 		if err != nil {
 			return nil, err
 		}
@@ -385,7 +385,7 @@ func (d *Desk) SubmissionStatus(ctx context.Context, token string) (*SubmissionS
 			st.Due = r.Due
 		}
 	}
-	if err := d.Store.Append(ctx, ev); err != nil {
+	if err := d.store.Append(ctx, ev); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -441,7 +441,7 @@ func (d *Desk) Submissions(ctx context.Context, state store.SubmissionState) ([]
 	default:
 		return nil, invalid("The status must be submitted, accepted or rejected.")
 	}
-	return d.Store.Submissions(ctx, state)
+	return d.store.Submissions(ctx, state)
 }
 
 // Submission returns a submission with what the requester typed and the
@@ -450,7 +450,7 @@ func (d *Desk) Submission(ctx context.Context, actor string, id int64) (*Submiss
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	rec, err := d.Store.Submission(ctx, id)
+	rec, err := d.store.Submission(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -459,10 +459,10 @@ func (d *Desk) Submission(ctx context.Context, actor string, id int64) (*Submiss
 		return nil, roi.WrapOp("workflow.submission-read", roi.CodeInternal, err, "The stored submission does not read.")
 	}
 	v.Form.Email = rec.Email
-	if v.Documents, err = d.Store.SubmissionDocuments(ctx, id); err != nil {
+	if v.Documents, err = d.store.SubmissionDocuments(ctx, id); err != nil {
 		return nil, err
 	}
-	err = d.Store.Append(ctx, roi.Event{Kind: "view", RequestID: rec.RequestID, Actor: actor, Body: map[string]any{"what": "submission", "submission_id": id}})
+	err = d.viewed(ctx, actor, rec.RequestID, 0, roi.ViewBody{What: "submission", SubmissionID: id})
 	return v, err
 }
 
@@ -472,11 +472,11 @@ func (d *Desk) SubmissionDocument(ctx context.Context, actor string, id, docID i
 	if err := requireActor(actor); err != nil {
 		return nil, nil, err
 	}
-	doc, content, err := d.Store.SubmissionDocumentContent(ctx, id, docID)
+	doc, content, err := d.store.SubmissionDocumentContent(ctx, id, docID)
 	if err != nil {
 		return nil, nil, err
 	}
-	err = d.Store.Append(ctx, roi.Event{Kind: "view", Actor: actor, Body: map[string]any{"what": "submission-document", "submission_id": id, "document_id": docID}})
+	err = d.store.Append(ctx, roi.Event{Kind: roi.EventView, Actor: actor, Body: roi.ViewBody{What: "submission-document", SubmissionID: id, DocumentID: docID}})
 	return doc, content, err
 }
 
@@ -492,7 +492,7 @@ func (d *Desk) AcceptSubmission(ctx context.Context, actor string, id int64, pid
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	rec, err := d.Store.Submission(ctx, id)
+	rec, err := d.store.Submission(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -506,7 +506,7 @@ func (d *Desk) AcceptSubmission(ctx context.Context, actor string, id int64, pid
 	if err := json.Unmarshal(rec.Body, &s); err != nil {
 		return nil, roi.WrapOp("workflow.submission-read", roi.CodeInternal, err, "The stored submission does not read.")
 	}
-	p, err := d.Store.Patient(ctx, pid)
+	p, err := d.store.Patient(ctx, pid)
 	if err != nil {
 		return nil, err
 	}
@@ -529,18 +529,18 @@ func (d *Desk) AcceptSubmission(ctx context.Context, actor string, id int64, pid
 	if err != nil {
 		return nil, err
 	}
-	out, err := d.Store.UpdateRequest(ctx, r.ID, r.Version, func(r *roi.DeskRequest, tx *store.Tx) error {
+	out, err := d.store.UpdateRequest(ctx, r.ID, r.Version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		docs, err := tx.AcceptSubmission(id, actor)
 		if err != nil {
 			return err
 		}
 		for _, doc := range docs {
-			if err := tx.Append(roi.Event{Kind: "document", Actor: actor, Body: map[string]any{
+			if err := tx.Append(roi.Event{Kind: roi.EventDocument, Actor: actor, Body: map[string]any{
 				"document_id": doc.ID, "sha256": doc.SHA256, "content_type": doc.ContentType, "size": doc.Size}}); err != nil {
 				return err
 			}
 		}
-		return tx.Append(roi.Event{Kind: "submission-accepted", Actor: actor, Body: map[string]any{
+		return tx.Append(roi.Event{Kind: roi.EventSubmissionAccepted, Actor: actor, Body: map[string]any{
 			"submission_id": id, "number": rec.Number, "documents": len(docs)}})
 	})
 	if err != nil {
@@ -568,13 +568,13 @@ func (d *Desk) RejectSubmission(ctx context.Context, actor string, id int64, rea
 	if err := checkText("reason", reason, 500, true, false); err != nil {
 		return err
 	}
-	return d.Store.UpdateSubmission(ctx, id, func(sub *store.SubmissionRecord) ([]roi.Event, error) {
+	return d.store.UpdateSubmission(ctx, id, func(sub *store.SubmissionRecord) ([]roi.Event, error) {
 		if sub.Status != store.SubmissionSubmitted {
 			return nil, roi.Errorf(roi.CodeConflict, "Submission %s is %s; only a submitted one is rejected.", sub.Number, sub.Status)
 		}
 		sub.Status, sub.Reason = store.SubmissionRejected, reason
 		sub.CodeHash = ""
-		return []roi.Event{{Kind: "submission-rejected", Actor: actor, Body: map[string]any{"submission_id": id, "reason": reason}}}, nil
+		return []roi.Event{{Kind: roi.EventSubmissionRejected, Actor: actor, Body: map[string]any{"submission_id": id, "reason": reason}}}, nil
 	})
 }
 
@@ -593,7 +593,7 @@ func (d *Desk) ConfirmSubmissionContact(ctx context.Context, actor string, id in
 	if err := checkText("how", how, 200, true, false); err != nil {
 		return err
 	}
-	return d.Store.UpdateSubmission(ctx, id, func(sub *store.SubmissionRecord) ([]roi.Event, error) {
+	return d.store.UpdateSubmission(ctx, id, func(sub *store.SubmissionRecord) ([]roi.Event, error) {
 		if sub.Status != store.SubmissionSubmitted {
 			return nil, roi.Errorf(roi.CodeConflict, "Submission %s is %s; only a submitted one is confirmed.", sub.Number, sub.Status)
 		}
@@ -601,6 +601,6 @@ func (d *Desk) ConfirmSubmissionContact(ctx context.Context, actor string, id in
 			return nil, roi.Errorf(roi.CodeConflict, "Submission %s's address is already confirmed.", sub.Number)
 		}
 		sub.EmailVerified, sub.CodeHash = true, ""
-		return []roi.Event{{Kind: "submission-contact-confirmed", Actor: actor, Body: map[string]any{"submission_id": id, "how": how}}}, nil
+		return []roi.Event{{Kind: roi.EventSubmissionContactConfirmed, Actor: actor, Body: map[string]any{"submission_id": id, "how": how}}}, nil
 	})
 }

@@ -117,7 +117,7 @@ func TestSubmission_Journey(t *testing.T) {
 	if v.Form.PatientName != "Pat Example" || v.Form.Email != "pat@example.org" || !v.Record.EmailVerified || len(v.Documents) != 2 || v.Documents[1].Name != "document" {
 		t.Errorf("clerk's view %+v", v)
 	}
-	other, _, err := f.desk.Store.ImportChart(f.ctx, roi.PatientRecord{FHIRID: "p2", Name: "Pat Example", BirthDate: roi.MakeDate(1981, 6, 15)}, nil, nil, "import")
+	other, _, err := f.desk.store.ImportChart(f.ctx, roi.PatientRecord{FHIRID: "p2", Name: "Pat Example", BirthDate: roi.MakeDate(1981, 6, 15)}, nil, nil, "import")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestSubmission_Journey(t *testing.T) {
 		r.Requester.Kind != roi.KindPatient || r.Scope.From != roi.MakeDate(2025, 1, 1) || r.Due != today.AddDays(30) {
 		t.Errorf("request %+v", r)
 	}
-	docs := must[[]roi.DocumentRecord](t)(f.desk.Store.Documents(f.ctx, r.ID))
+	docs := must[[]roi.DocumentRecord](t)(f.desk.store.Documents(f.ctx, r.ID))
 	if len(docs) != 2 || docs[0].Name != "authorization: auth.pdf" || docs[1].ContentType != "image/png" || docs[0].AddedBy != "clerk" {
 		t.Errorf("documents on the request %+v", docs)
 	}
@@ -186,11 +186,14 @@ func TestSubmission_Journey(t *testing.T) {
 	}
 
 	// Every step is in the ledger, without PHI in the submission entries.
-	es := must[[]roi.LedgerEntry](t)(f.desk.Store.Ledger(f.ctx, store.LedgerFilter{}))
+	if err := f.desk.Flush(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	es := must[[]roi.LedgerEntry](t)(f.desk.store.Ledger(f.ctx, store.LedgerFilter{}))
 	var kinds []string
 	for _, e := range es {
-		kinds = append(kinds, e.Kind)
-		if strings.HasPrefix(e.Kind, "submission") || e.Kind == "view" {
+		kinds = append(kinds, string(e.Kind))
+		if strings.HasPrefix(string(e.Kind), "submission") || e.Kind == "view" {
 			for _, phi := range []string{"Pat Example", "pat@example.org", "1980-06-15", code} {
 				if strings.Contains(string(e.Body), phi) {
 					t.Errorf("ledger %s entry holds %q: %s", e.Kind, phi, e.Body)
@@ -204,7 +207,7 @@ func TestSubmission_Journey(t *testing.T) {
 			t.Errorf("ledger %v lacks %s", kinds, want)
 		}
 	}
-	if _, err := f.desk.Store.VerifyLedger(f.ctx); err != nil {
+	if _, err := f.desk.store.VerifyLedger(f.ctx); err != nil {
 		t.Error(err)
 	}
 }
@@ -285,7 +288,7 @@ func TestSubmission_RejectAndCodes(t *testing.T) {
 	if _, err := f.desk.AcceptSubmission(f.ctx, "clerk", id, f.pid); roi.CodeOf(err) != roi.CodeConflict {
 		t.Errorf("accepting a rejected submission: %v", err)
 	}
-	if reqs, _ := f.desk.Store.Requests(f.ctx, store.RequestFilter{}); len(reqs) != 0 {
+	if reqs, _ := f.desk.store.Requests(f.ctx, store.RequestFilter{}); len(reqs) != 0 {
 		t.Errorf("a refused acceptance made requests: %d", len(reqs))
 	}
 
@@ -293,7 +296,7 @@ func TestSubmission_RejectAndCodes(t *testing.T) {
 	rc = must[*SubmissionReceipt](t)(f.desk.Submit(f.ctx, validSubmission()))
 	code, _ = lastCode(t, srv)
 	now := f.desk.Now()
-	f.desk.Now = func() time.Time { return now.Add(CodeLifetime + time.Second) }
+	f.desk.SetClock(func() time.Time { return now.Add(CodeLifetime + time.Second) })
 	if err := f.desk.VerifySubmissionEmail(f.ctx, rc.Token, code); roi.CodeOf(err) != roi.CodeForbidden {
 		t.Errorf("an expired code: %v", err)
 	}
@@ -378,7 +381,7 @@ func TestConfirmSubmissionContact(t *testing.T) {
 	if _, err := f.desk.AcceptSubmission(f.ctx, "clerk", id, f.pid); err != nil {
 		t.Fatalf("accept after confirmation: %v", err)
 	}
-	es, _ := f.desk.Store.Ledger(f.ctx, store.LedgerFilter{Kind: "submission-contact-confirmed"})
+	es, _ := f.desk.store.Ledger(f.ctx, store.LedgerFilter{Kind: "submission-contact-confirmed"})
 	if len(es) != 1 || !strings.Contains(string(es[0].Body), "telephone") || es[0].Actor != "clerk" {
 		t.Errorf("ledger %+v", es)
 	}

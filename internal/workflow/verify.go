@@ -41,19 +41,19 @@ var ErrUnknownPacket = roi.Errorf(roi.CodeNotFound, "This file matches no packet
 func (d *Desk) VerifyPacket(ctx context.Context, content []byte) (*PacketCheck, error) {
 	sum := sha256.Sum256(content)
 	hexsum := hex.EncodeToString(sum[:])
-	rec, err := d.Store.PacketBySHA256(ctx, hexsum)
+	rec, err := d.store.PacketBySHA256(ctx, hexsum)
 	if roi.CodeOf(err) == roi.CodeNotFound {
 		return nil, ErrUnknownPacket
 	}
 	if err != nil {
 		return nil, err
 	}
-	r, err := d.Store.Request(ctx, rec.RequestID)
+	r, err := d.store.Request(ctx, rec.RequestID)
 	if err != nil {
 		return nil, err
 	}
 	out := &PacketCheck{SHA256: hexsum, PacketID: rec.PacketID, RequestNumber: r.Number, Pages: rec.Pages, ChangedItems: []string{}}
-	entries, err := d.Store.Ledger(ctx, store.LedgerFilter{RequestID: r.ID, Kind: "disclosure"})
+	entries, err := d.store.Ledger(ctx, store.LedgerFilter{RequestID: r.ID, Kind: roi.EventDisclosure})
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (d *Desk) VerifyPacket(ctx context.Context, content []byte) (*PacketCheck, 
 		return nil, roi.Errorf(roi.CodeConflict, "Packet %s is stored but no disclosure in the ledger records it.", rec.PacketID)
 	}
 	out.Disclosed, out.Items = dis.Date, len(dis.Packet.Items)
-	_, err = d.Store.VerifyLedger(ctx)
+	_, err = d.store.VerifyLedger(ctx)
 	var broken *ledger.BrokenError
 	switch {
 	case errors.As(err, &broken):

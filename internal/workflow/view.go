@@ -24,33 +24,30 @@ type Case struct {
 
 // Get returns a request with its evidence, documents, decisions and
 // history from the ledger. Every look at a request is a view of PHI and is
-// recorded in the ledger.
+// recorded in the access log; the history leaves the views out (they are
+// in the request's access log, AccessLog).
 func (d *Desk) Get(ctx context.Context, actor string, id roi.RequestID) (*Case, error) {
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	r, err := d.Store.Request(ctx, id)
+	r, err := d.store.Request(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	c := &Case{Request: r, Next: Transitions(r.Status)}
-	if c.Evidence, err = d.Store.Evidence(ctx, id); err != nil {
+	if c.Evidence, err = d.store.Evidence(ctx, id); err != nil {
 		return nil, err
 	}
-	if c.Documents, err = d.Store.Documents(ctx, id); err != nil {
+	if c.Documents, err = d.store.Documents(ctx, id); err != nil {
 		return nil, err
 	}
-	if c.Decisions, err = d.Store.Decisions(ctx, id); err != nil {
+	if c.Decisions, err = d.store.Decisions(ctx, id); err != nil {
 		return nil, err
 	}
-	if err := d.Store.Append(ctx, roi.Event{Kind: "view", RequestID: r.ID, PatientID: r.PatientID, Actor: actor,
-		Body: map[string]string{"what": "request"}}); err != nil {
+	if c.History, err = d.store.Ledger(ctx, store.LedgerFilter{RequestID: id, NotKind: roi.EventView}); err != nil {
 		return nil, err
 	}
-	if c.History, err = d.Store.Ledger(ctx, store.LedgerFilter{RequestID: id}); err != nil {
-		return nil, err
-	}
-	same, err := d.Store.Requests(ctx, store.RequestFilter{PatientID: r.PatientID})
+	same, err := d.store.Requests(ctx, store.RequestFilter{PatientID: r.PatientID})
 	if err != nil {
 		return nil, err
 	}
@@ -59,30 +56,50 @@ func (d *Desk) Get(ctx context.Context, actor string, id roi.RequestID) (*Case, 
 			c.Linked = append(c.Linked, o)
 		}
 	}
+	if err := d.viewed(ctx, actor, r.ID, r.PatientID, roi.ViewBody{What: "request"}); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
-// Document returns an uploaded document; the download is recorded as a view.
+// AccessLog returns the newest views of request id (at most last), oldest
+// first: who looked at it and what they looked at. Reading it is itself a
+// view.
+func (d *Desk) AccessLog(ctx context.Context, actor string, id roi.RequestID, last int) ([]roi.LedgerEntry, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, err
+	}
+	r, err := d.store.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Flush(ctx); err != nil {
+		return nil, err
+	}
+	es, err := d.store.Ledger(ctx, store.LedgerFilter{RequestID: id, Kind: roi.EventView, Last: last})
+	if err != nil {
+		return nil, err
+	}
+	return es, d.viewed(ctx, actor, r.ID, r.PatientID, roi.ViewBody{What: "access-log", Results: len(es)})
+}
+
+// Document returns an uploaded document; the download is recorded as a
+// view before the content is handed out.
 func (d *Desk) Document(ctx context.Context, actor string, id roi.RequestID, docID int64) (*roi.DocumentRecord, []byte, error) {
 	if err := requireActor(actor); err != nil {
 		return nil, nil, err
 	}
-	doc, content, err := d.Store.DocumentContent(ctx, id, docID)
+	doc, content, err := d.store.DocumentContent(ctx, id, docID)
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := d.Store.Request(ctx, id)
+	r, err := d.store.Request(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	err = d.Store.Append(ctx, roi.Event{Kind: "view", RequestID: id, PatientID: r.PatientID, Actor: actor,
-		Body: map[string]any{"what": "document", "document_id": docID}})
+	err = d.store.Append(ctx, roi.Event{Kind: roi.EventView, RequestID: id, PatientID: r.PatientID, Actor: actor,
+		Body: roi.ViewBody{What: "document", DocumentID: docID}})
 	return doc, content, err
-}
-
-// Queue lists requests, soonest due first.
-func (d *Desk) Queue(ctx context.Context, f store.RequestFilter) ([]*roi.DeskRequest, error) {
-	return d.Store.Requests(ctx, f)
 }
 
 // Reminder is an open request due soon or overdue.
@@ -94,7 +111,7 @@ type Reminder struct {
 // Reminders lists the open requests due within days, overdue ones first.
 func (d *Desk) Reminders(ctx context.Context, days int) ([]Reminder, error) {
 	today := d.Today()
-	rs, err := d.Store.Requests(ctx, store.RequestFilter{Open: true, DueBefore: today.AddDays(days)})
+	rs, err := d.store.Requests(ctx, store.RequestFilter{Open: true, DueBefore: today.AddDays(days)})
 	if err != nil {
 		return nil, err
 	}
@@ -110,16 +127,15 @@ func (d *Desk) Chart(ctx context.Context, actor string, pid roi.PatientID) (*roi
 	if err := requireActor(actor); err != nil {
 		return nil, nil, err
 	}
-	p, err := d.Store.Patient(ctx, pid)
+	p, err := d.store.Patient(ctx, pid)
 	if err != nil {
 		return nil, nil, err
 	}
-	items, err := d.Store.ChartItems(ctx, pid)
+	items, err := d.store.ChartItems(ctx, pid)
 	if err != nil {
 		return nil, nil, err
 	}
-	err = d.Store.Append(ctx, roi.Event{Kind: "view", PatientID: pid, Actor: actor, Body: map[string]string{"what": "chart"}})
-	return p, items, err
+	return p, items, d.viewed(ctx, actor, 0, pid, roi.ViewBody{What: "chart"})
 }
 
 // SetLabel adds or removes one label of a chart item, as a staff member's
@@ -141,7 +157,7 @@ func (d *Desk) SetLabel(ctx context.Context, actor string, pid roi.PatientID, it
 	case item == "":
 		return 0, invalid("Name the chart item.")
 	}
-	return d.Store.OverrideLabel(ctx, pid, item, lb, action == "add", reason, actor)
+	return d.store.OverrideLabel(ctx, pid, item, lb, action == "add", reason, actor)
 }
 
 // labelNames lists the labels staff may add or remove.

@@ -25,16 +25,15 @@ import (
 
 // Desk is the request desk.
 type Desk struct {
-	Store *store.Store
+	store *store.Store
 	// Jurisdiction holds the state rules the desk applies on top of HIPAA
 	// and Part 2.
 	Jurisdiction roi.Jurisdiction
 	// Labeler labels chart items at import (nil: the embedded value sets and
 	// no Part 2 programs or minor services configured).
 	Labeler *label.Labeler
-	// Now returns the current time; Location is the desk's time zone, which
-	// decides what "today" is for deadlines.
-	Now      func() time.Time
+	// Location is the desk's time zone, which decides what "today" is for
+	// deadlines. The time itself comes from the store's clock (Now).
 	Location *time.Location
 	// Org is the organization as its letters and packets name it.
 	Org letter.Org
@@ -46,14 +45,24 @@ type Desk struct {
 	SFTP map[string]Pusher
 	// Fees are the organization's copy costs and its state's schedule.
 	Fees FeeSettings
+
+	access *accessLog
 }
 
 // New returns a desk over s with no state rules, in UTC.
 func New(s *store.Store) *Desk {
 	// Until configured otherwise, an electronic copy costs at most the
 	// flat $6.50 HHS allows, and paper its actual cost (package fee).
-	return &Desk{Store: s, Now: time.Now, Location: time.UTC, Fees: FeeSettings{Costs: fee.Costs{Method: fee.MethodFlat, Flat: fee.FlatFeeMax}}}
+	return &Desk{store: s, Location: time.UTC, Fees: FeeSettings{Costs: fee.Costs{Method: fee.MethodFlat, Flat: fee.FlatFeeMax}},
+		access: newAccessLog(s.Append)}
 }
+
+// Now returns the current time from the desk's one clock, the store's: the
+// ledger's timestamps, deadlines and sessions all read the same time.
+func (d *Desk) Now() time.Time { return d.store.Now() }
+
+// SetClock replaces the one clock (tests, and replaying a day).
+func (d *Desk) SetClock(now func() time.Time) { d.store.Now = now }
 
 // Today returns the desk's calendar day.
 func (d *Desk) Today() roi.Date {
@@ -92,7 +101,7 @@ func move(r *roi.DeskRequest, to roi.Status, actor, why string) (roi.Event, erro
 		return roi.Event{}, roi.Errorf(roi.CodeConflict, "Request %s is %s; it cannot become %s.", r.Number, from, to)
 	}
 	r.Status = to
-	return roi.Event{Kind: "transition", Actor: actor, Body: map[string]string{"from": string(from), "to": string(to), "why": why}}, nil
+	return roi.Event{Kind: roi.EventTransition, Actor: actor, Body: map[string]string{"from": string(from), "to": string(to), "why": why}}, nil
 }
 
 func invalid(format string, args ...any) error { return roi.Errorf(roi.CodeInvalid, format, args...) }
@@ -107,11 +116,11 @@ func requireActor(actor string) error {
 // Facts gathers what the engine sees for request r: the patient, the chart
 // items, the evidence and, for an accounting, the disclosures in the ledger.
 func (d *Desk) Facts(ctx context.Context, r *roi.DeskRequest) (*roi.Facts, error) {
-	chart, err := d.Store.ChartItems(ctx, r.PatientID)
+	chart, err := d.store.ChartItems(ctx, r.PatientID)
 	if err != nil {
 		return nil, err
 	}
-	evidence, err := d.Store.Evidence(ctx, r.ID)
+	evidence, err := d.store.Evidence(ctx, r.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +129,7 @@ func (d *Desk) Facts(ctx context.Context, r *roi.DeskRequest) (*roi.Facts, error
 
 // factsFrom is Facts over a chart and evidence the caller already holds.
 func (d *Desk) factsFrom(ctx context.Context, r *roi.DeskRequest, chart []roi.ChartItem, evidence []roi.EvidenceRecord) (*roi.Facts, error) {
-	p, err := d.Store.Patient(ctx, r.PatientID)
+	p, err := d.store.Patient(ctx, r.PatientID)
 	if err != nil {
 		return nil, err
 	}

@@ -62,8 +62,7 @@ func newTestDesk(t *testing.T) (*Desk, *store.Store) {
 		t.Fatal(err)
 	}
 	d := New(s)
-	d.Now = func() time.Time { return time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC) }
-	s.Now = d.Now
+	d.SetClock(func() time.Time { return time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC) })
 	return d, s
 }
 
@@ -147,7 +146,7 @@ func TestJourneyPatientAccess(t *testing.T) {
 	if slices.Contains(dis.Items, "DocumentReference/pn") || dis.Accountable || dis.Recipient != "Pat Example" {
 		t.Errorf("disclosure %+v", dis)
 	}
-	if n, err := f.desk.Store.VerifyLedger(f.ctx); err != nil || n < 8 {
+	if n, err := f.desk.store.VerifyLedger(f.ctx); err != nil || n < 8 {
 		t.Errorf("ledger: %d entries, %v", n, err)
 	}
 	acc := must[*Accounting](t)(f.desk.Accounting(f.ctx, "privacy", f.pid, roi.NoDate))
@@ -158,12 +157,32 @@ func TestJourneyPatientAccess(t *testing.T) {
 	c := must[*Case](t)(f.desk.Get(f.ctx, "auditor", r.ID))
 	var kinds []string
 	for _, e := range c.History {
-		kinds = append(kinds, e.Kind+":"+e.Actor)
+		kinds = append(kinds, string(e.Kind)+":"+e.Actor)
 	}
-	for _, want := range []string{"intake:clerk", "verification:clerk", "evaluation:specialist", "decision:specialist", "disclosure:specialist", "view:auditor"} {
+	for _, want := range []string{"intake:clerk", "verification:clerk", "evaluation:specialist", "decision:specialist", "disclosure:specialist"} {
 		if !slices.Contains(kinds, want) {
 			t.Errorf("history %v lacks %s", kinds, want)
 		}
+	}
+	// Looks at the request are in its access log, not in its history.
+	for _, k := range kinds {
+		if strings.HasPrefix(k, "view:") {
+			t.Errorf("history %v holds a view", kinds)
+		}
+	}
+	views := must[[]roi.LedgerEntry](t)(f.desk.AccessLog(f.ctx, "privacy", r.ID, 50))
+	var who []string
+	for _, e := range views {
+		if e.Kind != roi.EventView || e.RequestID != r.ID {
+			t.Errorf("access log holds %s for request %d", e.Kind, e.RequestID)
+		}
+		who = append(who, e.Actor)
+	}
+	if !slices.Contains(who, "auditor") {
+		t.Errorf("access log %v lacks the auditor's view", who)
+	}
+	if n, err := f.desk.VerifyLedger(f.ctx); err != nil || n < 9 {
+		t.Errorf("ledger after the batched views: %d entries, %v", n, err)
 	}
 }
 
@@ -374,7 +393,7 @@ func TestReminders(t *testing.T) {
 	if len(rs) != 0 {
 		t.Errorf("reminders %v", rs)
 	}
-	f.desk.Now = func() time.Time { return time.Date(2026, 3, 30, 9, 0, 0, 0, time.UTC) }
+	f.desk.SetClock(func() time.Time { return time.Date(2026, 3, 30, 9, 0, 0, 0, time.UTC) })
 	rs = must[[]Reminder](t)(f.desk.Reminders(f.ctx, 7))
 	if len(rs) != 1 || rs[0].Request.ID != r.ID || rs[0].DaysLeft != 2 {
 		t.Errorf("reminders %+v", rs)

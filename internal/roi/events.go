@@ -1,0 +1,102 @@
+package roi
+
+// EventKind names what a ledger entry records. Every kind the desk writes
+// is listed here, so a reader of the ledger (the accounting, the history
+// on the request page, an auditor's query) knows the whole vocabulary.
+type EventKind string
+
+// Request life.
+const (
+	EventIntake       EventKind = "intake"
+	EventTransition   EventKind = "transition" // a status change: TransitionBody
+	EventAssignment   EventKind = "assignment"
+	EventEvidence     EventKind = "evidence"     // authority evidence: EvidenceBody
+	EventVerification EventKind = "verification" // identity evidence: EvidenceBody
+	EventDocument     EventKind = "document"
+	EventEvaluation   EventKind = "evaluation"
+	EventDecision     EventKind = "decision" // DecisionBody, also for the three below
+	EventDenial       EventKind = "denial"
+	EventEscalation   EventKind = "escalation"
+	EventPending      EventKind = "pending"
+	EventReview       EventKind = "review"
+	EventExtension    EventKind = "extension"
+	EventReminder     EventKind = "reminder"
+)
+
+// Releases and deliveries.
+const (
+	EventDisclosure     EventKind = "disclosure" // what left, to whom, on what basis: the accounting's source
+	EventExport         EventKind = "export"
+	EventDelivery       EventKind = "delivery"
+	EventDeliveryQueued EventKind = "delivery-queued"
+	EventDeliveryFailed EventKind = "delivery-failed"
+	EventDownload       EventKind = "download"
+	EventPortalCode     EventKind = "portal-code"
+	EventPortalCodeFail EventKind = "portal-code-failed"
+)
+
+// Charts.
+const (
+	EventImport EventKind = "import"
+	EventLabel  EventKind = "label"
+)
+
+// Looks at PHI: written off the request path in batches (workflow's access
+// log) and shown in their own access log, not in a request's history.
+const EventView EventKind = "view" // ViewBody
+
+// Portal submissions.
+const (
+	EventSubmission                 EventKind = "submission"
+	EventSubmissionAccepted         EventKind = "submission-accepted"
+	EventSubmissionRejected         EventKind = "submission-rejected"
+	EventSubmissionCode             EventKind = "submission-code"
+	EventSubmissionCodeFailed       EventKind = "submission-code-failed"
+	EventSubmissionContactConfirmed EventKind = "submission-contact-confirmed"
+	EventSubmissionDocument         EventKind = "submission-document"
+	EventSubmissionEmailVerified    EventKind = "submission-email-verified"
+)
+
+// Accounts and sessions.
+const (
+	EventLogin         EventKind = "login"
+	EventLoginFailed   EventKind = "login-failed"
+	EventLogout        EventKind = "logout"
+	EventAccountLocked EventKind = "account-locked"
+	EventUserAdded     EventKind = "user-added"
+	EventUserDisabled  EventKind = "user-disabled"
+)
+
+// TransitionBody is an EventTransition's body.
+type TransitionBody struct {
+	From Status `json:"from"`
+	To   Status `json:"to"`
+	Why  string `json:"why"`
+}
+
+// EvidenceBody is an EventEvidence's or EventVerification's body.
+type EvidenceBody struct {
+	EvidenceID int64  `json:"evidence_id"`
+	Type       string `json:"type"`
+}
+
+// ViewBody is an EventView's body: what was looked at, never the PHI.
+type ViewBody struct {
+	What         string `json:"what"` // request, chart, document, queue, search, patients, …
+	Results      int    `json:"results,omitempty"`
+	DocumentID   int64  `json:"document_id,omitempty"`
+	PacketID     int64  `json:"packet_id,omitempty"`
+	SubmissionID int64  `json:"submission_id,omitempty"`
+	Letter       string `json:"letter,omitempty"`
+}
+
+// DecisionBody is the body of a person's decision (EventDecision,
+// EventDenial, EventEscalation, EventPending).
+type DecisionBody struct {
+	DecisionID int64    `json:"decision_id"`
+	Action     string   `json:"action"`
+	Reasons    []Code   `json:"reasons"`
+	Released   int      `json:"released"`
+	Withheld   int      `json:"withheld"`
+	Missing    []string `json:"missing"`
+}

@@ -1,0 +1,430 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/custodian-roi/custodian/internal/policy"
+	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/store"
+)
+
+// The read side of the desk: what the pages and the API show, built here
+// once so both show the same thing and record the same view. Callers above
+// workflow never reach the store; these names let them speak of its
+// records without importing it.
+type (
+	// RequestFilter selects requests for a queue.
+	RequestFilter = store.RequestFilter
+	// QueueKey is a request's place in queue order (keyset pagination).
+	QueueKey = store.QueueKey
+	// SubmissionRecord is a portal submission as stored.
+	SubmissionRecord = store.SubmissionRecord
+	// SubmissionState is where a portal submission stands.
+	SubmissionState = store.SubmissionState
+	// SubmissionDocument is a file a requester uploaded with a submission.
+	SubmissionDocument = store.SubmissionDocument
+	// IdempotentResponse is an API response kept under its idempotency key.
+	IdempotentResponse = store.IdempotentResponse
+)
+
+// Submission states, as the pages filter them.
+const (
+	SubmissionSubmitted = store.SubmissionSubmitted
+)
+
+// ---- the request page ----
+
+// RequestView is everything the request page shows about one request.
+type RequestView struct {
+	C       *Case
+	Patient *roi.PatientRecord
+	// The evidence, split into who the requester is and what they are
+	// entitled to.
+	Identity, Authority, Other []roi.EvidenceRecord
+	Eval                       *EvaluationSeen // the latest engine decision; nil before any
+	Final                      *Final          // the latest person's decision; nil before any
+	FinalBy                    string
+	Items                      []ItemRow // the chart items in scope, with the engine's word on each
+	// Release and Withhold preview what the decision (or else the engine)
+	// lets go and keeps back, before anything leaves.
+	Release, Withhold []ItemRow
+	Letters           []string // the letters that fit the decision
+	Deliveries        []*roi.DeliveryRecord
+	DaysLeft          int
+	Reviewed          bool
+	// NeedsReview: the decision must be approved by a second person
+	// before the release or the denial letter.
+	NeedsReview bool
+}
+
+// EvaluationSeen is a stored engine decision and who ran it.
+type EvaluationSeen struct {
+	*StoredDecision
+	By string
+}
+
+// ItemRow is a chart item with the engine's decision on it.
+type ItemRow struct {
+	Item     roi.ChartItem
+	Decision string // release, withhold, wait; "" when not evaluated
+	Code     roi.Code
+	Rule     ExplainedRule
+}
+
+// authorityTypes are the evidence types that say what a requester is
+// entitled to (the rest say who they are, or are other facts).
+var authorityTypes = map[string]bool{"representative": true, "authorization": true, "directive": true, "court-order": true,
+	"subpoena": true, "warrant": true}
+
+// RequestPage returns the request page's view of request id; like Get, it
+// is recorded as one view.
+func (d *Desk) RequestPage(ctx context.Context, actor string, id roi.RequestID) (*RequestView, error) {
+	c, err := d.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &RequestView{C: c}
+	if v.Patient, err = d.store.Patient(ctx, c.Request.PatientID); err != nil {
+		return nil, err
+	}
+	for _, e := range c.Evidence {
+		switch {
+		case e.Type == roi.EvidenceIdentity:
+			v.Identity = append(v.Identity, e)
+		case authorityTypes[e.Type]:
+			v.Authority = append(v.Authority, e)
+		default:
+			v.Other = append(v.Other, e)
+		}
+	}
+	for i := len(c.Decisions) - 1; i >= 0; i-- {
+		dr := c.Decisions[i]
+		if dr.Kind == roi.DecisionByEngine && v.Eval == nil {
+			sd, err := ParseDecision(dr.Body)
+			if err != nil {
+				return nil, err
+			}
+			v.Eval = &EvaluationSeen{StoredDecision: sd, By: dr.By}
+		}
+		if dr.Kind == roi.DecisionByPerson && v.Final == nil {
+			var f Final
+			if err := json.Unmarshal(dr.Body, &f); err != nil {
+				return nil, roi.WrapOp("workflow.decision-read", roi.CodeInternal, err, "A stored decision does not read.")
+			}
+			v.Final, v.FinalBy = &f, dr.By
+		}
+	}
+	chart, err := d.store.ChartItems(ctx, c.Request.PatientID)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range chart {
+		if !d.inScope(c.Request, it) {
+			continue
+		}
+		row := ItemRow{Item: it}
+		if v.Eval != nil {
+			if x, ok := v.Eval.Explain.Items[it.Key]; ok {
+				row.Decision, row.Code, row.Rule = x.Decision, x.Code, x.ExplainedRule
+			}
+		}
+		v.Items = append(v.Items, row)
+	}
+	release := map[string]bool{}
+	withhold := map[string]roi.Code{}
+	switch {
+	case v.Final != nil:
+		for _, k := range v.Final.Release {
+			release[k] = true
+		}
+		withhold = v.Final.Withhold
+	case v.Eval != nil:
+		for _, k := range v.Eval.Release {
+			release[k] = true
+		}
+		for k, x := range v.Eval.Explain.Items {
+			if x.Decision != "release" {
+				withhold[k] = x.Code
+			}
+		}
+	}
+	for _, row := range v.Items {
+		if release[row.Item.Key] {
+			v.Release = append(v.Release, row)
+		} else if code, ok := withhold[row.Item.Key]; ok {
+			row.Code = code
+			v.Withhold = append(v.Withhold, row)
+		}
+	}
+	if v.Final != nil {
+		v.Letters = LettersFor(c.Request, v.Final)
+	}
+	if v.Deliveries, err = d.store.Deliveries(ctx, c.Request.ID); err != nil {
+		return nil, err
+	}
+	if c.Request.Due.Known() {
+		v.DaysLeft = int(c.Request.Due - d.Today())
+	}
+	// Only a decision can have been reviewed; asking before one exists
+	// is not an error for a page that merely shows the state.
+	if v.Final != nil {
+		if v.Reviewed, err = d.Reviewed(ctx, c.Request.ID); err != nil {
+			return nil, err
+		}
+	}
+	v.NeedsReview = v.Final != nil && NeedsReview(v.Final, chart) && !v.Reviewed
+	return v, nil
+}
+
+// LettersFor lists the letters that fit a decision.
+func LettersFor(r *roi.DeskRequest, f *Final) []string {
+	var out []string
+	switch f.Action {
+	case ActApprove, ActPartial:
+		out = append(out, "cover")
+		if len(f.Withhold) > 0 {
+			out = append(out, "partial-denial")
+		}
+	case ActDeny:
+		out = append(out, "denial")
+	case ActPending:
+		out = append(out, "pending")
+	case ActEscalate:
+		out = append(out, "escalation")
+	}
+	if r.Extended {
+		out = append(out, "extension")
+	}
+	return out
+}
+
+// inScope is the engine's own scope rule (policy.InScope), so pages show
+// exactly the items the engine decides.
+func (d *Desk) inScope(r *roi.DeskRequest, it roi.ChartItem) bool {
+	return policy.InScope(d.Jurisdiction, r.Scope, roi.Item{ID: it.Key, Date: it.Date, Until: it.Until, Labels: it.Labels})
+}
+
+// sensitiveInScope reports whether any chart item in the request's scope
+// carries a sensitive label: such requests need a second person's review.
+func (d *Desk) sensitiveInScope(r *roi.DeskRequest, items []roi.ChartItem) bool {
+	for _, it := range items {
+		if Sensitive(it.Labels) && d.inScope(r, it) {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- the queue ----
+
+// QueueRow is one request in a queue, with how its deadline stands.
+type QueueRow struct {
+	R        *roi.DeskRequest
+	DaysLeft int
+	Overdue  bool
+	DueSoon  bool // due within three days
+}
+
+// QueuePage is one page of a queue. Next, when not nil, is where the next
+// page starts.
+type QueuePage struct {
+	Rows []QueueRow
+	Next *QueueKey
+}
+
+// Queue lists one page of the requests f selects, soonest due first, and
+// records the look as one view. Each request's "sensitive in scope" is as
+// stored: worked out when the chart, its labels or the request change, not
+// by reading every listed patient's chart.
+func (d *Desk) Queue(ctx context.Context, actor string, f RequestFilter) (*QueuePage, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 || f.Limit > MaxPage {
+		f.Limit = MaxPage
+	}
+	if err := d.refreshSensitive(ctx, f); err != nil {
+		return nil, err
+	}
+	want := f.Limit
+	f.Limit++ // one more says whether there is a next page
+	rs, err := d.store.Requests(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	page := &QueuePage{Rows: make([]QueueRow, 0, min(len(rs), want))}
+	if len(rs) > want {
+		rs = rs[:want]
+		k := store.KeyOf(rs[want-1])
+		page.Next = &k
+	}
+	today := d.Today()
+	for _, r := range rs {
+		page.Rows = append(page.Rows, d.queueRow(r, today))
+	}
+	return page, d.viewed(ctx, actor, 0, 0, roi.ViewBody{What: "queue", Results: len(page.Rows)})
+}
+
+// MaxPage is the most requests one queue page lists.
+const MaxPage = 200
+
+func (d *Desk) queueRow(r *roi.DeskRequest, today roi.Date) QueueRow {
+	row := QueueRow{R: r}
+	if r.Due.Known() && r.Status.Open() {
+		row.DaysLeft = int(r.Due - today)
+		row.Overdue, row.DueSoon = row.DaysLeft < 0, row.DaysLeft >= 0 && row.DaysLeft <= 3
+	}
+	return row
+}
+
+// refreshSensitive works out "sensitive in scope" for the requests f
+// selects whose charts changed since it was last worked out, reading each
+// patient's chart once.
+func (d *Desk) refreshSensitive(ctx context.Context, f RequestFilter) error {
+	for {
+		stale, err := d.store.StaleSensitive(ctx, f, 256)
+		if err != nil || len(stale) == 0 {
+			return err
+		}
+		charts := map[roi.PatientID][]roi.ChartItem{}
+		for _, st := range stale {
+			r := st.Request
+			items, ok := charts[r.PatientID]
+			if !ok {
+				if items, err = d.store.ChartItems(ctx, r.PatientID); err != nil {
+					return err
+				}
+				charts[r.PatientID] = items
+			}
+			r.Sensitive = d.sensitiveInScope(r, items)
+		}
+		if err := d.store.SetSensitive(ctx, stale); err != nil {
+			return err
+		}
+		if len(stale) < 256 {
+			return nil
+		}
+	}
+}
+
+// Search finds requests by number (R-…) or by patient name or MRN, and
+// records the look as one view. The words searched for are not recorded:
+// they may be a patient's name.
+func (d *Desk) Search(ctx context.Context, actor, term string) ([]QueueRow, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, err
+	}
+	term = strings.TrimSpace(term)
+	var rs []*roi.DeskRequest
+	if strings.HasPrefix(strings.ToUpper(term), "R-") {
+		var err error
+		if rs, err = d.store.Requests(ctx, store.RequestFilter{Number: strings.ToUpper(term)}); err != nil {
+			return nil, err
+		}
+	} else if term != "" {
+		ps, err := d.store.Patients(ctx)
+		if err != nil {
+			return nil, err
+		}
+		low := strings.ToLower(term)
+		for _, p := range ps {
+			if strings.Contains(strings.ToLower(p.Name), low) || strings.EqualFold(p.MRN, term) {
+				f := store.RequestFilter{PatientID: p.ID}
+				if err := d.refreshSensitive(ctx, f); err != nil {
+					return nil, err
+				}
+				more, err := d.store.Requests(ctx, f)
+				if err != nil {
+					return nil, err
+				}
+				rs = append(rs, more...)
+			}
+		}
+	}
+	today := d.Today()
+	out := make([]QueueRow, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, d.queueRow(r, today))
+	}
+	return out, d.viewed(ctx, actor, 0, 0, roi.ViewBody{What: "search", Results: len(out)})
+}
+
+// ---- patients ----
+
+// Patients lists every patient; the look is recorded as one view.
+func (d *Desk) Patients(ctx context.Context, actor string) ([]*roi.PatientRecord, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, err
+	}
+	ps, err := d.store.Patients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ps, d.viewed(ctx, actor, 0, 0, roi.ViewBody{What: "patients", Results: len(ps)})
+}
+
+// PatientsBornOn lists the patients born on day: the candidates a clerk
+// matches a portal submission against. The look is recorded as one view.
+func (d *Desk) PatientsBornOn(ctx context.Context, actor string, day roi.Date) ([]*roi.PatientRecord, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, err
+	}
+	ps, err := d.store.Patients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*roi.PatientRecord
+	for _, p := range ps {
+		if p.BirthDate == day {
+			out = append(out, p)
+		}
+	}
+	return out, d.viewed(ctx, actor, 0, 0, roi.ViewBody{What: "patient-match", Results: len(out)})
+}
+
+// PatientByRef finds a patient by FHIR id or MRN (API intake names a
+// patient so). Intake records the request it makes; the lookup itself
+// shows nothing.
+func (d *Desk) PatientByRef(ctx context.Context, ref string) (roi.PatientID, error) {
+	p, err := d.store.PatientByRef(ctx, ref)
+	if err != nil {
+		return 0, err
+	}
+	return p.ID, nil
+}
+
+// ---- the ledger and idempotency ----
+
+// VerifyLedger checks the whole hash chain after writing the views waiting
+// in the access log; see store.VerifyLedger. A *ledger.BrokenError names
+// the first broken entry.
+func (d *Desk) VerifyLedger(ctx context.Context) (int64, error) {
+	if err := d.Flush(ctx); err != nil {
+		return 0, err
+	}
+	return d.store.VerifyLedger(ctx)
+}
+
+// Replay returns the response kept under an idempotency key, or nil.
+func (d *Desk) Replay(ctx context.Context, key string) (*IdempotentResponse, error) {
+	return d.store.Idempotent(ctx, key)
+}
+
+// Remember keeps a response under its idempotency key.
+func (d *Desk) Remember(ctx context.Context, key string, r IdempotentResponse) error {
+	return d.store.SaveIdempotent(ctx, key, r)
+}
+
+// ParseQueueKey reads a page position written by QueueKey.String.
+func ParseQueueKey(s string) (*QueueKey, error) { return store.ParseQueueKey(s) }
+
+// ScopeJSON is a scope as the API shows it, in the case format's
+// vocabulary (the form it is stored in).
+func ScopeJSON(c roi.Coverage) string { return store.ScopeJSON(c) }
+
+// SafeCause describes a database driver's error by its code, never its
+// text (see store.SafeCause), so the web layer can log a cause without
+// reaching the store.
+func SafeCause(err error) (string, bool) { return store.SafeCause(err) }
