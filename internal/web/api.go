@@ -274,6 +274,41 @@ func (s *Server) handleRequestShow() http.Handler {
 	})
 }
 
+// accessLast reads the "last" parameter of an access log: how many of
+// the newest views to show.
+func accessLast(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("last")
+	if v == "" {
+		return 200, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, roi.Errorf(roi.CodeInvalid, "last must be a number from 1 to 1000.")
+	}
+	return n, nil
+}
+
+func (s *Server) handleAccessLog() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		last, err := accessLast(r)
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		es, err := s.desk.AccessLog(r.Context(), actor(r), roi.RequestID(id), last)
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"access": es})
+	})
+}
+
 // versioned is the member every state change carries: the version of the
 // request it was made against.
 type versioned struct {

@@ -280,9 +280,37 @@ func (s *Server) handleRequestPage() http.Handler {
 			"evidence": u.can(auth.PermEvidence), "evaluate": u.can(auth.PermEvaluate), "decide": u.can(auth.PermDecide),
 			"review": u.can(auth.PermReview), "resolve": u.can(auth.PermResolveEscalation), "release": u.can(auth.PermRelease),
 			"assign": u.can(auth.PermIntake), "delivery": u.can(auth.PermCompleteDelivery),
+			"access": u.can(auth.PermAccounting),
 		}}
 		s.render(w, r, http.StatusOK, "request", "Request "+v.C.Request.Number, pd)
 	})
+}
+
+func (s *Server) handleAccessLogPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		last, err := accessLast(r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		es, err := s.desk.AccessLog(r.Context(), actor(r), roi.RequestID(id), last)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "access", "Access log", accessPage{ID: roi.RequestID(id), Entries: es, Last: last})
+	})
+}
+
+type accessPage struct {
+	ID      roi.RequestID
+	Entries []workflow.AccessEntry
+	Last    int
 }
 
 // ---- request actions (forms) ----

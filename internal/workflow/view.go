@@ -2,7 +2,9 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/store"
@@ -62,10 +64,19 @@ func (d *Desk) Get(ctx context.Context, actor string, id roi.RequestID) (*Case, 
 	return c, nil
 }
 
+// AccessEntry is one PHI view of a request: who looked, when, and at what.
+type AccessEntry struct {
+	Seq   int64     `json:"seq"`
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"`
+	roi.ViewBody
+}
+
 // AccessLog returns the newest views of request id (at most last), oldest
-// first: who looked at it and what they looked at. Reading it is itself a
-// view.
-func (d *Desk) AccessLog(ctx context.Context, actor string, id roi.RequestID, last int) ([]roi.LedgerEntry, error) {
+// first: who looked at it and what they looked at. Views are kept out of
+// the request's history (they would swamp it) and shown here, for the
+// privacy officer. Reading the access log is itself a view.
+func (d *Desk) AccessLog(ctx context.Context, actor string, id roi.RequestID, last int) ([]AccessEntry, error) {
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
@@ -73,6 +84,7 @@ func (d *Desk) AccessLog(ctx context.Context, actor string, id roi.RequestID, la
 	if err != nil {
 		return nil, err
 	}
+	// Views still waiting in the batch belong in the answer.
 	if err := d.Flush(ctx); err != nil {
 		return nil, err
 	}
@@ -80,7 +92,15 @@ func (d *Desk) AccessLog(ctx context.Context, actor string, id roi.RequestID, la
 	if err != nil {
 		return nil, err
 	}
-	return es, d.viewed(ctx, actor, r.ID, r.PatientID, roi.ViewBody{What: "access-log", Results: len(es)})
+	out := make([]AccessEntry, 0, len(es))
+	for _, e := range es {
+		a := AccessEntry{Seq: e.Seq, At: e.At, Actor: e.Actor}
+		if err := json.Unmarshal(e.Body, &a.ViewBody); err != nil {
+			return nil, roi.WrapOp("workflow.access-read", roi.CodeInternal, err, "A view in the ledger does not read.")
+		}
+		out = append(out, a)
+	}
+	return out, d.viewed(ctx, actor, r.ID, r.PatientID, roi.ViewBody{What: "access-log", Results: len(out)})
 }
 
 // Document returns an uploaded document; the download is recorded as a

@@ -170,16 +170,21 @@ func TestJourneyPatientAccess(t *testing.T) {
 			t.Errorf("history %v holds a view", kinds)
 		}
 	}
-	views := must[[]roi.LedgerEntry](t)(f.desk.AccessLog(f.ctx, "privacy", r.ID, 50))
+	views := must[[]AccessEntry](t)(f.desk.AccessLog(f.ctx, "privacy", r.ID, 50))
 	var who []string
-	for _, e := range views {
-		if e.Kind != roi.EventView || e.RequestID != r.ID {
-			t.Errorf("access log holds %s for request %d", e.Kind, e.RequestID)
+	for i, e := range views {
+		if e.What == "" || e.Actor == "" || (i > 0 && e.Seq <= views[i-1].Seq) {
+			t.Errorf("access log entry %d: %+v", i, e)
 		}
-		who = append(who, e.Actor)
+		who = append(who, e.Actor+":"+e.What)
 	}
-	if !slices.Contains(who, "auditor") {
-		t.Errorf("access log %v lacks the auditor's view", who)
+	if !slices.Contains(who, "auditor:request") {
+		t.Errorf("access log %v lacks the auditor's view of the request", who)
+	}
+	// Reading the access log is itself recorded, and only the newest are returned.
+	again := must[[]AccessEntry](t)(f.desk.AccessLog(f.ctx, "privacy", r.ID, 1))
+	if len(again) != 1 || again[0].Actor != "privacy" || again[0].What != "access-log" {
+		t.Errorf("the newest access-log entry: %+v", again)
 	}
 	if n, err := f.desk.VerifyLedger(f.ctx); err != nil || n < 9 {
 		t.Errorf("ledger after the batched views: %d entries, %v", n, err)
