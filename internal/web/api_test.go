@@ -7,20 +7,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/send"
 	"github.com/custodian-roi/custodian/internal/send/sendtest"
-	"github.com/custodian-roi/custodian/internal/store"
 	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
@@ -68,46 +62,23 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 }
 
+// api is a server for the API tests: newWebEnv's with the API tests'
+// patient, the fixed clock, an SFTP destination "harper-vance" on a real
+// SFTP server, and ActorHeader trusted in place of sign-in.
 type api struct {
-	t    *testing.T
-	srv  *httptest.Server
-	desk *workflow.Desk
-	logs *bytes.Buffer
-	pid  roi.PatientID
+	t *testing.T
+	*webEnv
 }
 
 const patientName = "Zebediah Quillfeather"
 
 func newAPI(t *testing.T) *api {
 	t.Helper()
-	ctx := context.Background()
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	pid, _, err := s.ImportChart(ctx, roi.PatientRecord{FHIRID: "f-1", MRN: "MRN-77", Name: patientName, BirthDate: roi.MakeDate(1986, 10, 15)},
-		[]roi.ChartItem{
-			{Key: "Encounter/1", Date: roi.MakeDate(2025, 6, 18), Type: "encounter", Title: "ED visit"},
-			{Key: "DocumentReference/pn", Date: roi.MakeDate(2025, 7, 1), Type: "document", Title: "Therapy note", Labels: roi.LabelsOf(roi.LabelPsychotherapyNote)},
-		}, []roi.RawResource{
-			{Key: "Encounter/1", JSON: []byte(`{"resourceType":"Encounter","id":"1","status":"finished","type":[{"text":"ED visit"}]}`)},
-			{Key: "DocumentReference/pn", JSON: []byte(`{"resourceType":"DocumentReference","id":"pn","status":"current"}`)},
-		}, "import")
-	if err != nil {
-		t.Fatal(err)
-	}
-	desk := workflow.New(s)
-	sftp := sendtest.StartSFTP(t)
-	desk.SFTP = map[string]workflow.Pusher{"harper-vance": &send.SFTP{Addr: sftp.Addr, User: sftp.User, Password: sftp.Password, HostKey: sftp.HostKey}}
-	desk.SetClock(func() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) })
-	logs := &bytes.Buffer{}
-	srv := httptest.NewServer(NewServer(slog.New(slog.NewJSONHandler(logs, nil)), desk, Options{TrustActorHeader: true}))
-	t.Cleanup(srv.Close)
-	return &api{t: t, srv: srv, desk: desk, logs: logs, pid: pid}
+	e := newWebEnv(t, webSetup{Patient: true, FixedClock: true, Desk: func(d *workflow.Desk) {
+		sftp := sendtest.StartSFTP(t)
+		d.SFTP = map[string]workflow.Pusher{"harper-vance": &send.SFTP{Addr: sftp.Addr, User: sftp.User, Password: sftp.Password, HostKey: sftp.HostKey}}
+	}})
+	return &api{t: t, webEnv: e}
 }
 
 // do sends a request and decodes the JSON answer.

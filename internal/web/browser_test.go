@@ -17,8 +17,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"log/slog"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -48,21 +46,18 @@ import (
 // browserTimeout bounds each browser test as a whole.
 const browserTimeout = 3 * time.Minute
 
-// browserEnv is one server, its desk and store, the SMTP server its codes
-// go to, the demo accounts, and a Chromium allocator for the people who
-// use it.
+// browserEnv is one server (newWebEnv's, with its desk and store), the
+// SMTP server its codes go to, the demo accounts, and the shared Chromium
+// for the people who use it.
 type browserEnv struct {
 	t      *testing.T
 	ctx    context.Context // bounded by browserTimeout
-	alloc  context.Context
-	srv    *httptest.Server
-	store  *store.Store
-	desk   *workflow.Desk
+	chrome context.Context // the package's shared Chromium (sharedChromium)
+	*webEnv
 	smtp   *sendtest.SMTPServer
 	seed   *demo.Summary
 	logins map[string]demo.Login
 	shots  string // where screenshots go; "" when not asked for
-	logs   *lockedBuffer
 
 	mu     sync.Mutex
 	people []*browserPerson
@@ -81,39 +76,75 @@ func chromiumPath(t *testing.T) string {
 	return p
 }
 
+// chromium is the one headless Chromium the browser tests share:
+// starting it is most of a browser test's fixed cost, so the first test
+// that needs it starts it (sharedChromium) and TestMain closes it after
+// the last. Each person gets a tab in a browser context of their own, so
+// sharing the process shares no cookies.
+var chromium struct {
+	once   sync.Once
+	ctx    context.Context // a chromedp context whose browser runs
+	cancel context.CancelFunc
+	err    error
+}
+
+// sharedChromium starts the package's Chromium on first use and returns
+// its context, for chromedp.NewContext.
+func sharedChromium(t *testing.T, exe string) context.Context {
+	t.Helper()
+	chromium.once.Do(func() {
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1280, 900))
+		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelCtx := chromedp.NewContext(alloc)
+		chromium.cancel = func() { cancelCtx(); cancelAlloc() }
+		// The first run starts the browser, with a blank first tab that
+		// stays open (closing it would close the browser).
+		chromium.ctx, chromium.err = ctx, chromedp.Do(ctx)
+	})
+	if chromium.err != nil {
+		t.Fatalf("start chromium: %v", chromium.err)
+	}
+	return chromium.ctx
+}
+
+// TestMain closes the shared Chromium, if a test started it, after all
+// tests of the package.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if chromium.cancel != nil {
+		chromium.cancel()
+	}
+	os.Exit(code)
+}
+
 func newBrowserEnv(t *testing.T) *browserEnv {
 	t.Helper()
 	exe := chromiumPath(t)
 	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
 	t.Cleanup(cancel)
 
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	// The demo's patients and requests, codes mailed to a real SMTP
+	// server, real sign-in with the demo's accounts, cookies a browser
+	// keeps on plain-HTTP loopback, and text logs; the desk's clock is the
+	// real one.
 	smtp := sendtest.StartSMTP(t)
-	desk := workflow.New(s)
-	desk.Mail = smtp.Client()
-	sum, err := demo.Seed(ctx, desk)
+	var sum *demo.Summary
+	w := newWebEnv(t, webSetup{SignIn: true, InsecureCookies: true, TextLog: true, Desk: func(d *workflow.Desk) {
+		d.Mail = smtp.Client()
+		var err error
+		if sum, err = demo.Seed(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}})
+	logins, err := demo.Users(ctx, w.auth)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &auth.Service{Store: s, Issuer: "Custodian test"}
-	logins, err := demo.Users(ctx, svc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &lockedBuffer{}
-	srv := httptest.NewServer(NewServer(slog.New(slog.NewTextHandler(logs, nil)), desk, Options{Auth: svc, InsecureCookies: true}))
-	t.Cleanup(srv.Close)
-	desk.Org = letter.Org{Name: "Custodian Test Hospital", Address: []string{"1 Test Way", "Springfield"}, Phone: "555-0100",
-		PrivacyContact: "Privacy Officer", PrivacyPhone: "555-0101", PortalURL: srv.URL}
+	w.desk.Org = letter.Org{Name: "Custodian Test Hospital", Address: []string{"1 Test Way", "Springfield"}, Phone: "555-0100",
+		PrivacyContact: "Privacy Officer", PrivacyPhone: "555-0101", PortalURL: w.srv.URL}
 
-	e := &browserEnv{t: t, ctx: ctx, srv: srv, store: s, desk: desk, smtp: smtp, seed: sum, logins: map[string]demo.Login{}, logs: logs}
+	e := &browserEnv{t: t, ctx: ctx, webEnv: w, smtp: smtp, seed: sum, logins: map[string]demo.Login{}}
 	for _, l := range logins {
 		e.logins[l.Username] = l
 	}
@@ -123,17 +154,14 @@ func newBrowserEnv(t *testing.T) *browserEnv {
 			t.Fatal(err)
 		}
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1280, 900))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	e.alloc = alloc
+	e.chrome = sharedChromium(t, exe)
 	return e
 }
 
-// browserPerson is one person at one browser: a browser of their own, so
-// no cookie is shared with anyone else. It records every URL the browser
-// asked for, every HTML answer's headers, and the console.
+// browserPerson is one person at one browser: a tab in a browser context
+// of their own in the shared Chromium, so no cookie is shared with anyone
+// else. It records every URL the browser asked for, every HTML answer's
+// headers, and the console.
 type browserPerson struct {
 	e    *browserEnv
 	name string
@@ -167,13 +195,18 @@ func (r docResponse) header(name string) string {
 
 func (e *browserEnv) person(name string) *browserPerson {
 	e.t.Helper()
-	ctx, cancel := chromedp.NewContext(e.alloc)
+	// A tab in a browser context of its own (cookies, storage and cache
+	// apart from everyone else's) in the package's one Chromium; closed,
+	// with its browser context, when the test ends or runs out of time.
+	ctx, cancel := chromedp.NewContext(e.chrome, chromedp.WithNewBrowserContext())
 	e.t.Cleanup(cancel)
+	stop := context.AfterFunc(e.ctx, cancel)
+	e.t.Cleanup(func() { stop() })
 	p := &browserPerson{e: e, name: name, ctx: ctx}
-	// The first action starts the browser; the page is 1280×900 CSS
-	// pixels whatever the window's decorations take.
+	// The first action opens the tab; the page is 1280×900 CSS pixels
+	// whatever the window's decorations take.
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
-		e.t.Fatalf("%s: start chromium: %v", name, err)
+		e.t.Fatalf("%s: open a tab: %v", name, err)
 	}
 	if err := chromedp.Listen(ctx, func(ev any) {
 		p.mu.Lock()
@@ -697,7 +730,8 @@ func TestBrowserJourney(t *testing.T) {
 	// downloads the packet in the browser.
 	dir := t.TempDir()
 	if _, err := chromedp.CallBrowser(req.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: new(true)}); err != nil {
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: new(true),
+		BrowserContextID: chromedp.FromContext(req.ctx).BrowserContextID}); err != nil {
 		t.Fatal(err)
 	}
 	req.do("open the link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`form[action="/portal/v1/code"] button`)))
@@ -765,24 +799,6 @@ func TestBrowserJourney(t *testing.T) {
 			t.Errorf("the server log contains %q", phi)
 		}
 	}
-}
-
-// lockedBuffer collects the server's log while handlers write to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestBrowserRoles: each role sees what it may, in the browser.

@@ -2,26 +2,19 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"html"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/custodian-roi/custodian/internal/echocheck"
-	"github.com/custodian-roi/custodian/internal/roi"
-	"github.com/custodian-roi/custodian/internal/store"
-	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
 // The fuzz targets of this file send fuzzed bodies through the real
@@ -40,32 +33,12 @@ import (
 // Requests change state (the database is a temporary file); a stale
 // version is a 409, which is still a decoded, checked body.
 
-// fuzzServer is the server of newAPI, for a *testing.F.
-func fuzzServer(tb testing.TB) (http.Handler, string, *bytes.Buffer) {
-	ctx := context.Background()
-	s, err := store.Open(ctx, filepath.Join(tb.TempDir(), "c.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	pid, _, err := s.ImportChart(ctx, roi.PatientRecord{FHIRID: "f-1", MRN: "MRN-77", Name: patientName, BirthDate: roi.MakeDate(1986, 10, 15)},
-		[]roi.ChartItem{
-			{Key: "Encounter/1", Date: roi.MakeDate(2025, 6, 18), Type: "encounter", Title: "ED visit"},
-			{Key: "DocumentReference/pn", Date: roi.MakeDate(2025, 7, 1), Type: "document", Title: "Therapy note", Labels: roi.LabelsOf(roi.LabelPsychotherapyNote)},
-		}, []roi.RawResource{
-			{Key: "Encounter/1", JSON: []byte(`{"resourceType":"Encounter","id":"1","status":"finished","type":[{"text":"ED visit"}]}`)},
-			{Key: "DocumentReference/pn", JSON: []byte(`{"resourceType":"DocumentReference","id":"pn","status":"current"}`)},
-		}, "import")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	desk := workflow.New(s)
-	desk.SetClock(func() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) })
-	logs := &bytes.Buffer{}
-	h := NewServer(slog.New(slog.NewJSONHandler(logs, nil)), desk, Options{TrustActorHeader: true})
+// fuzzServer is the handler of newAPI (without the SFTP destination, and
+// with no listener), for a *testing.F; it returns the patient's ID and the
+// server's log.
+func fuzzServer(tb testing.TB) (http.Handler, string, *lockedBuffer) {
+	e := newWebEnv(tb, webSetup{Patient: true, FixedClock: true, HandlerOnly: true})
+	h, pid, logs := e.h, e.pid, e.logs
 	// One request to act on: /api/v1/requests/1.
 	rec := serve(h, "POST", "/api/v1/requests", "application/json", []byte(`{"patient":"MRN-77","received":"2026-03-02",
 		"requester":{"kind":"attorney","name":"Harper & Vance LLP"},"basis":"subpoena","contact":"harper-vance","delivery":"sftp"}`))
@@ -120,7 +93,7 @@ func apiFuzzRoutes(pid string) []fuzzRoute {
 }
 
 // checkAPIAnswer checks an answer of the JSON API to body.
-func checkAPIAnswer(t *testing.T, path string, rec *httptest.ResponseRecorder, body []byte, echo func(string) string, logs *bytes.Buffer) {
+func checkAPIAnswer(t *testing.T, path string, rec *httptest.ResponseRecorder, body []byte, echo func(string) string, logs *lockedBuffer) {
 	t.Helper()
 	if rec.Code >= 500 {
 		t.Fatalf("POST %s: %d %s\nlog: %s", path, rec.Code, rec.Body, lastLine(logs))
@@ -171,7 +144,7 @@ func unquoted(t *testing.T, msg string) string {
 	})
 }
 
-func lastLine(b *bytes.Buffer) string {
+func lastLine(b *lockedBuffer) string {
 	s := strings.TrimSpace(b.String())
 	return s[strings.LastIndexByte(s, '\n')+1:]
 }

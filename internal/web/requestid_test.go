@@ -1,16 +1,13 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
-	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,8 +15,6 @@ import (
 
 	"github.com/custodian-roi/custodian/internal/echocheck"
 	"github.com/custodian-roi/custodian/internal/roi"
-	"github.com/custodian-roi/custodian/internal/store"
-	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
 var requestIDShape = regexp.MustCompile(`^[0-9a-f]{12}$`)
@@ -31,23 +26,15 @@ var requestIDShape = regexp.MustCompile(`^[0-9a-f]{12}$`)
 // repeats nothing of the patient's.
 func TestRequestIDs(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "c.db")
-	s, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := s.ImportChart(ctx, roi.PatientRecord{FHIRID: "f-1", MRN: "MRN-77", Name: patientName, BirthDate: roi.MakeDate(1986, 10, 15)},
+	// The server answers through ServeHTTP; the desk's clock is the real
+	// one. The patient has one encounter (not the API tests' chart).
+	w := newWebEnv(t, webSetup{HandlerOnly: true})
+	path, desk, logs, h := w.dsn, w.desk, w.logs, w.h
+	if _, _, err := w.store.ImportChart(ctx, roi.PatientRecord{FHIRID: "f-1", MRN: "MRN-77", Name: patientName, BirthDate: roi.MakeDate(1986, 10, 15)},
 		[]roi.ChartItem{{Key: "Encounter/1", Date: roi.MakeDate(2025, 6, 18), Type: "encounter", Title: "ED visit"}},
 		[]roi.RawResource{{Key: "Encounter/1", JSON: []byte(`{"resourceType":"Encounter","id":"1","status":"finished"}`)}}, "import"); err != nil {
 		t.Fatal(err)
 	}
-	desk := workflow.New(s)
-	logs := &bytes.Buffer{}
-	h := NewServer(slog.New(slog.NewJSONHandler(logs, nil)), desk, Options{TrustActorHeader: true})
 
 	idOf := func(rec *httptest.ResponseRecorder) string {
 		t.Helper()
@@ -156,7 +143,7 @@ func TestRequestIDs(t *testing.T) {
 }
 
 // failureLine is the "request failed" log line with request ID id.
-func failureLine(t *testing.T, logs *bytes.Buffer, id string) map[string]any {
+func failureLine(t *testing.T, logs *lockedBuffer, id string) map[string]any {
 	t.Helper()
 	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		var m map[string]any

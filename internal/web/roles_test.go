@@ -5,17 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/custodian-roi/custodian/internal/auth"
-	"github.com/custodian-roi/custodian/internal/store"
-	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
 // TestRolesAgainstRoutes signs in one real account per role and sends
@@ -25,17 +20,9 @@ import (
 // or the sign-in page (pages).
 func TestRolesAgainstRoutes(t *testing.T) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc := &auth.Service{Store: s, Issuer: "test"}
-	srv := httptest.NewServer(NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), workflow.New(s), Options{Auth: svc}))
-	t.Cleanup(srv.Close)
+	// Real sign-in with bearer tokens: no cookies, so Secure ones are fine.
+	e := newWebEnv(t, webSetup{SignIn: true})
+	srv, svc := e.srv, e.auth
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	post := func(path string, body any) map[string]any {

@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,13 +19,12 @@ import (
 	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
-// secEnv is a server with real sign-in and one staff account per role.
+// secEnv is a server with real sign-in (session cookies without Secure,
+// for the cookie jar on plain-HTTP loopback) and one staff account for
+// each of the intake clerk and the specialist.
 type secEnv struct {
-	t       *testing.T
-	srv     *httptest.Server
-	store   *store.Store
-	desk    *workflow.Desk
-	svc     *auth.Service
+	t *testing.T
+	*webEnv
 	secrets map[auth.Role]string
 }
 
@@ -37,26 +33,14 @@ const secPassword = "a long enough passphrase"
 func newSecEnv(t *testing.T) *secEnv {
 	t.Helper()
 	ctx := context.Background()
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	desk := workflow.New(s)
-	svc := &auth.Service{Store: s, Issuer: "test"}
-	e := &secEnv{t: t, store: s, desk: desk, svc: svc, secrets: map[auth.Role]string{}}
+	e := &secEnv{t: t, webEnv: newWebEnv(t, webSetup{SignIn: true, InsecureCookies: true}), secrets: map[auth.Role]string{}}
 	for _, role := range []auth.Role{auth.RoleIntakeClerk, auth.RoleSpecialist} {
-		u, _, err := svc.AddUser(ctx, string(role), string(role), role, secPassword)
+		u, _, err := e.auth.AddUser(ctx, string(role), string(role), role, secPassword)
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.secrets[role] = u.TOTPSecret
 	}
-	e.srv = httptest.NewServer(NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), desk, Options{Auth: svc, InsecureCookies: true}))
-	t.Cleanup(e.srv.Close)
 	return e
 }
 

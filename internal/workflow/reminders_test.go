@@ -2,12 +2,7 @@ package workflow
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,67 +11,22 @@ import (
 	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/send/sendtest"
 	"github.com/custodian-roi/custodian/internal/store"
+	"github.com/custodian-roi/custodian/internal/storetest"
+	"github.com/custodian-roi/custodian/internal/storetest/testdsn"
 )
 
-// sharedDesks returns n desks, each with its own connection pool, on one
-// fresh database of the given dialect, as n instances would be; the clock
-// is the fixture's. PostgreSQL is skipped without
-// CUSTODIAN_TEST_POSTGRES_URL (a failure under CI=true).
-func sharedDesks(t *testing.T, dialect store.Dialect, n int) []*Desk {
+// sharedDesks returns n desks, each with its own connection pool, on the
+// one database dsn, as n instances would be; the clock is the fixture's.
+func sharedDesks(t *testing.T, dsn string, n int) []*Desk {
 	t.Helper()
-	ctx := context.Background()
-	var dsn string
-	switch dialect {
-	case store.SQLite:
-		dsn = filepath.Join(t.TempDir(), "c.db")
-	case store.Postgres:
-		base := os.Getenv("CUSTODIAN_TEST_POSTGRES_URL")
-		if base == "" {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("CUSTODIAN_TEST_POSTGRES_URL is not set under CI=true")
-			}
-			t.Skip("PostgreSQL skipped: set CUSTODIAN_TEST_POSTGRES_URL (.ci/postgres starts a server)")
-		}
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { admin.Close() })
-		b := make([]byte, 6)
-		rand.Read(b)
-		schema := "t_" + hex.EncodeToString(b)
-		if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
-		sep := "?"
-		if strings.Contains(base, "?") {
-			sep = "&"
-		}
-		dsn = base + sep + "search_path=" + schema
-	}
 	now := func() time.Time { return time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC) }
 	var desks []*Desk
 	for range n {
-		s, err := store.Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		d := New(s)
+		d := New(storetest.Open(t, dsn))
 		d.SetClock(now)
 		desks = append(desks, d)
 	}
 	return desks
-}
-
-func forEachDialect(t *testing.T, fn func(t *testing.T, dialect store.Dialect)) {
-	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
-		t.Run(string(d), func(t *testing.T) { fn(t, d) })
-	}
 }
 
 // dueRequests makes requests received daysAgo (access: due 30 days after).
@@ -107,9 +57,11 @@ func dueRequests(t *testing.T, d *Desk, daysAgo ...int) []*roi.DeskRequest {
 // day, with one ledger entry; a request due later, or cancelled, is not;
 // the next day reminds again. The digest goes out once, with counts only.
 func TestSendReminders_ExactlyOnceAcrossDesks(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, dialect store.Dialect) {
+	// On a fresh SQLite file and a fresh PostgreSQL schema (skipped without
+	// CUSTODIAN_TEST_POSTGRES_URL, a failure under CI=true).
+	testdsn.ForEach(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
-		desks := sharedDesks(t, dialect, 4)
+		desks := sharedDesks(t, dsn, 4)
 		smtp := sendtest.StartSMTP(t)
 		for _, d := range desks {
 			d.Mail = smtp.Client()
