@@ -138,6 +138,11 @@ func (k QueueKey) due() string {
 }
 
 // requestQuery adds f's conditions, order and limit to base.
+// openCondition selects the requests that still need work. Its text is
+// also the WHERE of the requests_open_queue partial index (migration
+// 0009): keep the two identical, or the queue scans every request ever made.
+const openCondition = "status NOT IN ('released', 'partially_released', 'denied', 'cancelled', 'closed')"
+
 func requestQuery(base string, f RequestFilter) (string, []any) {
 	q := base
 	var args []any
@@ -153,7 +158,7 @@ func requestQuery(base string, f RequestFilter) (string, []any) {
 		q += " AND status IN (" + strings.Join(ps, ", ") + ")"
 	}
 	if f.Open || f.Overdue.Known() {
-		q += " AND status NOT IN ('released', 'partially_released', 'denied', 'cancelled', 'closed')"
+		q += " AND " + openCondition
 	}
 	if f.DueBefore.Known() {
 		q += " AND due IS NOT NULL AND due <= " + arg(f.DueBefore.String())
@@ -178,7 +183,8 @@ func requestQuery(base string, f RequestFilter) (string, []any) {
 	}
 	if f.After != nil {
 		d := arg(f.After.due())
-		q += " AND (COALESCE(due, '" + noDue + "') > " + d + " OR (COALESCE(due, '" + noDue + "') = " + d + " AND id > " + arg(f.After.ID) + "))"
+		// A row value, which both databases compare in one index range.
+		q += " AND (COALESCE(due, '" + noDue + "'), id) > (" + d + ", " + arg(f.After.ID) + ")"
 	}
 	q += " ORDER BY COALESCE(due, '" + noDue + "'), id"
 	if f.Limit > 0 {
@@ -436,7 +442,7 @@ func (s *Store) StaleSensitive(ctx context.Context, f RequestFilter, limit int) 
 	for rows.Next() {
 		var st Stale
 		var err error
-		st.Request, err = scanRequest(rowWithTail{rows, &st.gen})
+		st.Request, err = scanRequest(rowWithTail{rows, []any{&st.gen}})
 		if err != nil {
 			return nil, err
 		}
@@ -445,21 +451,84 @@ func (s *Store) StaleSensitive(ctx context.Context, f RequestFilter, limit int) 
 	return out, classify(rows.Err())
 }
 
+// RequestsWithStale is Requests that also returns the rows among them
+// whose "sensitive in scope" is not known (shown as false until worked
+// out); each Stale points at the row itself, so filling it in fills the
+// row. One query, whatever the page holds.
+func (s *Store) RequestsWithStale(ctx context.Context, f RequestFilter) ([]*roi.DeskRequest, []Stale, error) {
+	q, args := requestQuery(`SELECT `+requestColumns+`, chart_gen, CASE WHEN sensitive IS NULL THEN 1 ELSE 0 END FROM requests WHERE 1 = 1`, f)
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, classify(err)
+	}
+	defer rows.Close()
+	var out []*roi.DeskRequest
+	var stale []Stale
+	for rows.Next() {
+		var gen int64
+		var unknown int
+		r, err := scanRequest(rowWithTail{rows, []any{&gen, &unknown}})
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, r)
+		if unknown == 1 {
+			stale = append(stale, Stale{Request: r, gen: gen})
+		}
+	}
+	return out, stale, classify(rows.Err())
+}
+
+// KnownSensitive returns "sensitive in scope" for those of ids for which
+// it is known: a second reader that waited while another filled the same
+// rows in takes the answer instead of working it out again.
+func (s *Store) KnownSensitive(ctx context.Context, ids []roi.RequestID) (map[roi.RequestID]bool, error) {
+	out := map[roi.RequestID]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ps := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		ps[i], args[i] = fmt.Sprintf("$%d", i+1), id
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT id, sensitive FROM requests WHERE sensitive IS NOT NULL AND id IN (`+strings.Join(ps, ", ")+`)`, args...)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id roi.RequestID
+		var v int
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, classify(err)
+		}
+		out[id] = v == 1
+	}
+	return out, classify(rows.Err())
+}
+
 // rowWithTail scans a request row followed by extra columns.
 type rowWithTail struct {
 	row  interface{ Scan(...any) error }
-	tail *int64
+	tail []any
 }
 
-func (r rowWithTail) Scan(dest ...any) error { return r.row.Scan(append(dest, r.tail)...) }
+func (r rowWithTail) Scan(dest ...any) error { return r.row.Scan(append(dest, r.tail...)...) }
 
 // SetSensitive stores what was worked out for stale requests, unless the
 // chart changed again meanwhile (then it stays unknown for the next pass).
 func (s *Store) SetSensitive(ctx context.Context, done []Stale) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for _, st := range done {
+			// An integer column on both databases: PostgreSQL will not
+			// take a Go bool for it.
+			v := 0
+			if st.Request.Sensitive {
+				v = 1
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE requests SET sensitive = $1 WHERE id = $2 AND chart_gen = $3`,
-				st.Request.Sensitive, st.Request.ID, st.gen); err != nil {
+				v, st.Request.ID, st.gen); err != nil {
 				return fmt.Errorf("store: sensitive: %w", err)
 			}
 		}

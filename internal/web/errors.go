@@ -133,6 +133,12 @@ func reference(id string) string {
 // pattern, the operations named along the error's chain, the public
 // message, and the cause described without its text (causeOf).
 func logFailure(log *slog.Logger, info *reqInfo, status int, err error) {
+	// A person who closed the page or a client that gave up is no failure
+	// of ours: one line at Info, not an error to chase.
+	if errors.Is(err, context.Canceled) {
+		log.Info("request abandoned by the client", "request_id", info.id, "method", info.method, "route", info.route)
+		return
+	}
 	log.Error("request failed", "request_id", info.id, "method", info.method, "route", info.route, "status", status,
 		"code", roi.CodeOf(err), "op", strings.Join(roi.Ops(err), " > "), "message", roi.PublicMessage(err), "cause", causeOf(err))
 }

@@ -1,8 +1,14 @@
 package web
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -115,5 +121,22 @@ func TestAccessLog(t *testing.T) {
 	}
 	if code, _ := a.do("GET", "/api/v1/requests/999999/access", ""); code != 404 {
 		t.Errorf("the access log of no request: %d, want 404", code)
+	}
+}
+
+// TestAbandonedIsNotAFailure: a client that went away is logged once at
+// Info, not as an internal error to chase; a real failure still is one.
+func TestAbandonedIsNotAFailure(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	info := &reqInfo{id: "abc123", method: "GET", route: "GET /{$}"}
+	logFailure(log, info, 500, fmt.Errorf("store: requests: %w", context.Canceled))
+	if s := buf.String(); !strings.Contains(s, `"level":"INFO"`) || strings.Contains(s, "request failed") {
+		t.Errorf("an abandoned request logged as %s", s)
+	}
+	buf.Reset()
+	logFailure(log, info, 500, errors.New("disk on fire"))
+	if s := buf.String(); !strings.Contains(s, `"level":"ERROR"`) || !strings.Contains(s, "request failed") {
+		t.Errorf("a failure logged as %s", s)
 	}
 }

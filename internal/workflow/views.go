@@ -245,12 +245,16 @@ func (d *Desk) Queue(ctx context.Context, actor string, f RequestFilter) (*Queue
 	if f.Limit <= 0 || f.Limit > MaxPage {
 		f.Limit = MaxPage
 	}
-	if err := d.refreshSensitive(ctx, f); err != nil {
-		return nil, err
+	// A filter on sensitivity must know it for every candidate first;
+	// otherwise only the page's own rows are worked out.
+	if f.Sensitive {
+		if err := d.refreshSensitive(ctx, f); err != nil {
+			return nil, err
+		}
 	}
 	want := f.Limit
 	f.Limit++ // one more says whether there is a next page
-	rs, err := d.store.Requests(ctx, f)
+	rs, err := d.requests(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -279,34 +283,73 @@ func (d *Desk) queueRow(r *roi.DeskRequest, today roi.Date) QueueRow {
 	return row
 }
 
-// refreshSensitive works out "sensitive in scope" for the requests f
-// selects whose charts changed since it was last worked out, reading each
-// patient's chart once.
+// refreshSensitive works out "sensitive in scope" for every request f
+// selects whose chart changed since it was last worked out: a filter on
+// sensitivity needs them all known.
 func (d *Desk) refreshSensitive(ctx context.Context, f RequestFilter) error {
 	for {
 		stale, err := d.store.StaleSensitive(ctx, f, 256)
 		if err != nil || len(stale) == 0 {
 			return err
 		}
-		charts := map[roi.PatientID][]roi.ChartItem{}
-		for _, st := range stale {
-			r := st.Request
-			items, ok := charts[r.PatientID]
-			if !ok {
-				if items, err = d.store.ChartItems(ctx, r.PatientID); err != nil {
-					return err
-				}
-				charts[r.PatientID] = items
-			}
-			r.Sensitive = d.sensitiveInScope(r, items)
-		}
-		if err := d.store.SetSensitive(ctx, stale); err != nil {
+		if err := d.fillSensitive(ctx, stale); err != nil {
 			return err
 		}
 		if len(stale) < 256 {
 			return nil
 		}
 	}
+}
+
+// requests lists the requests f selects with "sensitive in scope" known
+// for every one of them: the few whose chart changed are worked out now.
+func (d *Desk) requests(ctx context.Context, f RequestFilter) ([]*roi.DeskRequest, error) {
+	rs, stale, err := d.store.RequestsWithStale(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return rs, d.fillSensitive(ctx, stale)
+}
+
+// fillSensitive works out "sensitive in scope" for stale requests and
+// stores it, reading each patient's chart once. One at a time: whoever
+// waited takes what the one before stored rather than work it out again.
+func (d *Desk) fillSensitive(ctx context.Context, stale []store.Stale) error {
+	if len(stale) == 0 {
+		return nil
+	}
+	d.sensitive.Lock()
+	defer d.sensitive.Unlock()
+	ids := make([]roi.RequestID, len(stale))
+	for i, st := range stale {
+		ids[i] = st.Request.ID
+	}
+	known, err := d.store.KnownSensitive(ctx, ids)
+	if err != nil {
+		return err
+	}
+	var todo []store.Stale
+	charts := map[roi.PatientID][]roi.ChartItem{}
+	for _, st := range stale {
+		r := st.Request
+		if v, ok := known[r.ID]; ok {
+			r.Sensitive = v
+			continue
+		}
+		items, ok := charts[r.PatientID]
+		if !ok {
+			if items, err = d.store.ChartItems(ctx, r.PatientID); err != nil {
+				return err
+			}
+			charts[r.PatientID] = items
+		}
+		r.Sensitive = d.sensitiveInScope(r, items)
+		todo = append(todo, st)
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	return d.store.SetSensitive(ctx, todo)
 }
 
 // Search finds requests by number (R-…) or by patient name or MRN, and
@@ -320,7 +363,7 @@ func (d *Desk) Search(ctx context.Context, actor, term string) ([]QueueRow, erro
 	var rs []*roi.DeskRequest
 	if strings.HasPrefix(strings.ToUpper(term), "R-") {
 		var err error
-		if rs, err = d.store.Requests(ctx, store.RequestFilter{Number: strings.ToUpper(term)}); err != nil {
+		if rs, err = d.requests(ctx, store.RequestFilter{Number: strings.ToUpper(term)}); err != nil {
 			return nil, err
 		}
 	} else if term != "" {
@@ -331,11 +374,7 @@ func (d *Desk) Search(ctx context.Context, actor, term string) ([]QueueRow, erro
 		low := strings.ToLower(term)
 		for _, p := range ps {
 			if strings.Contains(strings.ToLower(p.Name), low) || strings.EqualFold(p.MRN, term) {
-				f := store.RequestFilter{PatientID: p.ID}
-				if err := d.refreshSensitive(ctx, f); err != nil {
-					return nil, err
-				}
-				more, err := d.store.Requests(ctx, f)
+				more, err := d.requests(ctx, store.RequestFilter{PatientID: p.ID})
 				if err != nil {
 					return nil, err
 				}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/custodian-roi/custodian/internal/caseformat"
@@ -47,6 +48,10 @@ type Desk struct {
 	Fees FeeSettings
 
 	access *accessLog
+	// sensitive serializes working out "sensitive in scope": two hundred
+	// people opening the queue after a chart import do it once, not two
+	// hundred times.
+	sensitive sync.Mutex
 }
 
 // New returns a desk over s with no state rules, in UTC.
