@@ -50,12 +50,13 @@ const (
 	touchEvery = time.Minute
 )
 
-// Service signs staff in and out. The zero values of Now, Issuer,
-// IdleTimeout and MaxAge mean time.Now, "Custodian", DefaultIdleTimeout
-// and DefaultMaxAge. A Service must not be copied after first use.
+// Service signs staff in and out. The zero values of Issuer, IdleTimeout
+// and MaxAge mean "Custodian", DefaultIdleTimeout and DefaultMaxAge. The
+// time is the store's clock, the desk's one clock, so that a session's
+// expiry and the ledger entry of its sign-in never disagree. A Service
+// must not be copied after first use.
 type Service struct {
 	Store       *store.Store
-	Now         func() time.Time
 	Issuer      string // shown in the authenticator app
 	IdleTimeout time.Duration
 	MaxAge      time.Duration
@@ -73,8 +74,8 @@ func (s *Service) init() {
 }
 
 func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
+	if s.Store != nil && s.Store.Now != nil {
+		return s.Store.Now()
 	}
 	return time.Now()
 }

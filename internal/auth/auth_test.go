@@ -42,7 +42,7 @@ func newEnv(t *testing.T) *env {
 	s := storetest.Open(t, openDSN(t, dir))
 	e := &env{t: t, dir: dir, now: time.Date(2026, 3, 2, 9, 0, 5, 0, time.UTC)}
 	s.Now = func() time.Time { return e.now }
-	e.svc = &Service{Store: s, Now: func() time.Time { return e.now }}
+	e.svc = &Service{Store: s} // its clock is the store's
 	return e
 }
 
