@@ -218,7 +218,7 @@ func (d *Desk) finalDecision(ctx context.Context, id roi.RequestID) (*Final, int
 		return nil, 0, err
 	}
 	for i := len(ds) - 1; i >= 0; i-- {
-		if ds[i].Kind == "decision" {
+		if ds[i].Kind == roi.DecisionByPerson {
 			var f Final
 			if err := json.Unmarshal(ds[i].Body, &f); err != nil {
 				return nil, 0, err

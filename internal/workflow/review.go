@@ -73,7 +73,7 @@ func (d *Desk) underReview(ctx context.Context, id roi.RequestID) (*underReview,
 	}
 	last := -1
 	for i := len(ds) - 1; i >= 0 && last < 0; i-- {
-		if ds[i].Kind == "decision" {
+		if ds[i].Kind == roi.DecisionByPerson {
 			last = i
 		}
 	}
@@ -85,7 +85,7 @@ func (d *Desk) underReview(ctx context.Context, id roi.RequestID) (*underReview,
 		return nil, roi.WrapOp("workflow.decision-read", roi.CodeInternal, err, "The stored decision does not read.")
 	}
 	for _, rec := range ds[:last+1] {
-		if rec.Kind != "decision" {
+		if rec.Kind != roi.DecisionByPerson {
 			continue
 		}
 		var f Final
