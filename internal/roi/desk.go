@@ -69,6 +69,9 @@ type DeskRequest struct {
 	Request
 	Contact  string // where the requester is reached and records are sent
 	Delivery Delivery
+	// Language is the language of the letters to the requester and of the
+	// portal (English when empty).
+	Language Language
 	Status   Status
 	Assignee string
 	Due      Date // NoDate when no deadline applies
@@ -105,12 +108,54 @@ type EvidenceRecord struct {
 	AddedAt   time.Time
 }
 
+// DocumentKind says what an uploaded document is.
+type DocumentKind string
+
+// The kinds of documents a request arrives with. A portal submission's
+// "authorization" and "id-image" keep their kind when accepted.
+const (
+	DocumentRequestLetter  DocumentKind = "request-letter"
+	DocumentAuthorization  DocumentKind = "authorization"
+	DocumentIDImage        DocumentKind = "id-image"
+	DocumentRepresentative DocumentKind = "representative"
+	DocumentCourtOrder     DocumentKind = "court-order"
+	DocumentSubpoena       DocumentKind = "subpoena"
+	DocumentWarrant        DocumentKind = "warrant"
+	DocumentOther          DocumentKind = "other"
+)
+
+// DocumentKinds lists the kinds in the order a form offers them.
+var DocumentKinds = []DocumentKind{DocumentRequestLetter, DocumentAuthorization, DocumentIDImage, DocumentRepresentative,
+	DocumentCourtOrder, DocumentSubpoena, DocumentWarrant, DocumentOther}
+
+// Title is the kind in words, for a page.
+func (k DocumentKind) Title() string {
+	switch k {
+	case DocumentRequestLetter:
+		return "Request letter"
+	case DocumentAuthorization:
+		return "Authorization"
+	case DocumentIDImage:
+		return "Photo ID"
+	case DocumentRepresentative:
+		return "Proof of representative's authority"
+	case DocumentCourtOrder:
+		return "Court order"
+	case DocumentSubpoena:
+		return "Subpoena"
+	case DocumentWarrant:
+		return "Warrant"
+	}
+	return "Other document"
+}
+
 // DocumentRecord is an uploaded document: an authorization, an order, an ID
 // image. The content is stored with its SHA-256.
 type DocumentRecord struct {
 	ID          int64
 	RequestID   RequestID
 	Name        string
+	Kind        DocumentKind
 	ContentType string
 	Size        int64
 	SHA256      string

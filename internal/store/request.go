@@ -15,16 +15,17 @@ import (
 )
 
 const requestColumns = `id, number, patient_id, type, received, requester_kind, requester_name, basis, recipient, scope,
-	contact, delivery, status, assignee, due, version, evaluated_version, extended, linked_to, COALESCE(sensitive, 0), created_at, updated_at`
+	contact, delivery, status, assignee, due, version, evaluated_version, extended, linked_to, COALESCE(sensitive, 0), created_at, updated_at, language`
 
 func scanRequest(row interface{ Scan(...any) error }) (*roi.DeskRequest, error) {
 	var r roi.DeskRequest
 	var received, scope, created, updated string
 	var due sql.NullString
 	var linked sql.NullInt64
+	var lang string
 	err := row.Scan(&r.ID, &r.Number, &r.PatientID, &r.Type, &received, &r.Requester.Kind, &r.Requester.Name,
 		&r.Basis, &r.Recipient, &scope, &r.Contact, &r.Delivery, &r.Status, &r.Assignee, &due, &r.Version,
-		&r.EvaluatedVersion, &r.Extended, &linked, &r.Sensitive, &created, &updated)
+		&r.EvaluatedVersion, &r.Extended, &linked, &r.Sensitive, &created, &updated, &lang)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +42,7 @@ func scanRequest(row interface{ Scan(...any) error }) (*roi.DeskRequest, error) 
 	if r.Scope, err = caseformat.DecodeScope("scope", &w); err != nil {
 		return nil, fmt.Errorf("store: request %d scope: %w", r.ID, err)
 	}
-	r.LinkedTo = roi.RequestID(linked.Int64)
+	r.LinkedTo, r.Language = roi.RequestID(linked.Int64), roi.Language(lang)
 	r.CreatedAt, r.UpdatedAt = parseTime(created), parseTime(updated)
 	return &r, nil
 }
@@ -72,16 +73,16 @@ func (s *Store) CreateRequest(ctx context.Context, r *roi.DeskRequest, ev roi.Ev
 		}
 		r.Number = fmt.Sprintf("R-%d-%06d", r.Received.Year(), n)
 		now := s.now()
-		r.Version = 1
+		r.Version, r.Language = 1, r.Language.OrEnglish()
 		var linked any
 		if r.LinkedTo != 0 {
 			linked = r.LinkedTo
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO requests (number, patient_id, type, received, requester_kind, requester_name,
-			basis, recipient, scope, contact, delivery, status, assignee, due, version, evaluated_version, extended, linked_to, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, $17, $18, $18) RETURNING id`,
+			basis, recipient, scope, contact, delivery, status, assignee, due, version, evaluated_version, extended, linked_to, created_at, updated_at, language)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, $17, $18, $18, $19) RETURNING id`,
 			r.Number, r.PatientID, r.Type, r.Received.String(), r.Requester.Kind, r.Requester.Name, r.Basis, r.Recipient,
-			ScopeJSON(r.Scope), r.Contact, r.Delivery, r.Status, r.Assignee, nullDate(r.Due), r.Version, r.Extended, linked, now).Scan(&r.ID)
+			ScopeJSON(r.Scope), r.Contact, r.Delivery, r.Status, r.Assignee, nullDate(r.Due), r.Version, r.Extended, linked, now, r.Language).Scan(&r.ID)
 		if err != nil {
 			return fmt.Errorf("store: create request: %w", err)
 		}
@@ -111,6 +112,9 @@ type RequestFilter struct {
 	Number    string
 	Kind      roi.Kind // the requester's kind
 	Sensitive bool     // only requests with a sensitive item in scope
+	// AwaitingReview: only requests whose decision waits for a second
+	// person's review (see Tx.SetAwaitingReview).
+	AwaitingReview bool
 	// After is the position of the last request of the previous page
 	// (keyset pagination): the next page starts after it.
 	After *QueueKey
@@ -181,6 +185,9 @@ func requestQuery(base string, f RequestFilter) (string, []any) {
 	if f.Sensitive {
 		q += " AND sensitive = 1"
 	}
+	if f.AwaitingReview {
+		q += " AND awaiting_review = 1"
+	}
 	if f.After != nil {
 		d := arg(f.After.due())
 		// A row value, which both databases compare in one index range.
@@ -247,9 +254,24 @@ func (t *Tx) AddDocument(d *roi.DocumentRecord, content []byte) error {
 	}
 	now := t.s.now()
 	d.AddedAt = parseTime(now)
-	return t.tx.QueryRowContext(t.ctx, `INSERT INTO documents (request_id, name, content_type, size, sha256, content, added_by, added_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		d.RequestID, d.Name, d.ContentType, d.Size, d.SHA256, sealed, d.AddedBy, now).Scan(&d.ID)
+	if d.Kind == "" {
+		d.Kind = roi.DocumentOther
+	}
+	return t.tx.QueryRowContext(t.ctx, `INSERT INTO documents (request_id, name, content_type, size, sha256, content, added_by, added_at, kind)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		d.RequestID, d.Name, d.ContentType, d.Size, d.SHA256, sealed, d.AddedBy, now, d.Kind).Scan(&d.ID)
+}
+
+// SetAwaitingReview marks whether the request's decision waits for a
+// second person's review: set with a decision that needs one, cleared by
+// the review, a new decision, the release or the end of the request.
+func (t *Tx) SetAwaitingReview(waiting bool) error {
+	v := 0
+	if waiting {
+		v = 1
+	}
+	_, err := t.tx.ExecContext(t.ctx, `UPDATE requests SET awaiting_review = $1 WHERE id = $2`, v, t.req.ID)
+	return err
 }
 
 // AddDecision stores an evaluation or a decision.
@@ -327,7 +349,7 @@ func (s *Store) Evidence(ctx context.Context, id roi.RequestID) ([]roi.EvidenceR
 
 // Documents lists a request's documents, without their content.
 func (s *Store) Documents(ctx context.Context, id roi.RequestID) ([]roi.DocumentRecord, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, name, content_type, size, sha256, added_by, added_at FROM documents WHERE request_id = $1 ORDER BY id`, id)
+	rows, err := s.read.QueryContext(ctx, `SELECT id, name, content_type, size, sha256, added_by, added_at, kind FROM documents WHERE request_id = $1 ORDER BY id`, id)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -336,7 +358,7 @@ func (s *Store) Documents(ctx context.Context, id roi.RequestID) ([]roi.Document
 	for rows.Next() {
 		d := roi.DocumentRecord{RequestID: id}
 		var at string
-		if err := rows.Scan(&d.ID, &d.Name, &d.ContentType, &d.Size, &d.SHA256, &d.AddedBy, &at); err != nil {
+		if err := rows.Scan(&d.ID, &d.Name, &d.ContentType, &d.Size, &d.SHA256, &d.AddedBy, &at, &d.Kind); err != nil {
 			return nil, err
 		}
 		d.AddedAt = parseTime(at)
@@ -352,8 +374,8 @@ func (s *Store) DocumentContent(ctx context.Context, id roi.RequestID, docID int
 	d := roi.DocumentRecord{ID: docID, RequestID: id}
 	var at string
 	var content []byte
-	err := s.read.QueryRowContext(ctx, `SELECT name, content_type, size, sha256, added_by, added_at, content FROM documents WHERE id = $1 AND request_id = $2`,
-		docID, id).Scan(&d.Name, &d.ContentType, &d.Size, &d.SHA256, &d.AddedBy, &at, &content)
+	err := s.read.QueryRowContext(ctx, `SELECT name, content_type, size, sha256, added_by, added_at, content, kind FROM documents WHERE id = $1 AND request_id = $2`,
+		docID, id).Scan(&d.Name, &d.ContentType, &d.Size, &d.SHA256, &d.AddedBy, &at, &content, &d.Kind)
 	if err == sql.ErrNoRows {
 		return nil, nil, notFound("Document")
 	}
