@@ -29,7 +29,7 @@ func TestBackupRestoreCommands(t *testing.T) {
 	var sout, serr syncBuffer
 	done := make(chan int)
 	go func() {
-		done <- run(ctx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, nil, &sout, &serr, noenv)
+		done <- run(ctx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--public-url", "https://records.example.org"}, nil, &sout, &serr, noenv)
 	}()
 	for i := 0; i < 200 && !strings.Contains(sout.String(), "listening on"); i++ {
 		time.Sleep(25 * time.Millisecond)

@@ -33,7 +33,11 @@ type config struct {
 		PrivacyContact string   `json:"privacy_contact"`
 		PrivacyPhone   string   `json:"privacy_phone"`
 		PrivacyEmail   string   `json:"privacy_email"`
-		PortalURL      string   `json:"portal_url"`
+		// PublicURL is the address staff and requesters reach the desk at
+		// (https://records.example.org): every link the desk sends or shows
+		// is built from it. PortalURL is its older name, still read.
+		PublicURL string `json:"public_url"`
+		PortalURL string `json:"portal_url"`
 	} `json:"organization"`
 	SMTP *struct {
 		Host        string `json:"host"`
@@ -100,14 +104,20 @@ func configure(desk *workflow.Desk, file string, getenv func(string) string) err
 	if o.Name == "" {
 		return fmt.Errorf("organization.name is required: letters and packets name the organization")
 	}
-	if o.PortalURL != "" {
-		u, err := url.Parse(o.PortalURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return fmt.Errorf("organization.portal_url must be an absolute http(s) URL")
+	public, key := o.PublicURL, "organization.public_url"
+	switch {
+	case public == "":
+		public, key = o.PortalURL, "organization.portal_url"
+	case o.PortalURL != "" && strings.TrimRight(o.PortalURL, "/") != strings.TrimRight(public, "/"):
+		return fmt.Errorf("organization.public_url and organization.portal_url (its older name) differ; keep public_url only")
+	}
+	if public != "" {
+		if err := checkPublicURL(public); err != nil {
+			return fmt.Errorf("%s %s", key, err)
 		}
 	}
 	desk.Org = letter.Org{Name: o.Name, Address: o.Address, Phone: o.Phone, PrivacyContact: o.PrivacyContact,
-		PrivacyPhone: o.PrivacyPhone, PrivacyEmail: o.PrivacyEmail, PortalURL: o.PortalURL}
+		PrivacyPhone: o.PrivacyPhone, PrivacyEmail: o.PrivacyEmail, PortalURL: strings.TrimRight(public, "/")}
 	if m := c.SMTP; m != nil {
 		if m.Host == "" || m.From == "" || m.Username == "" || m.PasswordEnv == "" {
 			return fmt.Errorf("smtp.host, smtp.from, smtp.username and smtp.password_env are required (the server must take a login over TLS)")
@@ -198,6 +208,20 @@ func configure(desk *workflow.Desk, file string, getenv func(string) string) err
 	if _, err := fee.Calculate(fee.Request{Basis: roi.BasisAccess, Requester: roi.KindPatient, Format: fee.FormatElectronic, Pages: 1},
 		desk.Fees.Costs, desk.Fees.Schedule); err != nil {
 		return fmt.Errorf("fees: %s", roi.PublicMessage(err))
+	}
+	return nil
+}
+
+// checkPublicURL says what is wrong with a public address, or nil: it
+// must be an absolute http(s) URL naming a host, with no query or
+// fragment (links are built by appending paths to it).
+func checkPublicURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil:
+		return fmt.Errorf("must be an absolute http(s) URL, e.g. https://records.example.org")
+	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#"):
+		return fmt.Errorf("must not carry a query or fragment: links are built by adding paths to it")
 	}
 	return nil
 }

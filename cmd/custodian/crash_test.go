@@ -331,7 +331,7 @@ func crashRun(t *testing.T, tgt crashTarget) {
 	sftp := sendtest.StartSFTP(t)
 	cfg := filepath.Join(work, "config.json")
 	cfgJSON, _ := json.Marshal(map[string]any{
-		"organization": map[string]any{"name": "Crash Test Hospital"},
+		"organization": map[string]any{"name": "Crash Test Hospital", "public_url": "https://records.example.org"},
 		"sftp": map[string]any{"dropbox": map[string]any{"addr": sftp.Addr, "user": sftp.User,
 			"password_env": "CRASH_SFTP_PASSWORD", "host_key": sftp.HostKey, "dir": "/"}},
 	})

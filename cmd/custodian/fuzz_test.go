@@ -15,7 +15,7 @@ import (
 
 // configRefusal: every refusal of configure names the member at fault (or
 // says the file is not JSON / not a configuration object).
-var configRefusal = regexp.MustCompile(`^(not a valid configuration|organization\.(name|portal_url) |` +
+var configRefusal = regexp.MustCompile(`^(not a valid configuration|organization\.(name|portal_url|public_url) |` +
 	`smtp\.(host|from|password_env|ca_file)|sftp\.|fees[.:])`)
 
 // fuzzSecrets are what the environment holds; no message may repeat them.

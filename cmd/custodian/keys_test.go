@@ -275,7 +275,7 @@ func TestServeWarnsWithoutKey(t *testing.T) {
 		var out, errb syncBuffer
 		done := make(chan int)
 		go func() {
-			done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, nil, &out, &errb, func(k string) string { return tc.env[k] })
+			done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--public-url", "https://records.example.org"}, nil, &out, &errb, func(k string) string { return tc.env[k] })
 		}()
 		for i := 0; i < 200 && !strings.Contains(out.String(), "listening on"); i++ {
 			time.Sleep(25 * time.Millisecond)

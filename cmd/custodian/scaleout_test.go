@@ -288,7 +288,7 @@ func TestScaleOut(t *testing.T) {
 
 	sftp := sendtest.StartSFTP(t)
 	cfg := filepath.Join(t.TempDir(), "config.json")
-	os.WriteFile(cfg, fmt.Appendf(nil, `{"organization":{"name":"Scale-out Hospital"},
+	os.WriteFile(cfg, fmt.Appendf(nil, `{"organization":{"name":"Scale-out Hospital","public_url":"https://records.example.org"},
 		"sftp":{"vendor":{"addr":%q,"user":%q,"password_env":"SCALEOUT_SFTP_PASSWORD","host_key":%q,"dir":"/"}}}`,
 		sftp.Addr, sftp.User, strings.TrimSpace(sftp.HostKey)), 0o600)
 	env := []string{"SCALEOUT_SFTP_PASSWORD=" + sftp.Password}

@@ -134,8 +134,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	labels := labelsFlag(fs, getenv)
 	insecureCookies := fs.Bool("insecure-cookies", false, "send the session cookie without Secure (only for plain HTTP on loopback; never in production)")
 	cfgFile := fs.String("config", getenv("CUSTODIAN_CONFIG"), "the organization's configuration (letters, SMTP, SFTP destinations, fees) as JSON")
+	publicURL := fs.String("public-url", getenv("CUSTODIAN_PUBLIC_URL"), "the address staff and requesters reach the desk at, e.g. https://records.example.org "+
+		"(overrides organization.public_url; required outside --demo, which uses the listen address)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
+	}
+	if *publicURL != "" {
+		if err := checkPublicURL(*publicURL); err != nil {
+			fmt.Fprintf(stderr, "custodian: --public-url %s\n", err)
+			return exitUsage
+		}
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	if *demoMode {
@@ -184,6 +192,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		fmt.Fprintf(stderr, "custodian: %s: %s\n", *cfgFile, describe(err))
 		return exitUsage
 	}
+	if *publicURL != "" {
+		desk.Org.PortalURL = strings.TrimRight(*publicURL, "/")
+	}
+	// Every link the desk sends or shows (a requester's download link, the
+	// portal address in letters) is built from the public address: a guess
+	// would send requesters to a server that is not this one.
+	if desk.Org.PortalURL == "" && !*demoMode {
+		fmt.Fprintln(stderr, "custodian: the desk's public address is not configured: set organization.public_url in the configuration "+
+			"(--config), or give --public-url or CUSTODIAN_PUBLIC_URL, e.g. https://records.example.org. "+
+			"Links to the requester portal are built from it.")
+		return exitUsage
+	}
 	if *jur != "" {
 		data, err := os.ReadFile(*jur)
 		if err == nil {
@@ -199,7 +219,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		fmt.Fprintf(stderr, "custodian: cannot listen on %s: %s\n", *addr, describe(err))
 		return exitFailure
 	}
-	base := "http://" + ln.Addr().String()
+	base := listenBase(*addr, ln.Addr())
+	if desk.Org.PortalURL == "" {
+		// The demo answers where it listens.
+		desk.Org.PortalURL = base
+	}
 	opts := web.Options{Auth: &auth.Service{Store: s, Issuer: "Custodian " + desk.Org.Name},
 		// A demo is plain HTTP on loopback; anything else sits behind TLS.
 		InsecureCookies: *demoMode || *insecureCookies}
@@ -218,9 +242,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			fmt.Fprintf(stderr, "custodian: demo seeding failed: %s\n", describe(err))
 			return exitFailure
 		}
-		printDemo(stdout, sum, dbf.dsn(), base)
+		printDemo(stdout, sum, dbf.dsn(), base, desk.Org.PortalURL)
 	} else {
-		fmt.Fprintf(stdout, "Custodian listening on %s (database: %s)\n", base, s.Dialect())
+		fmt.Fprintf(stdout, "Custodian listening on %s (database: %s); public address %s\n", base, s.Dialect(), desk.Org.PortalURL)
 	}
 
 	srv := &http.Server{Handler: web.NewServer(log, desk, opts), ReadHeaderTimeout: 10 * time.Second,
@@ -253,6 +277,21 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		fmt.Fprintln(stdout, "Custodian stopped.")
 	}
 	return exitOK
+}
+
+// listenBase is the http:// address a listener answers at: the host of
+// the --addr given (a wildcard host answers on loopback too, so it is
+// named 127.0.0.1) and the port actually bound.
+func listenBase(addr string, bound net.Addr) string {
+	_, port, err := net.SplitHostPort(bound.String())
+	if err != nil {
+		return "http://" + bound.String()
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func or(a, b string) string {
@@ -586,7 +625,7 @@ func cmdChart(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 }
 
 // printDemo tells a newcomer what the demo holds and what to try.
-func printDemo(w io.Writer, sum *demo.Summary, dsn, base string) {
+func printDemo(w io.Writer, sum *demo.Summary, dsn, base, public string) {
 	fmt.Fprintf(w, `Custodian demo: %d synthetic patients (%d chart items), %d requests in a fresh SQLite database
 (%s, deleted on exit).
 
@@ -610,5 +649,6 @@ from %s/api/v1/requests/%d/packets/%d and check it with
   go run ./cmd/custodian verify-packet --data DIR packet.pdf   (DIR: the demo database's directory above)
 `, r.Number, iss.Packet.PacketID, iss.Packet.Pages, iss.Password, base, r.ID, iss.Packet.ID)
 	}
-	fmt.Fprintf(w, "\nListening on %s (Ctrl-C stops).\n", base)
+	fmt.Fprintf(w, "\nLinks for requesters (download, status) start with %s (--public-url to change).\n", public)
+	fmt.Fprintf(w, "Listening on %s (Ctrl-C stops).\n", base)
 }
