@@ -11,10 +11,18 @@ import (
 	"github.com/custodian-roi/custodian/internal/roi"
 )
 
+// Permissions are what a packet's reader may do without the owner
+// password: print it (in full quality) and extract its text and graphics
+// for accessibility (bit 10: screen readers, reflow, text-to-speech; ISO
+// 32000-2 asks readers to allow this whatever the bit says, older readers
+// obey it). Changing the document, copying for other purposes and
+// assembling stay forbidden.
+const Permissions = model.PermissionsPrint | model.PermissionExtractRev3
+
 // Encrypt returns pdf encrypted with AES-256 (the PDF 2.0 standard
 // security handler, revision 6; the output declares PDF 2.0): userPassword opens it, ownerPassword also lifts the
-// restrictions, and without the owner password it may be printed but not
-// changed or copied from. Both passwords are required and must differ, so
+// restrictions, and without the owner password it may be printed and read
+// by assistive technology (Permissions) but not changed or copied from. Both passwords are required and must differ, so
 // that the recipient's password never grants the owner's rights.
 //
 // The output is not deterministic: the file key and salts are random.
@@ -26,7 +34,7 @@ func Encrypt(pdf []byte, userPassword, ownerPassword string) ([]byte, error) {
 	conf.UserPW, conf.OwnerPW = userPassword, ownerPassword
 	conf.EncryptUsingAES = true
 	conf.EncryptKeyLength = 256
-	conf.Permissions = model.PermissionsPrint
+	conf.Permissions = Permissions
 	conf.Cmd = model.ENCRYPT
 	// One read and one write: the file API would validate, optimise and
 	// write twice, several times slower on a large packet.
@@ -44,7 +52,7 @@ func Encrypt(pdf []byte, userPassword, ownerPassword string) ([]byte, error) {
 	ctx.EncryptUsingAES = true
 	ctx.EncryptKeyLength = 256
 	ctx.UserPW, ctx.OwnerPW = userPassword, ownerPassword
-	ctx.Permissions = model.PermissionsPrint
+	ctx.Permissions = Permissions
 	var out bytes.Buffer
 	if err := api.WriteContext(ctx, &out); err != nil {
 		return nil, roi.WrapOp("packet.encrypt", roi.CodeInternal, err, "The packet could not be encrypted.")

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"mime"
 	"slices"
 	"strconv"
@@ -112,7 +113,54 @@ func FromFHIR(it roi.ChartItem, raws [][]byte, rel Released) (Item, error) {
 	}
 	out.Blocks = r.blocks
 	out.Attachments = r.attachments
+	out.Sources = own
+	if main.str("resourceType") == "Observation" && len(folded) == 0 && len(out.Attachments) == 0 &&
+		main.get("note") == nil && main.get("performer") == nil {
+		out.Group, out.GroupTitle = resultGroup(main, it)
+		out.Results = observationRows(main)
+	}
 	return out, nil
+}
+
+// resultGroup is the group a bare Observation is printed in — the
+// results of the same category from the same encounter, or, without an
+// encounter, from the same day — and the group's heading.
+func resultGroup(o obj, it roi.ChartItem) (key, title string) {
+	var code, display string
+	for _, c := range o.list("category") {
+		for _, cd := range c.list("coding") {
+			code, display = cd.str("code"), cmp.Or(c.str("text"), cd.str("display"))
+			break
+		}
+		if code == "" {
+			display = c.str("text")
+		}
+		break
+	}
+	title = categoryTitles[code]
+	if title == "" {
+		title = cmp.Or(display, code, "Results")
+		title = strings.ToUpper(title[:1]) + strings.ReplaceAll(title[1:], "-", " ")
+	}
+	key = "results|" + cmp.Or(code, display)
+	if enc := o.obj("encounter").str("reference"); enc != "" {
+		return key + "|encounter|" + enc, title
+	}
+	return key + "|day|" + it.Date.String() + "|" + it.Until.String(), title
+}
+
+// categoryTitles head the tables of grouped results, by the FHIR
+// observation-category code.
+var categoryTitles = map[string]string{
+	"vital-signs":    "Vital signs",
+	"laboratory":     "Laboratory results",
+	"social-history": "Social history",
+	"survey":         "Surveys and assessments",
+	"exam":           "Examination findings",
+	"imaging":        "Imaging results",
+	"procedure":      "Procedure results",
+	"therapy":        "Therapy",
+	"activity":       "Activity",
 }
 
 // ResourcesSHA256 is the hex SHA-256 over raws in order, each prefixed by
@@ -288,18 +336,26 @@ func period(p obj) string {
 }
 
 func quantity(q obj) string {
-	if q == nil {
-		return ""
-	}
-	v := q.str("value")
-	if c := q.str("comparator"); c != "" {
-		v = c + v
-	}
-	u := q.str("unit")
-	if u == "" {
-		u = q.str("code")
-	}
+	v, u, _ := quantityParts(q)
 	return strings.TrimSpace(v + " " + u)
+}
+
+// quantityParts is a Quantity's value (with its comparator, at the
+// source's precision: see Precise) and its unit apart; rounded says the
+// value was a machine-generated float cut to a readable precision.
+func quantityParts(q obj) (value, unit string, rounded bool) {
+	if q == nil {
+		return "", "", false
+	}
+	value, rounded = Precise(q.str("value"))
+	if c := q.str("comparator"); c != "" {
+		value = c + value
+	}
+	unit = q.str("unit")
+	if unit == "" {
+		unit = q.str("code")
+	}
+	return value, unit, rounded
 }
 
 // fhirRender collects an item's blocks and attachments; rel says whose
@@ -435,7 +491,13 @@ func (r *fhirRender) attachment(a obj, i int) {
 	data := a.str("data")
 	if data == "" {
 		if u := a.str("url"); u != "" {
-			r.blocks = append(r.blocks, doc.P(title+": not included in this packet; the record refers to a document held elsewhere ("+u+")."))
+			// A web address is a place a reader can ask for; a FHIR
+			// reference or urn:uuid is an internal id, not printed.
+			where := "."
+			if l := strings.ToLower(u); strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://") {
+				where = " (" + u + ")."
+			}
+			r.blocks = append(r.blocks, doc.P(title+": not included in this packet; the record refers to a document held elsewhere"+where))
 		}
 		return
 	}
@@ -506,12 +568,13 @@ func (r *fhirRender) diagnosticReport(d obj, results []obj) {
 		"Conclusion", d.str("conclusion"),
 		"Coded conclusion", concepts(d.list("conclusionCode")),
 	)
-	var rows [][]string
+	var rows []ResultRow
 	for _, o := range results {
 		rows = append(rows, observationRows(o)...)
 	}
 	if len(rows) > 0 {
-		r.blocks = append(r.blocks, doc.H("Results"), resultTable(rows))
+		r.blocks = append(r.blocks, doc.H("Results"))
+		r.blocks = append(r.blocks, ResultTable(rows, "")...)
 	}
 	for i, f := range d.list("presentedForm") {
 		r.attachment(f, i)
@@ -526,41 +589,125 @@ func (r *fhirRender) observation(o obj) {
 		"Performer", r.refsOf(o, "performer"),
 		"Note", notes(o.list("note")),
 	)
-	r.blocks = append(r.blocks, resultTable(observationRows(o)))
+	r.blocks = append(r.blocks, ResultTable(observationRows(o), "")...)
 }
 
-func resultTable(rows [][]string) doc.Block {
-	return doc.Block{Kind: doc.Table,
-		Header: []string{"Test", "Value", "Reference range", "Date", "Interpretation"},
-		Rows:   rows}
+// ResultRow is one line of a results table: an Observation's value or one
+// of its components.
+type ResultRow struct {
+	Item           string // the packet's item number, in a table of grouped items
+	Test           string
+	Value          string // at the source's precision (see Precise)
+	Unit           string
+	Range          string // reference range
+	Interpretation string
+	Date           string
+	Rounded        bool // Value was cut from a machine-generated float
+}
+
+// RoundedMark follows a value Precise rounded; the table's footnote
+// explains it.
+const RoundedMark = "†"
+
+// RoundedNote is the footnote under a table with a rounded value.
+const RoundedNote = RoundedMark + " Rounded to " + roundDigitsWord + " significant digits: the source system recorded this value as a machine-generated number with more digits than any measurement carries (more than " + preciseDigitsWord + " significant digits). Every other value is printed exactly as the source recorded it."
+
+// ResultTable lays rows out as a table — item (when itemCol names the
+// column), test, value, unit, reference range, interpretation, date — with
+// the columns no row fills left out, and the footnote when a value was
+// rounded.
+func ResultTable(rows []ResultRow, itemCol string) []doc.Block {
+	type col struct {
+		name string
+		get  func(ResultRow) string
+	}
+	all := []col{
+		{itemCol, func(r ResultRow) string { return r.Item }},
+		{"Test", func(r ResultRow) string { return r.Test }},
+		{"Value", func(r ResultRow) string {
+			if r.Rounded {
+				return r.Value + " " + RoundedMark
+			}
+			return r.Value
+		}},
+		{"Unit", func(r ResultRow) string { return r.Unit }},
+		{"Reference range", func(r ResultRow) string { return r.Range }},
+		{"Interpretation", func(r ResultRow) string { return r.Interpretation }},
+		{"Date", func(r ResultRow) string { return r.Date }},
+	}
+	var cols []col
+	rounded := false
+	for i, c := range all {
+		if i == 0 && itemCol == "" {
+			continue
+		}
+		keep := c.name == "Test" || c.name == "Value"
+		for _, row := range rows {
+			keep = keep || c.get(row) != ""
+			rounded = rounded || row.Rounded
+		}
+		if keep {
+			cols = append(cols, c)
+		}
+	}
+	t := doc.Block{Kind: doc.Table}
+	for _, c := range cols {
+		t.Header = append(t.Header, c.name)
+	}
+	for _, row := range rows {
+		line := make([]string, len(cols))
+		for i, c := range cols {
+			line[i] = c.get(row)
+		}
+		t.Rows = append(t.Rows, line)
+	}
+	out := []doc.Block{t}
+	if rounded {
+		out = append(out, doc.P(RoundedNote))
+	}
+	return out
 }
 
 // observationRows is an Observation as result-table rows: its own value,
 // then one row per component (a blood pressure's systolic and diastolic).
-func observationRows(o obj) [][]string {
+// A status other than final is said after the test's name.
+func observationRows(o obj) []ResultRow {
 	name := concept(o.obj("code"))
+	if st := o.str("status"); st != "" && st != "final" {
+		name += " (" + st + ")"
+	}
 	date := effective(o)
-	var rows [][]string
-	v := value(o)
+	var rows []ResultRow
+	v, u, rd := valueParts(o)
 	comps := o.list("component")
 	if v != "" || len(comps) == 0 {
 		if v == "" {
 			v = concept(o.obj("dataAbsentReason"))
 		}
-		rows = append(rows, []string{name, v, ranges(o.list("referenceRange")), date, concepts(o.list("interpretation"))})
+		rows = append(rows, ResultRow{Test: name, Value: v, Unit: u, Rounded: rd, Range: ranges(o.list("referenceRange")),
+			Date: date, Interpretation: concepts(o.list("interpretation"))})
 	}
 	for _, c := range comps {
 		cn := concept(c.obj("code"))
 		if name != "" && cn != name {
 			cn = name + " — " + cn
 		}
-		cv := value(c)
+		cv, cu, crd := valueParts(c)
 		if cv == "" {
 			cv = concept(c.obj("dataAbsentReason"))
 		}
-		rows = append(rows, []string{cn, cv, ranges(c.list("referenceRange")), date, concepts(c.list("interpretation"))})
+		rows = append(rows, ResultRow{Test: cn, Value: cv, Unit: cu, Rounded: crd, Range: ranges(c.list("referenceRange")),
+			Date: date, Interpretation: concepts(c.list("interpretation"))})
 	}
 	return rows
+}
+
+// valueParts is value with a Quantity's unit apart.
+func valueParts(o obj) (v, unit string, rounded bool) {
+	if q := o.obj("valueQuantity"); q != nil {
+		return quantityParts(q)
+	}
+	return value(o), "", false
 }
 
 // value prints an Observation's or component's value[x].
@@ -950,7 +1097,7 @@ func (r *fhirRender) generic(g obj) {
 		texts = append(texts[:40], "…")
 	}
 	r.list(
-		"Resource", strings.TrimSpace(g.str("resourceType")+" "+g.str("id")),
+		"Resource", g.str("resourceType"),
 		"Status", g.str("status"),
 		"Dates", strings.Join(dates, "; "),
 		"Description", strings.Join(texts, "; "),
@@ -989,4 +1136,67 @@ func (r *fhirRender) collectTexts(member string, v any, out *[]string) {
 			r.collectTexts(member, x, out)
 		}
 	}
+}
+
+// The precision rule (docs/PACKETS.md, "Values and precision"). A JSON
+// number is printed as the source wrote it ("5.60" stays "5.60"), unless
+// its decimal text carries more than preciseDigits significant digits: no
+// clinical measurement is that precise, so such a value is a binary
+// floating-point number a system generated (a simulator, a unit
+// conversion), like 176.0058414337122. It is rounded to roundDigits
+// significant digits, never dropping a digit of its integer part, and
+// marked.
+const (
+	preciseDigits     = 9
+	preciseDigitsWord = "nine"
+	roundDigits       = 4
+	roundDigitsWord   = "four"
+)
+
+// Precise returns the decimal text s of a JSON number as it is to be
+// printed, and whether it was rounded (see preciseDigits). Anything that is
+// not a decimal number with a fraction or an exponent — an integer, a
+// string — is returned unchanged.
+func Precise(s string) (string, bool) {
+	if !strings.ContainsAny(s, ".eE") || significantDigits(s) <= preciseDigits {
+		return s, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return s, false
+	}
+	if v == 0 {
+		return "0", true
+	}
+	// The exponent of the leading digit: 176.0 → 2, 0.00012 → -4.
+	e := int(math.Floor(math.Log10(math.Abs(v))))
+	decimals := max(0, roundDigits-1-e)
+	out := strconv.FormatFloat(v, 'f', decimals, 64)
+	// Rounding may carry into a new leading digit (99.996 → "100.00"):
+	// keep roundDigits significant digits.
+	if significantDigits(out) > roundDigits && decimals > 0 && strings.Contains(out, ".") {
+		out = strconv.FormatFloat(v, 'f', decimals-1, 64)
+	}
+	return out, true
+}
+
+// significantDigits counts the significant digits of a decimal text: the
+// digits of its mantissa from the first that is not zero.
+func significantDigits(s string) int {
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		s = s[:i]
+	}
+	n, started := 0, false
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			continue
+		}
+		if c != '0' {
+			started = true
+		}
+		if started {
+			n++
+		}
+	}
+	return n
 }

@@ -91,10 +91,16 @@ func TestFromFHIRUnknownAndBad(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := text(it)
-	for _, want := range []string{"FamilyMemberHistory f1", "date 2020-01-02", "mother", "Diabetes"} {
+	for _, want := range []string{"Resource: FamilyMemberHistory", "date 2020-01-02", "mother", "Diabetes"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("generic rendering lacks %q:\n%s", want, s)
 		}
+	}
+	if strings.Contains(s, "f1") {
+		t.Errorf("generic rendering prints the resource id:\n%s", s)
+	}
+	if len(it.Sources) != 1 || it.Sources[0] != "FamilyMemberHistory/f1" {
+		t.Errorf("sources %v, want the resource's key", it.Sources)
 	}
 	for _, bad := range []string{`not json`, `null`, `[1,2]`} {
 		_, err := FromFHIR(roi.ChartItem{}, [][]byte{[]byte(bad)}, nil)

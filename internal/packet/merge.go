@@ -120,6 +120,16 @@ func (b *builder) assemble(main []byte) ([]byte, error) {
 	if err := pdfcpu.AddWatermarks(ctx, intSet(merged), wm); err != nil {
 		return nil, roi.Wrap(roi.CodeInvalid, err, "The packet's merged pages could not be stamped.")
 	}
+	// The patient and the request, above the footer: every page of the
+	// packet names whose records it holds.
+	who := stampText(patientLine(b.in.Patient) + "  -  Request " + b.in.Number)
+	wm, err = api.TextWatermark(who, "font:Helvetica, points:7, pos:bl, offset:51 33, scalefactor:1 abs, rot:0, fillcolor:#000000, opacity:1", true, false, types.POINTS)
+	if err != nil {
+		return nil, roi.WrapOp("packet.merge-stamp", roi.CodeInternal, err, "The packet's merged pages could not be stamped.")
+	}
+	if err := pdfcpu.AddWatermarks(ctx, intSet(merged), wm); err != nil {
+		return nil, roi.Wrap(roi.CodeInvalid, err, "The packet's merged pages could not be stamped.")
+	}
 	if len(part2) > 0 {
 		wm, err := api.TextWatermark(Part2ShortStatement, "font:Helvetica-Bold, points:8, pos:tc, offset:0 -10, scalefactor:1 abs, rot:0, fillcolor:#000000, opacity:1", true, false, types.POINTS)
 		if err != nil {

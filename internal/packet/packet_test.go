@@ -111,10 +111,15 @@ func input(tb testing.TB, its []Item) Input {
 		PacketID:  "PKT-2026-000123-1",
 		Recipient: "Dr. José Montañez",
 		Released:  released,
+		Patient:   testPatient,
+		Certifier: Certifier{Name: "Dana Whitfield", Role: "ROI specialist"},
 		Cover:     cover("2026-000123", released),
 		Items:     its,
 	}
 }
+
+// testPatient is printed at the top of every page of the test packets.
+var testPatient = Patient{Name: "Zoë Quintanilla-Brandt", BirthDate: roi.MakeDate(1961, 4, 9), MRN: "MRN-0042-7781"}
 
 // firstN keeps the chart's first n items.
 func firstN(n int) func(int, roi.ChartItem) bool {
@@ -212,25 +217,45 @@ func TestManifestBindsResources(t *testing.T) {
 	if len(m.Items) != len(its) {
 		t.Fatalf("%d manifest items, want %d", len(m.Items), len(its))
 	}
+	// The manifest follows the printed order, in which the results of one
+	// encounter are gathered: find each item's chart index by its key.
+	byKey := map[string]int{}
+	for i, ci := range c.Items {
+		byKey[ci.Key] = i
+	}
 	folded := 0
-	for i, mi := range m.Items {
+	seen := map[string]bool{}
+	for k, mi := range m.Items {
+		i, ok := byKey[mi.Key]
+		if !ok || seen[mi.Key] {
+			t.Fatalf("manifest item %d: key %s unknown or repeated", k, mi.Key)
+		}
+		seen[mi.Key] = true
 		if want := ResourcesSHA256(raws(c, i)); mi.SHA256 != want {
 			t.Errorf("item %d (%s): sha256 %s, want %s", i, mi.Key, mi.SHA256, want)
 		}
-		if mi.Key != c.Items[i].Key || mi.Date != c.Items[i].Date {
-			t.Errorf("item %d: key/date %s %s, want %s %s", i, mi.Key, mi.Date, c.Items[i].Key, c.Items[i].Date)
+		if mi.Date != c.Items[i].Date {
+			t.Errorf("item %d: date %s, want %s", i, mi.Date, c.Items[i].Date)
 		}
 		folded += len(c.Details[i].Resources) - 1
-		if i > 0 && mi.FirstPage != m.Items[i-1].FirstPage+m.Items[i-1].Pages {
-			t.Errorf("item %d starts on page %d, want right after item %d (%d+%d)", i, mi.FirstPage, i-1, m.Items[i-1].FirstPage, m.Items[i-1].Pages)
+		// Items follow one another: each starts on the page the one
+		// before it ends on, or the next.
+		if k > 0 {
+			prevEnd := m.Items[k-1].FirstPage + m.Items[k-1].Pages - 1
+			if mi.FirstPage < m.Items[k-1].FirstPage || mi.FirstPage > prevEnd+1 {
+				t.Errorf("item %d starts on page %d; the item before it spans %d to %d", k, mi.FirstPage, m.Items[k-1].FirstPage, prevEnd)
+			}
 		}
 	}
 	if folded == 0 {
 		t.Error("no item with folded resources among those built; the test does not cover them")
 	}
 	last := m.Items[len(m.Items)-1]
-	if last.FirstPage+last.Pages-1 != m.Pages {
-		t.Errorf("last item ends on page %d of %d", last.FirstPage+last.Pages-1, m.Pages)
+	if m.Identifiers == nil || last.FirstPage+last.Pages != m.Identifiers.FirstPage || m.Identifiers.FirstPage+m.Identifiers.Pages-1 != m.Pages {
+		t.Errorf("last item ends on page %d, identifiers %+v, of %d pages", last.FirstPage+last.Pages-1, m.Identifiers, m.Pages)
+	}
+	if m.RecordPages != last.FirstPage+last.Pages-m.Items[0].FirstPage {
+		t.Errorf("record pages %d, want the items' %d", m.RecordPages, last.FirstPage+last.Pages-m.Items[0].FirstPage)
 	}
 }
 
@@ -318,10 +343,16 @@ func TestContent(t *testing.T) {
 	}
 	text := pdftotext(t, pdf, 0, 0)
 	ft := flat(text)
+	// Record ids are in the appendix, and only there.
+	appendix := flat(pdftotext(t, pdf, m.Identifiers.FirstPage, m.Pages))
+	body := flat(pdftotext(t, pdf, 1, m.Identifiers.FirstPage-1))
 	for _, it := range its {
 		id := it.Key[strings.IndexByte(it.Key, '/')+1:]
-		if !strings.Contains(ft, id) {
-			t.Errorf("released item %s is not in the packet", it.Key)
+		if !strings.Contains(appendix, it.Key) {
+			t.Errorf("released item %s is not in the appendix of record identifiers", it.Key)
+		}
+		if strings.Contains(body, id) {
+			t.Errorf("the id of released item %s is printed in the packet's body", it.Key)
 		}
 		if !strings.Contains(ft, flat(it.Title)) {
 			t.Errorf("the title of released item %s is not in the packet", it.Key)
@@ -349,11 +380,20 @@ func TestContent(t *testing.T) {
 	if want := fmt.Sprintf("Page %d of %d", m.Pages, m.Pages); !strings.Contains(lastPage, want) {
 		t.Errorf("last page lacks %q: %q", want, lastPage)
 	}
-	// Every item's first page carries its heading and the right number.
+	// Every item's first page carries its heading (a result group's: the
+	// group's title and the item numbers it holds) and the right number.
+	byKey := map[string]Item{}
+	for _, it := range its {
+		byKey[it.Key] = it
+	}
 	for i, mi := range m.Items {
 		pg := flat(pdftotext(t, pdf, mi.FirstPage, mi.FirstPage))
-		if !strings.Contains(pg, fmt.Sprintf("Item %d.", i+1)) || !strings.Contains(pg, fmt.Sprintf("Page %d of %d", mi.FirstPage, m.Pages)) {
-			t.Errorf("page %d does not start item %d: %q", mi.FirstPage, i+1, pg[:min(len(pg), 200)])
+		heading := fmt.Sprintf("Item %d.", i+1)
+		if it := byKey[mi.Key]; it.Group != "" {
+			heading = it.GroupTitle
+		}
+		if !strings.Contains(pg, heading) || !strings.Contains(pg, fmt.Sprintf("Page %d of %d", mi.FirstPage, m.Pages)) {
+			t.Errorf("page %d does not start item %d (%q): %q", mi.FirstPage, i+1, heading, pg[:min(len(pg), 200)])
 		}
 	}
 	// A note decoded from base64 is printed as text.
@@ -469,10 +509,10 @@ func TestAttachments(t *testing.T) {
 		t.Errorf("next item on page %d, want %d", m.Items[2].FirstPage, it.FirstPage+5)
 	}
 	a := m.Attachments[0]
-	if a.Pages != 2 || a.FirstPage+1 != m.Pages {
+	if a.Pages != 2 || m.Identifiers == nil || a.FirstPage+2 != m.Identifiers.FirstPage {
 		t.Errorf("appended PDF at %d (+%d) of %d", a.FirstPage, a.Pages, m.Pages)
 	}
-	index := flat(pdftotext(t, pdf, 2, 2))
+	index := flat(pdftotext(t, pdf, m.Certification+1, m.Certification+1))
 	if !strings.Contains(index, fmt.Sprintf("A1 attachment Billing statement %d 2", a.FirstPage)) {
 		t.Errorf("index lacks the attachment row: %q", index)
 	}

@@ -53,11 +53,13 @@ const (
 type renderer struct {
 	pdf *fpdf.Fpdf
 
-	headerLeft, headerRight string
-	footerLeft              string
-	part2                   bool   // the pages now being added hold a Part 2 item
-	pagePart2               []bool // by fpdf page number
-	inserts                 []insert
+	headerLeft, headerRight   string
+	header2Left, header2Right string // a second line (a packet's request and packet id)
+	pageAtTop                 bool   // "Page N of M" at the top right instead of the foot
+	footerLeft                string
+	part2                     bool   // the pages now being added hold a Part 2 item
+	pagePart2                 []bool // by fpdf page number
+	inserts                   []insert
 }
 
 // insert is a run of merged PDF pages placed after fpdf page after.
@@ -135,18 +137,35 @@ func (r *renderer) addPage(part2 bool) {
 func (r *renderer) header() {
 	p := r.pdf
 	r.pagePart2 = append(r.pagePart2, r.part2)
-	p.SetFont(sans, "", 7.5)
-	p.SetTextColor(90, 90, 90)
-	p.SetXY(marginL, 9)
-	p.CellFormat(textW/2, 4, clean(r.headerLeft, false), "", 0, "L", false, 0, "")
-	p.SetXY(marginL+textW/2, 9)
-	p.CellFormat(textW/2, 4, clean(r.headerRight, false), "", 0, "R", false, 0, "")
+	part2Y := 14.5
+	if r.header2Left != "" || r.header2Right != "" {
+		// A packet: the patient on the first line, in black, the page
+		// number beside it (drawn by finish); the request and packet below.
+		p.SetFont(sans, "B", 8)
+		p.SetTextColor(0, 0, 0)
+		p.SetXY(marginL, 7.5)
+		p.CellFormat(textW-36, 4, fit(p, clean(r.headerLeft, false), textW-36), "", 0, "L", false, 0, "")
+		p.SetFont(sans, "", 7.5)
+		p.SetTextColor(90, 90, 90)
+		p.SetXY(marginL, 11.5)
+		p.CellFormat(textW/2, 4, clean(r.header2Left, false), "", 0, "L", false, 0, "")
+		p.SetXY(marginL+textW/2, 11.5)
+		p.CellFormat(textW/2, 4, clean(r.header2Right, false), "", 0, "R", false, 0, "")
+		part2Y = 16.5
+	} else {
+		p.SetFont(sans, "", 7.5)
+		p.SetTextColor(90, 90, 90)
+		p.SetXY(marginL, 9)
+		p.CellFormat(textW/2, 4, clean(r.headerLeft, false), "", 0, "L", false, 0, "")
+		p.SetXY(marginL+textW/2, 9)
+		p.CellFormat(textW/2, 4, clean(r.headerRight, false), "", 0, "R", false, 0, "")
+	}
 	if r.part2 {
 		p.SetFont(sans, "B", 8)
 		p.SetTextColor(0, 0, 0)
 		p.SetDrawColor(0, 0, 0)
 		p.SetLineWidth(0.3)
-		p.SetXY(marginL, 14.5)
+		p.SetXY(marginL, part2Y)
 		p.CellFormat(textW, 6, Part2ShortStatement, "1", 0, "C", false, 0, "")
 	}
 	p.SetTextColor(0, 0, 0)
@@ -203,9 +222,18 @@ func (r *renderer) finish() {
 		p.SetDrawColor(160, 160, 160)
 		p.Line(marginL, footerY-1.5, pageW-marginR, footerY-1.5)
 		p.SetXY(marginL, footerY)
+		page := "Page " + strconv.Itoa(r.logical(n)) + " of " + total
+		if r.pageAtTop {
+			p.CellFormat(textW, 4, fit(p, left, textW), "", 0, "L", false, 0, "")
+			p.SetFont(sans, "B", 8)
+			p.SetTextColor(0, 0, 0)
+			p.SetXY(pageW-marginR-36, 7.5)
+			p.CellFormat(36, 4, page, "", 0, "R", false, 0, "")
+			continue
+		}
 		p.CellFormat(textW-36, 4, fit(p, left, textW-36), "", 0, "L", false, 0, "")
 		p.SetXY(pageW-marginR-36, footerY)
-		p.CellFormat(36, 4, "Page "+strconv.Itoa(r.logical(n))+" of "+total, "", 0, "R", false, 0, "")
+		p.CellFormat(36, 4, page, "", 0, "R", false, 0, "")
 	}
 	p.SetPage(last)
 	p.SetAutoPageBreak(true, marginB)
@@ -351,14 +379,7 @@ func (r *renderer) table(header []string, rows [][]string) {
 			natural[i] = max(natural[i], min(p.GetStringWidth(cell(row, i))+3, textW*0.45))
 		}
 	}
-	var sum float64
-	for _, w := range natural {
-		sum += max(w, 12)
-	}
-	widths := make([]float64, cols)
-	for i, w := range natural {
-		widths[i] = max(w, 12) * textW / sum
-	}
+	widths := fitWidths(natural, textW)
 	draw := func(row []string, bold bool) {
 		style := ""
 		if bold {
@@ -408,6 +429,43 @@ func (r *renderer) table(header []string, rows [][]string) {
 	}
 	p.SetDrawColor(0, 0, 0)
 	p.SetLineWidth(0.2)
+}
+
+// fitWidths gives columns of natural widths (each at least 12 mm) the
+// width w: when they are too wide, only the widest are narrowed, to one
+// common cap, so that short columns (a number, a unit) keep their width
+// and the long ones wrap; when they are narrow, all widen in proportion.
+func fitWidths(natural []float64, w float64) []float64 {
+	out := make([]float64, len(natural))
+	var sum float64
+	for i, n := range natural {
+		out[i] = max(n, 12)
+		sum += out[i]
+	}
+	if sum <= w {
+		for i := range out {
+			out[i] *= w / sum
+		}
+		return out
+	}
+	// The cap c with sum(min(out[i], c)) == w, found by bisection.
+	lo, hi := 0.0, w
+	for range 40 {
+		c := (lo + hi) / 2
+		var t float64
+		for _, n := range out {
+			t += min(n, c)
+		}
+		if t > w {
+			hi = c
+		} else {
+			lo = c
+		}
+	}
+	for i := range out {
+		out[i] = min(out[i], lo)
+	}
+	return out
 }
 
 // drawRow draws a header row again at the top of a continuation page.
