@@ -69,6 +69,9 @@ func (d *Desk) deliveryFor(r *roi.DeskRequest) (*roi.DeliveryRecord, error) {
 		if _, err := mail.ParseAddress(r.Contact); err != nil {
 			return nil, invalid("The request's contact is not an e-mail address; correct it before an e-mail delivery.")
 		}
+		if d.Org.PortalURL == "" {
+			return nil, roi.Errorf(roi.CodeConflict, "E-mail delivery needs the desk's public address (organization.public_url in the configuration) to build the download link; choose another channel.")
+		}
 		job.State = roi.DeliveryQueued
 	case roi.DeliverySFTP:
 		if d.SFTP[r.Contact] == nil {
@@ -112,14 +115,13 @@ func newCode() (string, error) {
 	return fmt.Sprintf("%08d", n.Int64()), nil
 }
 
-// linkURL is the portal address of a link. The token is the only thing
-// in the URL: no request number, no name.
+// linkURL is the portal address of a link, built from the desk's public
+// address (organization.public_url; serve refuses to start without one
+// outside the demo). The token is the only thing in the URL: no request
+// number, no name. With no public address — a desk built by a test or a
+// tool — the link is the path alone, never a guessed host.
 func (d *Desk) linkURL(token string) string {
-	base := strings.TrimRight(d.Org.PortalURL, "/")
-	if base == "" {
-		base = "http://localhost:8080"
-	}
-	return base + "/portal/download#" + token
+	return strings.TrimRight(d.Org.PortalURL, "/") + "/portal/download#" + token
 }
 
 // Deliver claims one delivery job that is due and carries it out. It
@@ -175,7 +177,7 @@ func (d *Desk) carryOut(ctx context.Context, r *roi.DeskRequest, job *roi.Delive
 		rc, err := p.Push(ctx, rec.PacketID+".pdf", content)
 		return &rc, err
 	case roi.DeliveryEmail:
-		if d.Mail == nil {
+		if d.Mail == nil || d.Org.PortalURL == "" {
 			return nil, errNotConfigured
 		}
 		token, hash, err := newToken()
