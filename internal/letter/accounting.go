@@ -21,20 +21,6 @@ type Disclosure struct {
 	Purpose     string
 }
 
-// exempt is the statement of what an accounting leaves out,
-// 164.528(a)(1)(i)-(ix), in plain words.
-var exempt = []string{
-	"for treatment, payment or health care operations;",
-	"to you, or to a person you designated as part of your right of access;",
-	"incident to another use or disclosure the law permits;",
-	"under your written authorization;",
-	"for a facility directory, or to people involved in your care, or for notification purposes;",
-	"for national security or intelligence purposes;",
-	"to correctional institutions or law enforcement officials having lawful custody of you;",
-	"as part of a limited data set;",
-	"before April 14, 2003, when these rules took effect.",
-}
-
 // Accounting returns the accounting of disclosures of 164.528: for each
 // disclosure its date, recipient and address if known, a brief description
 // and the purpose (164.528(b)(2)), sorted by date; the period covered,
@@ -74,32 +60,32 @@ func Accounting(in Input, from, through roi.Date, ds []Disclosure) (doc.Letter, 
 	sort.SliceStable(ds, func(i, j int) bool { return ds[i].Date < ds[j].Date })
 
 	in.Type = roi.RequestAccounting
-	l := head(&in, KindAccounting, "Accounting of disclosures")
-	l.Blocks = append(l.Blocks,
-		doc.P("This is the accounting of disclosures of your health information that you asked for. It covers "+longDate(from)+
-			" through "+longDate(through)+". You may ask for a shorter period (45 CFR 164.528(a))."))
+	c := in.lang()
+	l := head(&in, KindAccounting, c.accountingTitle)
+	l.Blocks = append(l.Blocks, doc.P(fill(c.accountingIntro, "from", c.date(from), "through", c.date(through))))
 	if len(ds) == 0 {
-		l.Blocks = append(l.Blocks, doc.P("We made no disclosures in this period that the law requires us to list."))
+		l.Blocks = append(l.Blocks, doc.P(c.accountingNone))
 	} else {
 		rows := make([][]string, 0, len(ds))
 		for _, x := range ds {
 			addr := strings.TrimSpace(x.Address)
 			if addr == "" {
-				addr = "not known"
+				addr = c.notKnown
 			}
-			rows = append(rows, []string{longDate(x.Date), x.Recipient, addr, x.Description, x.Purpose})
+			rows = append(rows, []string{c.date(x.Date), x.Recipient, addr, x.Description, x.Purpose})
+		}
+		n := c.disclosure[1]
+		if len(ds) == 1 {
+			n = c.disclosure[0]
 		}
 		l.Blocks = append(l.Blocks,
-			doc.P("We made "+count(len(ds), "disclosure")+" in this period that the law requires us to list:"),
-			doc.Block{Kind: doc.Table, Header: []string{"Date", "Recipient", "Address", "What was disclosed", "Purpose"}, Rows: rows})
+			doc.P(fill(c.accountingSome, "count", strconv.Itoa(len(ds))+" "+n)),
+			doc.Block{Kind: doc.Table, Header: append([]string(nil), c.accountingHeader...), Rows: rows})
 	}
-	l.Blocks = append(l.Blocks, doc.H("What this accounting does not list"),
-		doc.Block{Kind: doc.Notice, Text: "The law does not require an accounting to list disclosures made: " + strings.Join(exempt, " ") +
-			" (45 CFR 164.528(a)(1))"},
-		doc.H("Fees"),
-		doc.Block{Kind: doc.Notice, Text: "The first accounting you ask for in any 12-month period is free. For another within the same 12 " +
-			"months we may charge a reasonable, cost-based fee; we will tell you the fee in advance, and you may then withdraw or change " +
-			"your request to avoid or reduce it. (45 CFR 164.528(c)(2))"},
+	l.Blocks = append(l.Blocks, doc.H(c.accountingNotListed),
+		doc.Block{Kind: doc.Notice, Text: c.accountingExemptLead + strings.Join(c.exempt, " ") + " (45 CFR 164.528(a)(1))"},
+		doc.H(c.fees),
+		doc.Block{Kind: doc.Notice, Text: c.feesNotice},
 		questions(&in))
 	return l, nil
 }

@@ -106,6 +106,11 @@ type Input struct {
 	// HeldElsewhere says where records the organization does not hold can
 	// be asked for (164.524(d)(3)); empty when not known.
 	HeldElsewhere string
+	// Language is the language of an outside letter: the request's
+	// (English when empty). Staff text (Missing, HeldElsewhere, extension
+	// reasons) is printed as written. The escalation summary is internal
+	// and always in English.
+	Language roi.Language
 }
 
 func (in *Input) accounting() bool { return in.Type == roi.RequestAccounting }
@@ -129,43 +134,43 @@ func (in *Input) item(key string) (Item, bool) {
 // head returns a letter with its heading filled in.
 func head(in *Input, kind, title string) doc.Letter {
 	return doc.Letter{Kind: kind, Title: title, Reference: in.Number, Date: in.Date,
-		From: from(in.Org), To: append([]string(nil), in.To...)}
+		From: from(in.lang(), in.Org), To: append([]string(nil), in.To...)}
 }
 
-func from(o Org) []string {
+func from(c *catalog, o Org) []string {
 	out := []string{}
 	if o.Name != "" {
 		out = append(out, o.Name)
 	}
 	out = append(out, o.Address...)
 	if o.Phone != "" {
-		out = append(out, "Telephone "+o.Phone)
+		out = append(out, c.telephone+o.Phone)
 	}
 	return out
 }
 
 // contact is how to reach the privacy office, for questions, for what a
 // pending notice asks for, for review and for complaints.
-func contact(o Org) string {
+func contact(c *catalog, o Org) string {
 	who := o.PrivacyContact
 	if who == "" {
-		who = "our privacy office"
+		who = c.privacyOffice
 	}
 	s := who
 	var ways []string
 	if o.PrivacyPhone != "" {
-		ways = append(ways, "by telephone at "+o.PrivacyPhone)
+		ways = append(ways, c.byPhone+o.PrivacyPhone)
 	} else if o.Phone != "" {
-		ways = append(ways, "by telephone at "+o.Phone)
+		ways = append(ways, c.byPhone+o.Phone)
 	}
 	if o.PrivacyEmail != "" {
-		ways = append(ways, "by email at "+o.PrivacyEmail)
+		ways = append(ways, c.byEmail+o.PrivacyEmail)
 	}
 	if len(o.Address) > 0 {
-		ways = append(ways, "by mail at the address above")
+		ways = append(ways, c.byMail)
 	}
 	if len(ways) > 0 {
-		s += ", " + join(ways, "or")
+		s += ", " + join(ways, c.or)
 	}
 	return s
 }
@@ -175,13 +180,14 @@ func reference(in *Input) string {
 	if in.Number == "" {
 		return ""
 	}
-	return " Please quote request number " + in.Number + "."
+	return " " + fill(in.lang().quote, "n", in.Number)
 }
 
 // kindsOf describes released items by kind and date range, never by
 // content: "3 encounters and 1 document, dated March 1, 2024 to May 2,
 // 2025". The packet prints the index of items.
 func kindsOf(in *Input, keys []string) string {
+	c := in.lang()
 	counts := map[string]int{}
 	var order []string
 	lo, hi := roi.NoDate, roi.NoDate
@@ -206,14 +212,14 @@ func kindsOf(in *Input, keys []string) string {
 	}
 	var parts []string
 	for _, t := range order {
-		parts = append(parts, count(counts[t], t))
+		parts = append(parts, c.count(counts[t], t))
 	}
-	s := join(parts, "and")
+	s := join(parts, c.and)
 	switch {
 	case lo.Known() && lo == hi:
-		s += ", dated " + longDate(lo)
+		s += fill(c.datedOne, "date", c.date(lo))
 	case lo.Known():
-		s += ", dated " + longDate(lo) + " to " + longDate(hi)
+		s += fill(c.datedRange, "from", c.date(lo), "through", c.date(hi))
 	}
 	return s
 }
@@ -243,17 +249,8 @@ func join(parts []string, and string) string {
 	return strings.Join(parts[:len(parts)-1], ", ") + " " + and + " " + parts[len(parts)-1]
 }
 
-var months = [...]string{"January", "February", "March", "April", "May", "June", "July",
-	"August", "September", "October", "November", "December"}
-
-// longDate writes a date the way a letter does: "March 1, 2026".
-func longDate(d roi.Date) string {
-	if !d.Known() {
-		return ""
-	}
-	y, m, dd := d.Civil()
-	return months[m-1] + " " + strconv.Itoa(dd) + ", " + strconv.Itoa(y)
-}
+// longDate writes a date the way an English letter does: "March 1, 2026".
+func longDate(d roi.Date) string { return english.date(d) }
 
 // invalid returns the error for an input a letter cannot be written from.
 // The message never holds PHI: callers pass fixed sentences only.

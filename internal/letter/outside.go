@@ -2,6 +2,8 @@ package letter
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/custodian-roi/custodian/internal/doc"
 	"github.com/custodian-roi/custodian/internal/roi"
@@ -11,60 +13,35 @@ import (
 // requester recognizes. It names the legal process or permission, never a
 // category of record.
 func asked(in *Input) string {
+	c := in.lang()
 	if in.accounting() {
-		return "for an accounting of disclosures"
+		return c.askedAccounting
 	}
-	switch in.Basis {
-	case roi.BasisAccess:
-		return "for a copy of records, under the individual's right of access"
-	case roi.BasisDirective:
-		return "to send a copy of records to a person the individual designated in writing"
-	case roi.BasisAuthorization:
-		return "for records, under the patient's written authorization"
-	case roi.BasisTreatment:
-		return "for records for the patient's treatment"
-	case roi.BasisPayment:
-		return "for records for payment purposes"
-	case roi.BasisOperations:
-		return "for records for health care operations"
-	case roi.BasisSubpoena:
-		return "for records, by subpoena"
-	case roi.BasisCourtOrder:
-		return "for records, by court order"
-	case roi.BasisWarrant:
-		return "for records, by warrant"
-	case roi.BasisLawEnforcement:
-		return "for records, for law enforcement purposes"
-	case roi.BasisPublicHealth:
-		return "for records, for public health activities"
-	case roi.BasisHealthOversight:
-		return "for records, for health oversight activities"
-	case roi.BasisWorkersComp:
-		return "for records, for workers' compensation"
-	case roi.BasisCoroner:
-		return "for records, for the duties of a coroner or medical examiner"
+	if s, ok := c.asked[in.Basis]; ok {
+		return s
 	}
-	return "for records"
+	return c.askedOther
 }
 
 // opening is the first sentence: which request this letter answers.
 func opening(in *Input) string {
-	s := "your request " + asked(in)
+	c := in.lang()
 	if in.Received.Known() {
-		s += ", received " + longDate(in.Received)
+		return fill(c.openingReceived, "asked", asked(in), "date", c.date(in.Received))
 	}
-	return s
+	return fill(c.opening, "asked", asked(in))
 }
 
 // withheldCount says how many records were not released, as one total.
 // SECURITY: never a count per reason: a count for the generic reason alone
 // could be the count of Part 2 records.
 func withheldCount(in *Input) string {
+	c := in.lang()
 	n := len(in.Withheld)
 	if n == 0 {
-		return "We did not release the records you asked for, for the following reasons:"
+		return c.withheldNone
 	}
-	return "We did not release " + count(n, "record") + " within your request, for the following reasons:"
+	return fill(c.withheldSome, "count", c.count(n, "record"))
 }
 
 // Cover returns the cover letter of a release packet: what is enclosed (a
@@ -79,27 +56,26 @@ func Cover(in Input) (doc.Letter, error) {
 	if len(in.Released) == 0 {
 		return doc.Letter{}, invalid("Nothing is released on this request, so there is no packet to cover; write a denial instead.")
 	}
-	l := head(&in, KindCover, "Records enclosed")
+	c := in.lang()
+	l := head(&in, KindCover, c.coverTitle)
 	l.Blocks = append(l.Blocks,
-		doc.P("Enclosed are copies of the records released in answer to "+opening(&in)+"."),
-		doc.H("What is enclosed"),
-		doc.P(capitalize(kindsOf(&in, in.Released))+". An index listing each enclosed item follows this letter."))
+		doc.P(fill(c.coverEnclosed, "opening", opening(&in))),
+		doc.H(c.coverWhatHeading),
+		doc.P(capitalize(kindsOf(&in, in.Released))+c.coverIndex))
 	if in.Part2Notice {
 		// 42 CFR 2.32: the recipient was consented; the notice and the
 		// consent's scope must go with the records.
-		what := "a copy of the patient's consent"
+		what := c.part2Copy
 		if in.ConsentScope != "" {
-			what = "an explanation of the scope of the patient's consent"
+			what = c.part2Scope
 		}
-		l.Blocks = append(l.Blocks, doc.H("Records released with the patient's consent"),
-			doc.P("Some of the enclosed records are protected by federal confidentiality rules (42 CFR part 2) and are released under "+
-				"the patient's written consent. As 42 CFR 2.32 requires, the statement below and "+what+" go with them."))
-		l.Blocks = append(l.Blocks, Part2Blocks(in.ConsentScope)...)
+		l.Blocks = append(l.Blocks, doc.H(c.part2Heading), doc.P(fill(c.part2Released, "what", what)))
+		l.Blocks = append(l.Blocks, part2Blocks(c, in.ConsentScope)...)
 	}
 	rs := reasonsOf(&in)
 	if len(rs) > 0 {
-		l.Blocks = append(l.Blocks, doc.H("What was not released"), doc.P(withheldCount(&in)), reasonList(rs),
-			doc.P("Everything else within your request that we hold is enclosed."))
+		l.Blocks = append(l.Blocks, doc.H(c.notReleased), doc.P(withheldCount(&in)), reasonList(rs),
+			doc.P(c.everythingElse))
 		l.Blocks = append(l.Blocks, heldElsewhere(&in)...)
 		l.Blocks = append(l.Blocks, cures(&in, rs)...)
 		l.Blocks = append(l.Blocks, rights(&in, rs)...)
@@ -131,14 +107,15 @@ func Denial(in Input) (doc.Letter, error) {
 	if len(rs) == 0 {
 		return doc.Letter{}, invalid("A denial must give its basis, and this decision holds no reason.")
 	}
-	title := "Notice of denial"
+	c := in.lang()
+	title := c.denialTitle
 	if in.Basis == roi.BasisAccess {
-		title = "Notice of denial of access"
+		title = c.denialAccessTitle
 	}
 	l := head(&in, KindDenial, title)
 	l.Blocks = append(l.Blocks,
-		doc.P("We have reviewed "+opening(&in)+". We are unable to release the records you asked for."),
-		doc.H("Why"), doc.P(withheldCount(&in)), reasonList(rs))
+		doc.P(fill(c.denialOpening, "opening", opening(&in))),
+		doc.H(c.why), doc.P(withheldCount(&in)), reasonList(rs))
 	l.Blocks = append(l.Blocks, heldElsewhere(&in)...)
 	l.Blocks = append(l.Blocks, cures(&in, rs)...)
 	l.Blocks = append(l.Blocks, rights(&in, rs)...)
@@ -163,17 +140,18 @@ func Partial(in Input) (doc.Letter, error) {
 	if len(in.Withheld) == 0 || len(rs) == 0 {
 		return doc.Letter{}, invalid("Nothing is withheld on this request; write a cover letter instead of a partial denial.")
 	}
-	title := "Notice of partial denial"
+	c := in.lang()
+	title := c.partialTitle
 	if in.Basis == roi.BasisAccess {
-		title = "Notice of partial denial of access"
+		title = c.partialAccessTitle
 	}
 	l := head(&in, KindPartial, title)
 	l.Blocks = append(l.Blocks,
-		doc.P("We have reviewed "+opening(&in)+". We are releasing some of the records you asked for, and cannot release others."),
-		doc.H("What we are releasing"),
-		doc.P(capitalize(kindsOf(&in, in.Released))+". These records are provided with this notice, with an index of each item."),
-		doc.P("We have provided everything else within your request that we hold, leaving out only the records described below."),
-		doc.H("What we are not releasing, and why"), doc.P(withheldCount(&in)), reasonList(rs))
+		doc.P(fill(c.partialOpening, "opening", opening(&in))),
+		doc.H(c.partialReleasing),
+		doc.P(capitalize(kindsOf(&in, in.Released))+c.partialProvided),
+		doc.P(c.partialAllElse),
+		doc.H(c.partialNotReleasing), doc.P(withheldCount(&in)), reasonList(rs))
 	l.Blocks = append(l.Blocks, heldElsewhere(&in)...)
 	l.Blocks = append(l.Blocks, cures(&in, rs)...)
 	l.Blocks = append(l.Blocks, rights(&in, rs)...)
@@ -190,8 +168,8 @@ func heldElsewhere(in *Input) []doc.Block {
 	if strings.TrimSpace(in.HeldElsewhere) == "" {
 		return nil
 	}
-	return []doc.Block{doc.H("Records we do not hold"),
-		doc.P("We do not hold some of the records you asked for. You may ask for them from: " + strings.TrimSpace(in.HeldElsewhere))}
+	c := in.lang()
+	return []doc.Block{doc.H(c.heldElsewhereHeading), doc.P(c.heldElsewhere + strings.TrimSpace(in.HeldElsewhere))}
 }
 
 // Pending returns the notice that the requester must supply something
@@ -233,27 +211,24 @@ func Pending(in Input) (doc.Letter, error) {
 	if len(needs) == 0 {
 		return doc.Letter{}, invalid("A pending notice must say what is missing, and this decision names nothing.")
 	}
-	l := head(&in, KindPending, "We need more information to act on your request")
+	c := in.lang()
+	l := head(&in, KindPending, c.pendingTitle)
 	l.Blocks = append(l.Blocks,
-		doc.P("We have reviewed "+opening(&in)+". Before we can release any records, we need the following from you:"),
+		doc.P(fill(c.pendingOpening, "opening", opening(&in))),
 		doc.L(needs...))
 	if len(whys) > 0 {
-		l.Blocks = append(l.Blocks, doc.H("Why we ask"), doc.L(whys...))
+		l.Blocks = append(l.Blocks, doc.H(c.pendingWhy), doc.L(whys...))
 	}
-	how := "Send it"
+	how := c.pendingSendIt
 	if in.Org.PortalURL != "" {
-		how += " through " + in.Org.PortalURL + ","
+		how += fill(c.pendingThrough, "url", in.Org.PortalURL)
 	}
-	how += " by mail to the address above, or bring it to our office." + reference(&in)
-	l.Blocks = append(l.Blocks, doc.H("How to send it"), doc.P(how))
+	how += c.pendingByMail + reference(&in)
+	l.Blocks = append(l.Blocks, doc.H(c.pendingHowHeading), doc.P(how))
 	if in.Due.Known() {
-		l.Blocks = append(l.Blocks, doc.H("Time limit"),
-			doc.P("The law requires us to act on your request by "+longDate(in.Due)+", and that time keeps running while we wait. "+
-				"If we have not received what is listed above by then, we may have to deny the request; you may make a new request at "+
-				"any time."))
+		l.Blocks = append(l.Blocks, doc.H(c.timeLimit), doc.P(fill(c.pendingDue, "due", c.date(in.Due))))
 	} else {
-		l.Blocks = append(l.Blocks, doc.H("Time limit"),
-			doc.P("Your request will stay open, and nothing will be released, until we receive what is listed above."))
+		l.Blocks = append(l.Blocks, doc.H(c.timeLimit), doc.P(c.pendingNoDue))
 	}
 	l.Blocks = append(l.Blocks, questions(&in))
 	if err := screen(l, false, false); err != nil {
@@ -291,20 +266,19 @@ func Extension(in Input, newDue roi.Date, reasons string) (doc.Letter, error) {
 	if in.accounting() {
 		days, cite = "60", "45 CFR 164.528(c)(1)(ii)"
 	}
-	l := head(&in, KindExtension, "Notice of extension of time to act on your request")
-	first := "We have "
+	c := in.lang()
+	l := head(&in, KindExtension, c.extensionTitle)
+	first := fill(c.extensionWeHave, "asked", asked(&in))
 	if in.Received.Known() {
-		first = "On " + longDate(in.Received) + " we "
+		first = fill(c.extensionOn, "date", c.date(in.Received), "asked", asked(&in))
 	}
-	first += "received " + "your request " + asked(&in) + ". The law requires us to act on it within " + days +
-		" days, by " + longDate(in.Due) + ", unless we tell you in writing, within that time, why we need more time and when we will act."
+	first += fill(c.extensionReceived, "days", days, "due", c.date(in.Due))
 	if !strings.HasSuffix(reasons, ".") {
 		reasons += "."
 	}
 	l.Blocks = append(l.Blocks, doc.P(first),
-		doc.Block{Kind: doc.Notice, Text: "We need more time for the following reasons: " + reasons + " We will act on your request no " +
-			"later than " + longDate(newDue) + ". (" + cite + ")"},
-		doc.P("The law allows one extension of no more than 30 days; we will not extend this date again."),
+		doc.Block{Kind: doc.Notice, Text: fill(c.extensionNotice, "reasons", reasons, "newDue", c.date(newDue), "cite", cite)},
+		doc.P(c.extensionOnce),
 		questions(&in))
 	if err := screen(l, false, false); err != nil {
 		return doc.Letter{}, err
@@ -316,5 +290,6 @@ func capitalize(s string) string {
 	if s == "" {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }

@@ -32,12 +32,20 @@ const (
 // The cover letter carries them; the packet may also print them on their
 // own page and stamp Part2ShortStatement on each page of Part 2 records.
 // SECURITY: only for a release whose decision carries the Part 2 notice.
-func Part2Blocks(scope string) []doc.Block {
+func Part2Blocks(scope string) []doc.Block { return part2Blocks(&english, scope) }
+
+// part2Blocks is Part2Blocks in the catalog's language. The statement is
+// always given in the words of 2.32(a); a letter in another language
+// follows it with a translation.
+func part2Blocks(c *catalog, scope string) []doc.Block {
 	out := []doc.Block{{Kind: doc.Notice, Text: Part2Statement}}
+	if c.part2Translation != "" {
+		out = append(out, doc.P(c.part2Translation), doc.Block{Kind: doc.Notice, Text: c.part2Statement})
+	}
 	if scope != "" {
-		out = append(out, doc.P("Scope of the patient's consent: "+scope))
+		out = append(out, doc.P(c.part2ScopeOf+scope))
 	} else {
-		out = append(out, doc.P("A copy of the patient's written consent is enclosed."))
+		out = append(out, doc.P(c.part2CopyEnclosed))
 	}
 	return out
 }

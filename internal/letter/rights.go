@@ -46,17 +46,17 @@ func cures(in *Input, rs []reason) []doc.Block {
 	if len(items) == 0 {
 		return nil
 	}
-	out := []doc.Block{doc.H("What you can do"), doc.P("You may send a new or corrected request at any time. What would allow us to release these records:"), doc.L(items...)}
+	c := in.lang()
+	out := []doc.Block{doc.H(c.whatYouCanDo), doc.P(c.mayResend), doc.L(items...)}
 	var codes = in.Reasons
-	for _, c := range in.Withheld {
-		codes = append(codes, c)
+	for _, code := range in.Withheld {
+		codes = append(codes, code)
 	}
 	if needsAuthorization(codes) {
 		if in.Basis == roi.BasisDirective {
-			out = append(out, doc.P(directiveElements))
+			out = append(out, doc.P(c.directiveElements))
 		} else {
-			out = append(out, doc.P("A valid authorization must be in writing, in plain language, and contain:"), doc.L(authorizationElements...),
-				doc.P(authorizationRules))
+			out = append(out, doc.P(c.validAuthorization), doc.L(c.authorizationElements...), doc.P(c.authorizationRules))
 		}
 	}
 	return out
@@ -75,20 +75,18 @@ func rights(in *Input, rs []reason) []doc.Block {
 			other++
 		}
 	}
+	c := in.lang()
 	var out []doc.Block
 	if reviewable > 0 {
-		out = append(out, doc.H("Your right to a review"),
-			doc.Block{Kind: doc.Notice, Text: "You may ask to have this decision reviewed by a licensed health care professional whom we " +
-				"designate and who did not take part in the original decision. To ask, write to or call " + contact(in.Org) + "." +
-				reference(in) + " We will promptly refer your request to the reviewer, who will decide within a reasonable time. We will " +
-				"tell you the reviewer's decision in writing and act on it. (45 CFR 164.524(a)(4), (d)(4))"})
+		out = append(out, doc.H(c.reviewHeading),
+			doc.Block{Kind: doc.Notice, Text: fill(c.reviewNotice, "contact", contact(c, in.Org), "ref", reference(in))})
 		if other > 0 {
-			out = append(out, doc.P("The law does not provide for a review of a decision on the other grounds above."))
+			out = append(out, doc.P(c.noReviewOther))
 		}
 	} else if other > 0 {
-		out = append(out, doc.P("The law does not provide for a review of a decision on these grounds."))
+		out = append(out, doc.P(c.noReview))
 	}
-	out = append(out, doc.H("How to complain"), complaint(in))
+	out = append(out, doc.H(c.complainHeading), complaint(in))
 	return out
 }
 
@@ -96,19 +94,17 @@ func rights(in *Input, rs []reason) []doc.Block {
 // naming its contact person or office and telephone number, and to the
 // Secretary.
 func complaint(in *Input) doc.Block {
-	return doc.Block{Kind: doc.Notice, Text: "If you disagree with this decision or believe your privacy rights have been violated, you " +
-		"may complain to us: contact " + contact(in.Org) + "." + reference(in) + " You may also complain to the Secretary of the U.S. " +
-		"Department of Health and Human Services through its Office for Civil Rights: online at " + HHSComplaintURL + ", by telephone " +
-		"at " + HHSComplaintPhone + " (TDD " + HHSComplaintTDD + "), or by mail to " + HHSComplaintMail + ". A complaint to the Office " +
-		"for Civil Rights generally must be filed within 180 days of when you knew of the problem. We will not retaliate against you " +
-		"for filing a complaint. (45 CFR 164.530(d), 160.306, 164.530(g))"}
+	c := in.lang()
+	return doc.Block{Kind: doc.Notice, Text: fill(c.complaint, "contact", contact(c, in.Org), "ref", reference(in),
+		"url", HHSComplaintURL, "phone", HHSComplaintPhone, "tdd", HHSComplaintTDD, "mail", c.hhsMail)}
 }
 
 // questions closes an outside letter.
 func questions(in *Input) doc.Block {
-	s := "If you have questions, contact " + contact(in.Org) + "." + reference(in)
+	c := in.lang()
+	s := fill(c.questions, "contact", contact(c, in.Org)) + reference(in)
 	if in.Org.PortalURL != "" {
-		s += " You can also follow your request at " + in.Org.PortalURL + "."
+		s += fill(c.followAt, "url", in.Org.PortalURL)
 	}
 	return doc.P(s)
 }
@@ -120,11 +116,17 @@ func questions(in *Input) doc.Block {
 // record no outside reader is told about. mentalTerms appear only where the
 // reader is entitled to the psychotherapy-note basis.
 var (
-	part2Terms  = []string{"part 2", "part2", "42 cfr", "42 c f r"}
+	// Spanish terms are screened in every letter: staff may write either
+	// language whatever the letter's.
+	part2Terms  = []string{"part 2", "part2", "42 cfr", "42 c f r", "parte 2"}
 	alwaysTerms = []string{"sud", "suds", "substance*", "addict*", "alcohol*", "opioid*", "opiate*", "methadone", "buprenorphine",
 		"naltrexone", "detox*", "counseling note*", "counselling note*", "hiv", "reproductive", "abortion*", "contracept*", "genetic*",
-		"sexually transmitted", "minor consent*", "consented alone"}
-	mentalTerms = []string{"psychotherap*", "mental health", "psychiatr*", "behavioral health", "behavioural health"}
+		"sexually transmitted", "minor consent*", "consented alone",
+		"sustancia", "sustancias", "adicci*", "adicto*", "alcoh*", "opioide*", "opiáceo*", "opiaceo*", "metadona", "buprenorfina", "naltrexona",
+		"desintoxicaci*", "drogodependencia*", "toxicoman*", "vih", "sida", "reproductiv*", "aborto*", "anticoncep*", "genétic*",
+		"genetic*", "transmisión sexual", "transmision sexual", "consentimiento del menor", "consintió solo", "consintió sola"}
+	mentalTerms = []string{"psychotherap*", "mental health", "psychiatr*", "behavioral health", "behavioural health",
+		"psicoterap*", "salud mental", "psiquiatr*", "psiquiátr*", "salud conductual"}
 )
 
 // words returns text in lower case with every run of characters other than
