@@ -124,7 +124,7 @@ var english = catalog{
 		roi.CodeMinimumNecessary: {text: "Some records are more than the minimum necessary for the purpose of the request, and the law " +
 			"allows us to release only the minimum necessary.",
 			cure: "An authorization signed by the patient, or legal process that covers these records."},
-		roi.CodeAuthorizationExpired: {text: "The {form} has expired: its expiration date has passed, or the event that ends it has occurred."},
+		roi.CodeAuthorizationExpired:    {text: "The {form} has expired: its expiration date has passed, or the event that ends it has occurred."},
 		roi.CodeAuthorizationIncomplete: {text: "The {form} is not filled out completely: a required element or statement is missing."},
 		roi.CodeAuthorizationRevoked:    {text: "The {form} has been revoked in writing."},
 		roi.CodeAuthorizationCompound: {text: "The {form} is combined with another authorization or document in a way the law does not " +

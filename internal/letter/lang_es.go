@@ -159,7 +159,7 @@ var spanish = catalog{
 		roi.CodeMinimumNecessary: {text: "Algunos registros superan el mínimo necesario para el propósito de la solicitud, y la ley solo " +
 			"nos permite entregar el mínimo necesario.",
 			cure: "Una autorización firmada por el paciente, o un proceso legal que incluya estos registros."},
-		roi.CodeAuthorizationExpired: {text: "La {form} ha vencido: su fecha de vencimiento ya pasó, o ya ocurrió el hecho que le pone fin."},
+		roi.CodeAuthorizationExpired:    {text: "La {form} ha vencido: su fecha de vencimiento ya pasó, o ya ocurrió el hecho que le pone fin."},
 		roi.CodeAuthorizationIncomplete: {text: "La {form} no está completa: falta un elemento o una declaración obligatorios."},
 		roi.CodeAuthorizationRevoked:    {text: "La {form} fue revocada por escrito."},
 		roi.CodeAuthorizationCompound: {text: "La {form} está combinada con otra autorización u otro documento de una manera que la ley " +
