@@ -18,7 +18,7 @@ func (d *Desk) letterInput(r *roi.DeskRequest, final *Final, chart []roi.ChartIt
 		Org: d.Org, Number: r.Number, Date: d.Today(), To: recipientLines(r),
 		Type: r.Type, Basis: r.Basis, Requester: r.Requester.Kind, Received: r.Received, Due: r.Due,
 		Outcome: outcomeOf(final), Reasons: final.Reasons, Released: final.Release, Withheld: final.Withhold,
-		Missing: final.Missing, Note: final.Note, Part2Notice: final.Part2Notice,
+		Missing: final.Missing, Note: final.Note, Part2Notice: final.Part2Notice, Language: r.Language,
 	}
 	inScope := make(map[string]bool, len(final.Release)+len(final.Withhold))
 	for _, k := range final.Release {

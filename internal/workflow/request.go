@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/custodian-roi/custodian/internal/caseformat"
@@ -25,7 +26,16 @@ type Intake struct {
 	// theirs from the rules and may not set it.
 	Due      roi.Date
 	Assignee string
+	// Language is the language of the requester's letters and portal:
+	// en (the default when empty) or es.
+	Language roi.Language
+	// Channel is how the request arrived (mail, fax, phone, walk-in,
+	// e-mail, portal, api); the ledger's intake entry says so.
+	Channel string
 }
+
+// Channels are the ways a request arrives that intake records.
+var Channels = []string{"mail", "fax", "phone", "walk-in", "email", "portal", "api"}
 
 // duplicateWindowDays: a closed request this recent from the same requester
 // for the same patient is still shown as a possible duplicate.
@@ -57,12 +67,18 @@ func (d *Desk) Intake(ctx context.Context, actor string, in Intake) (*roi.DeskRe
 		return nil, invalid("Say how the records should go: delivery must be one of portal, email, sftp, mail, fax or pickup.")
 	case in.Delivery != roi.DeliveryPickup && strings.TrimSpace(in.Contact) == "":
 		return nil, invalid("Say where to reach the requester: a contact is required for delivery by %s.", in.Delivery)
+	case in.Channel != "" && !slices.Contains(Channels, in.Channel):
+		return nil, invalid("Say how the request arrived: one of %s.", strings.Join(Channels, ", "))
+	}
+	lang, ok := roi.ParseLanguage(string(in.Language))
+	if !ok {
+		return nil, invalid("Say which language the requester's letters are written in: en (English) or es (Spanish).")
 	}
 	if _, err := d.store.Patient(ctx, in.PatientID); err != nil {
 		return nil, err
 	}
 	r := &roi.DeskRequest{PatientID: in.PatientID, Request: in.Request, Contact: in.Contact, Delivery: in.Delivery,
-		Status: roi.StatusReceived, Assignee: in.Assignee}
+		Status: roi.StatusReceived, Assignee: in.Assignee, Language: lang}
 	switch {
 	case in.Type == roi.RequestAccounting:
 		r.Due = in.Received.AddDays(60) // 164.528(c)(1)
@@ -80,9 +96,12 @@ func (d *Desk) Intake(ctx context.Context, actor string, in Intake) (*roi.DeskRe
 	}
 	r.LinkedTo = dup
 	body := map[string]any{"type": r.Type, "basis": r.Basis, "requester_kind": r.Requester.Kind,
-		"delivery": r.Delivery, "due": r.Due, "received": r.Received}
+		"delivery": r.Delivery, "due": r.Due, "received": r.Received, "language": r.Language}
 	if dup != 0 {
 		body["possible_duplicate_of"] = dup
+	}
+	if in.Channel != "" {
+		body["channel"] = in.Channel
 	}
 	if err := d.store.CreateRequest(ctx, r, roi.Event{Kind: roi.EventIntake, Actor: actor, Body: body}); err != nil {
 		return nil, err
@@ -187,7 +206,7 @@ var documentTypes = map[string]bool{"application/pdf": true, "image/png": true, 
 
 // UploadDocument stores a document (PDF or image) attached to a request,
 // with its SHA-256. The type is judged from the content, not the name.
-func (d *Desk) UploadDocument(ctx context.Context, actor string, id roi.RequestID, version int, name string, content []byte) (*roi.DeskRequest, *roi.DocumentRecord, error) {
+func (d *Desk) UploadDocument(ctx context.Context, actor string, id roi.RequestID, version int, name string, kind roi.DocumentKind, content []byte) (*roi.DeskRequest, *roi.DocumentRecord, error) {
 	if err := requireActor(actor); err != nil {
 		return nil, nil, err
 	}
@@ -208,7 +227,13 @@ func (d *Desk) UploadDocument(ctx context.Context, actor string, id roi.RequestI
 	if name == "" || len(name) > 200 || strings.ContainsAny(name, "/\\\x00") {
 		name = "document"
 	}
-	doc := &roi.DocumentRecord{Name: name, ContentType: ct, AddedBy: actor}
+	if kind == "" {
+		kind = roi.DocumentOther
+	}
+	if !slices.Contains(roi.DocumentKinds, kind) {
+		return nil, nil, invalid("Say what the document is: one of %s.", joinKinds(roi.DocumentKinds))
+	}
+	doc := &roi.DocumentRecord{Name: name, Kind: kind, ContentType: ct, AddedBy: actor}
 	r, err := d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		if !r.Status.Open() {
 			return roi.Errorf(roi.CodeConflict, "Request %s is %s; documents can no longer be added.", r.Number, r.Status)
@@ -217,7 +242,7 @@ func (d *Desk) UploadDocument(ctx context.Context, actor string, id roi.RequestI
 			return err
 		}
 		return tx.Append(roi.Event{Kind: roi.EventDocument, Actor: actor, Body: map[string]any{
-			"document_id": doc.ID, "sha256": doc.SHA256, "content_type": doc.ContentType, "size": doc.Size}})
+			"document_id": doc.ID, "kind": doc.Kind, "sha256": doc.SHA256, "content_type": doc.ContentType, "size": doc.Size}})
 	})
 	return r, doc, err
 }
@@ -252,6 +277,9 @@ func (d *Desk) Cancel(ctx context.Context, actor string, id roi.RequestID, versi
 		if err != nil {
 			return err
 		}
+		if err := tx.SetAwaitingReview(false); err != nil {
+			return err
+		}
 		return tx.Append(ev)
 	})
 }
@@ -266,6 +294,17 @@ func (d *Desk) Close(ctx context.Context, actor string, id roi.RequestID, versio
 		if err != nil {
 			return err
 		}
+		if err := tx.SetAwaitingReview(false); err != nil {
+			return err
+		}
 		return tx.Append(ev)
 	})
+}
+
+func joinKinds(ks []roi.DocumentKind) string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = string(k)
+	}
+	return strings.Join(out, ", ")
 }

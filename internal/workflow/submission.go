@@ -45,6 +45,9 @@ type Submission struct {
 	// fax; everything else goes by Email, which is verified with a code.
 	Contact string `json:"contact,omitempty"`
 	Email   string `json:"-"` // kept in its own column
+	// Language is the portal's language when the requester submitted:
+	// the request's letters are written in it (English when empty).
+	Language roi.Language `json:"language,omitempty"`
 }
 
 // SubmissionScope is what the requester asks for: a date range (open when
@@ -164,6 +167,11 @@ func (d *Desk) checkSubmission(s *Submission) error {
 	case !slices.Contains(submissionDeliveries, s.Delivery):
 		return invalid("The field delivery must be portal, email, mail, fax or pickup.")
 	}
+	lang, ok := roi.ParseLanguage(string(s.Language))
+	if !ok {
+		return invalid("The field language must be en or es.")
+	}
+	s.Language = lang
 	if len(s.Scope.Labels) > 20 {
 		return invalid("The field scope.labels lists too many categories.")
 	}
@@ -524,7 +532,7 @@ func (d *Desk) AcceptSubmission(ctx context.Context, actor string, id int64, pid
 	}
 	in := Intake{PatientID: pid, Request: roi.Request{Type: s.Type, Received: d.dayOf(rec.CreatedAt),
 		Requester: roi.Requester{Kind: s.RequesterKind, Name: s.RequesterName}, Basis: s.Basis,
-		Recipient: s.Recipient, Scope: scope}, Contact: contact, Delivery: s.Delivery}
+		Recipient: s.Recipient, Scope: scope}, Contact: contact, Delivery: s.Delivery, Language: s.Language}
 	r, err := d.Intake(ctx, actor, in)
 	if err != nil {
 		return nil, err
