@@ -22,6 +22,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -473,3 +474,27 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 // RoleOf returns u's role; an unknown one (a row edited by hand) is
 // returned as is and may do nothing.
 func RoleOf(u *store.User) Role { return Role(u.Role) }
+
+// Colleague is a staff member as another sees them: to assign work to.
+type Colleague struct {
+	Username string
+	Name     string
+	Role     Role
+}
+
+// Colleagues lists the enabled accounts whose role holds perm, by name:
+// the people a request can be assigned to.
+func (s *Service) Colleagues(ctx context.Context, perm Permission) ([]Colleague, error) {
+	us, err := s.Store.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Colleague
+	for _, u := range us {
+		if !u.Disabled && Can(Role(u.Role), perm) {
+			out = append(out, Colleague{Username: u.Username, Name: u.Name, Role: Role(u.Role)})
+		}
+	}
+	slices.SortFunc(out, func(a, b Colleague) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	return out, nil
+}

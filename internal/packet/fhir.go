@@ -153,7 +153,7 @@ func resultGroup(o obj, it roi.ChartItem) (key, title string) {
 // observation-category code.
 var categoryTitles = map[string]string{
 	"vital-signs":    "Vital signs",
-	"laboratory":     "Laboratory results",
+	"laboratory":     "Lab results",
 	"social-history": "Social history",
 	"survey":         "Surveys and assessments",
 	"exam":           "Examination findings",

@@ -814,7 +814,11 @@ func (b *builder) certification(page int, m Manifest, attachments int) {
 	} else {
 		extra = " and the record identifiers"
 	}
-	para("In all " + plural(len(in.Items), "item") + " and " + plural(attachments, "attached document") + " on " + plural(m.RecordPages, "page") +
+	enclosed := plural(len(in.Items), "item")
+	if attachments > 0 {
+		enclosed += " and " + plural(attachments, "attached document")
+	}
+	para("In all " + enclosed + " on " + plural(m.RecordPages, "page") +
 		". This packet has " + plural(m.Pages, "page") + " in all, numbered 1 to " + strconv.Itoa(m.Pages) + ", counting the cover letter, this certification, the index" + extra + ".")
 	para("Only the records released under the decision on this request are enclosed; the cover letter says whether any were withheld.")
 	p.Ln(6)

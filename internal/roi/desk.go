@@ -106,7 +106,19 @@ type EvidenceRecord struct {
 	Body      json.RawMessage // the checked evidence object
 	AddedBy   string
 	AddedAt   time.Time
+	// Withdrawn: a person took the entry back (a wrong entry, or one
+	// replaced by a correction). It stays on record, struck through, and no
+	// longer counts for the engine. Zero WithdrawnAt: in force.
+	WithdrawnAt     time.Time
+	WithdrawnBy     string
+	WithdrawnReason string
+	// SupersededBy is the entry that corrected this one; 0 if none.
+	SupersededBy int64
 }
+
+// Active reports whether the entry still counts: not withdrawn and not
+// superseded by a correction.
+func (e *EvidenceRecord) Active() bool { return e.WithdrawnAt.IsZero() }
 
 // DocumentKind says what an uploaded document is.
 type DocumentKind string

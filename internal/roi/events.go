@@ -23,6 +23,13 @@ const (
 	EventReminder     EventKind = "reminder"
 )
 
+// An evidence entry taken back, or replaced by a corrected version:
+// EvidenceWithdrawalBody.
+const (
+	EventEvidenceWithdrawn EventKind = "evidence-withdrawn"
+	EventEvidenceCorrected EventKind = "evidence-corrected"
+)
+
 // Releases and deliveries.
 const (
 	EventDisclosure     EventKind = "disclosure" // what left, to whom, on what basis: the accounting's source
@@ -67,6 +74,16 @@ const (
 	EventUserDisabled  EventKind = "user-disabled"
 )
 
+// The directory of known requesters.
+const EventDirectory EventKind = "directory" // DirectoryBody
+
+// DirectoryBody is an EventDirectory's body: which entry was added or
+// changed (the names of firms and agencies are in the directory itself).
+type DirectoryBody struct {
+	ID   int64 `json:"id"`
+	Kind Kind  `json:"kind"`
+}
+
 // TransitionBody is an EventTransition's body.
 type TransitionBody struct {
 	From Status `json:"from"`
@@ -78,6 +95,16 @@ type TransitionBody struct {
 type EvidenceBody struct {
 	EvidenceID int64  `json:"evidence_id"`
 	Type       string `json:"type"`
+}
+
+// EvidenceWithdrawalBody is an EventEvidenceWithdrawn's or
+// EventEvidenceCorrected's body: the entry taken back, the entry that
+// replaces it (a correction; 0 for a withdrawal) and the person's reason.
+type EvidenceWithdrawalBody struct {
+	EvidenceID   int64  `json:"evidence_id"`
+	Type         string `json:"type"`
+	SupersededBy int64  `json:"superseded_by,omitempty"`
+	Reason       string `json:"reason"`
 }
 
 // ViewBody is an EventView's body: what was looked at, never the PHI.

@@ -98,3 +98,13 @@ func (s Labels) Strings() []string {
 	}
 	return out
 }
+
+// AllLabels lists every label in the format's order, general last: the
+// choices a form offers.
+func AllLabels() []Label {
+	out := make([]Label, numLabels)
+	for i := range out {
+		out[i] = Label(i)
+	}
+	return out
+}

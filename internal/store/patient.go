@@ -280,7 +280,39 @@ func (s *Store) PatientByRef(ctx context.Context, ref string) (*roi.PatientRecor
 
 // Patients lists every patient, by ID.
 func (s *Store) Patients(ctx context.Context) ([]*roi.PatientRecord, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+patientColumns+` FROM patients ORDER BY id`)
+	return s.patients(ctx, `SELECT `+patientColumns+` FROM patients ORDER BY id`)
+}
+
+// PatientsBornOn lists the patients born on day, by ID.
+func (s *Store) PatientsBornOn(ctx context.Context, day roi.Date) ([]*roi.PatientRecord, error) {
+	return s.patients(ctx, `SELECT `+patientColumns+` FROM patients WHERE birth_date = $1 ORDER BY id`, day.String())
+}
+
+// PatientsByID returns the patients with the given IDs (a page's worth),
+// keyed by ID; unknown IDs are left out.
+func (s *Store) PatientsByID(ctx context.Context, ids []roi.PatientID) (map[roi.PatientID]*roi.PatientRecord, error) {
+	out := make(map[roi.PatientID]*roi.PatientRecord, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ph, args := make([]string, 0, len(ids)), make([]any, 0, len(ids))
+	seen := map[roi.PatientID]bool{}
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			args = append(args, id)
+			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		}
+	}
+	ps, err := s.patients(ctx, `SELECT `+patientColumns+` FROM patients WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	for _, p := range ps {
+		out[p.ID] = p
+	}
+	return out, err
+}
+
+func (s *Store) patients(ctx context.Context, q string, args ...any) ([]*roi.PatientRecord, error) {
+	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, classify(err)
 	}

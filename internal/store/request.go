@@ -115,6 +115,9 @@ type RequestFilter struct {
 	// AwaitingReview: only requests whose decision waits for a second
 	// person's review (see Tx.SetAwaitingReview).
 	AwaitingReview bool
+	// RequesterName: only requests whose requester's name contains it,
+	// ignoring case.
+	RequesterName string
 	// After is the position of the last request of the previous page
 	// (keyset pagination): the next page starts after it.
 	After *QueueKey
@@ -188,6 +191,11 @@ func requestQuery(base string, f RequestFilter) (string, []any) {
 	if f.AwaitingReview {
 		q += " AND awaiting_review = 1"
 	}
+	if f.RequesterName != "" {
+		// lower() folds ASCII only in SQLite: a name with accented capitals
+		// matches when typed with the same capitals.
+		q += " AND lower(requester_name) LIKE " + arg("%"+likeEscape(strings.ToLower(f.RequesterName))+"%") + ` ESCAPE '\'`
+	}
 	if f.After != nil {
 		d := arg(f.After.due())
 		// A row value, which both databases compare in one index range.
@@ -241,6 +249,22 @@ func (t *Tx) AddEvidence(typ string, body []byte, by string) (int64, error) {
 	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO evidence (request_id, type, body, added_by, added_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 		t.req.ID, typ, string(body), by, t.s.now()).Scan(&id)
 	return id, err
+}
+
+// WithdrawEvidence marks evidence entry evID of the request withdrawn by
+// by for reason; supersededBy names the correcting entry (0 for a plain
+// withdrawal). The row is kept. An entry already withdrawn, or of another
+// request, is a conflict or not found.
+func (t *Tx) WithdrawEvidence(evID int64, by, reason string, supersededBy int64) error {
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE evidence SET withdrawn_at = $1, withdrawn_by = $2, withdrawn_reason = $3, superseded_by = $4
+		WHERE id = $5 AND request_id = $6 AND withdrawn_at = ''`, t.s.now(), by, reason, supersededBy, evID, t.req.ID)
+	if err != nil {
+		return fmt.Errorf("store: withdraw evidence: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return roi.Errorf(roi.CodeConflict, "That evidence entry is not in force on request %s (already withdrawn or corrected); reload the page.", t.req.Number)
+	}
+	return nil
 }
 
 // AddDocument stores an uploaded document with the SHA-256 and size of
@@ -329,7 +353,8 @@ func (s *Store) UpdateRequest(ctx context.Context, id roi.RequestID, version int
 
 // Evidence returns a request's evidence in the order added.
 func (s *Store) Evidence(ctx context.Context, id roi.RequestID) ([]roi.EvidenceRecord, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, type, body, added_by, added_at FROM evidence WHERE request_id = $1 ORDER BY id`, id)
+	rows, err := s.read.QueryContext(ctx, `SELECT id, type, body, added_by, added_at, withdrawn_at, withdrawn_by, withdrawn_reason, superseded_by
+		FROM evidence WHERE request_id = $1 ORDER BY id`, id)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -337,11 +362,14 @@ func (s *Store) Evidence(ctx context.Context, id roi.RequestID) ([]roi.EvidenceR
 	var out []roi.EvidenceRecord
 	for rows.Next() {
 		e := roi.EvidenceRecord{RequestID: id}
-		var body, at string
-		if err := rows.Scan(&e.ID, &e.Type, &body, &e.AddedBy, &at); err != nil {
+		var body, at, wat string
+		if err := rows.Scan(&e.ID, &e.Type, &body, &e.AddedBy, &at, &wat, &e.WithdrawnBy, &e.WithdrawnReason, &e.SupersededBy); err != nil {
 			return nil, err
 		}
 		e.Body, e.AddedAt = json.RawMessage(body), parseTime(at)
+		if wat != "" {
+			e.WithdrawnAt = parseTime(wat)
+		}
 		out = append(out, e)
 	}
 	return out, classify(rows.Err())
@@ -591,4 +619,9 @@ func ParseQueueKey(s string) (*QueueKey, error) {
 		}
 	}
 	return k, nil
+}
+
+// likeEscape makes s match itself in a LIKE pattern with ESCAPE '\'.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }

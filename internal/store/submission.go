@@ -333,7 +333,7 @@ func (t *Tx) AcceptSubmission(id int64, by string) ([]roi.DocumentRecord, error)
 		if err != nil {
 			return nil, err
 		}
-		d := roi.DocumentRecord{Name: sd.Kind + ": " + sd.Name, ContentType: sd.ContentType, AddedBy: by}
+		d := roi.DocumentRecord{Name: sd.Name, Kind: roi.DocumentKind(sd.Kind), ContentType: sd.ContentType, AddedBy: by}
 		if err := t.AddDocument(&d, content); err != nil {
 			return nil, err
 		}

@@ -147,7 +147,7 @@ func TestStore_Submissions(t *testing.T) {
 			t.Fatal(err)
 		}
 		copies, err := accept(r)
-		if err != nil || len(copies) != 2 || copies[0].Name != "authorization: auth.pdf" || copies[0].SHA256 != d.SHA256 {
+		if err != nil || len(copies) != 2 || copies[0].Name != "auth.pdf" || copies[0].Kind != roi.DocumentAuthorization || copies[0].SHA256 != d.SHA256 {
 			t.Fatalf("accept: %v %+v", err, copies)
 		}
 		got, _ = s.Submission(ctx, a.ID)

@@ -28,6 +28,7 @@ type requestJSON struct {
 	Scope            json.RawMessage `json:"scope"`
 	Contact          string          `json:"contact"`
 	Delivery         roi.Delivery    `json:"delivery"`
+	Language         roi.Language    `json:"language"`
 	Status           roi.Status      `json:"status"`
 	Assignee         string          `json:"assignee"`
 	Due              roi.Date        `json:"due"`
@@ -48,7 +49,7 @@ type requesterJSON struct {
 func (s *Server) requestView(r *roi.DeskRequest) requestJSON {
 	v := requestJSON{ID: r.ID, Number: r.Number, PatientID: r.PatientID, Type: r.Type, Received: r.Received,
 		Requester: requesterJSON{r.Requester.Kind, r.Requester.Name}, Basis: r.Basis, Recipient: r.Recipient,
-		Scope: json.RawMessage(workflow.ScopeJSON(r.Scope)), Contact: r.Contact, Delivery: r.Delivery, Status: r.Status,
+		Scope: json.RawMessage(workflow.ScopeJSON(r.Scope)), Contact: r.Contact, Delivery: r.Delivery, Language: r.Language.OrEnglish(), Status: r.Status,
 		Assignee: r.Assignee, Due: r.Due, Version: r.Version, EvaluatedVersion: r.EvaluatedVersion, Extended: r.Extended,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	v.Overdue = r.Status.Open() && r.Due.Known() && s.desk.Today() > r.Due
@@ -78,6 +79,7 @@ type intakeJSON struct {
 	Delivery  roi.Delivery      `json:"delivery"`
 	Due       roi.Date          `json:"due"`
 	Assignee  string            `json:"assignee"`
+	Language  roi.Language      `json:"language"`
 }
 
 func (s *Server) handleIntake() http.Handler {
@@ -104,7 +106,7 @@ func (s *Server) handleIntake() http.Handler {
 		req, err := s.desk.Intake(ctx, actor(r), workflow.Intake{PatientID: in.PatientID,
 			Request: roi.Request{Type: in.Type, Received: in.Received, Requester: roi.Requester{Kind: in.Requester.Kind, Name: in.Requester.Name},
 				Basis: in.Basis, Recipient: in.Recipient, Scope: scope},
-			Contact: in.Contact, Delivery: in.Delivery, Due: in.Due, Assignee: in.Assignee})
+			Contact: in.Contact, Delivery: in.Delivery, Due: in.Due, Assignee: in.Assignee, Language: in.Language})
 		if err != nil {
 			writeError(w, s.log, err)
 			return
@@ -205,6 +207,7 @@ type documentJSON struct {
 	ID          int64     `json:"id"`
 	Name        string    `json:"name"`
 	ContentType string    `json:"content_type"`
+	Kind        string    `json:"kind"`
 	Size        int64     `json:"size"`
 	SHA256      string    `json:"sha256"`
 	AddedBy     string    `json:"added_by"`
@@ -233,7 +236,7 @@ type ledgerJSON struct {
 }
 
 func docView(d roi.DocumentRecord) documentJSON {
-	return documentJSON{d.ID, d.Name, d.ContentType, d.Size, d.SHA256, d.AddedBy, d.AddedAt}
+	return documentJSON{d.ID, d.Name, d.ContentType, string(d.Kind), d.Size, d.SHA256, d.AddedBy, d.AddedAt}
 }
 
 func (s *Server) handleRequestShow() http.Handler {
@@ -396,7 +399,7 @@ func (s *Server) handleUpload() http.Handler {
 			writeError(w, s.log, roi.Errorf(roi.CodeInvalid, "The document could not be read."))
 			return
 		}
-		req, doc, err := s.desk.UploadDocument(r.Context(), actor(r), roi.RequestID(id), version, fh.Filename, content)
+		req, doc, err := s.desk.UploadDocument(r.Context(), actor(r), roi.RequestID(id), version, fh.Filename, roi.DocumentKind(r.FormValue("kind")), content)
 		if err != nil {
 			writeError(w, s.log, err)
 			return

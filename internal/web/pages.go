@@ -5,11 +5,13 @@ import (
 	"embed"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"strings"
 
 	"github.com/custodian-roi/custodian/internal/auth"
 	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
 //go:embed templates/*.html
@@ -25,22 +27,29 @@ type pages struct {
 }
 
 // pageCSP is the Content-Security-Policy of every HTML page: scripts and
-// styles from this origin only, nothing inline, no frames, forms post
-// only here.
-const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// styles from this origin only, nothing inline, forms post only here, the
+// page never framed by another site. A scan picked for upload is previewed from the browser's own copy
+// (blob:), and an uploaded document is shown beside its form from this
+// origin (object and frame sources).
+const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
+	"object-src 'self' blob:; frame-src 'self' blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 var funcs = template.FuncMap{
 	"join":  strings.Join,
 	"list":  func(xs ...string) []string { return xs },
 	"lower": strings.ToLower,
+	"word":  word,
 	"labels": func(l roi.Labels) string {
 		return strings.Join(l.Strings(), ", ")
 	},
 }
 
-func loadPages() *pages {
+// loadPages parses the templates with funcs and those that depend on the
+// desk's settings (day writes a date in the desk's style).
+func loadPages(desk *workflow.Desk) *pages {
 	p := &pages{byName: map[string]*template.Template{}}
+	fm := template.FuncMap{"day": desk.FormatDate}
+	maps.Copy(fm, funcs)
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -54,7 +63,7 @@ func loadPages() *pages {
 		if strings.HasPrefix(base, "portal") {
 			layout = "templates/layout_portal.html"
 		}
-		p.byName[base] = template.Must(template.New("layout").Funcs(funcs).ParseFS(templateFiles, layout, n))
+		p.byName[base] = template.Must(template.New("layout").Funcs(fm).ParseFS(templateFiles, layout, n))
 	}
 	return p
 }
@@ -84,8 +93,10 @@ func (s *Server) nav(u *staff, current string) []navLink {
 		}
 	}
 	add("/", "Queue", auth.PermViewQueue)
+	add("/requests/new", "New request", auth.PermIntake)
 	add("/escalations", "Escalations", auth.PermResolveEscalation)
 	add("/submissions", "Portal submissions", auth.PermIntake)
+	add("/requesters", "Requesters", auth.PermIntake)
 	add("/metrics", "Metrics", auth.PermMetrics)
 	return out
 }
@@ -111,6 +122,8 @@ var flashes = map[string]string{
 	"reviewed": "Review recorded.", "resolved": "Escalation resolved.", "released": "Released; the delivery is queued.",
 	"assigned": "Assigned.", "accepted": "Submission accepted as a request.", "rejected": "Submission rejected.",
 	"confirmed": "The requester's address is confirmed.",
+	"intake":    "Request recorded.", "directory": "The directory is saved.",
+	"intake-partial": "Request recorded, but a scan or the identity check was not: add it below.",
 }
 
 func (s *Server) write(w http.ResponseWriter, status int, name string, data any) {

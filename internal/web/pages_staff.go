@@ -172,6 +172,9 @@ type queueData struct {
 	Search    bool
 	Today     roi.Date
 	Heading   string
+	View      string // "", mine, review or soon
+	// Colleagues are the people the assignee filter offers.
+	Colleagues []auth.Colleague
 }
 
 func (s *Server) handleQueuePage() http.Handler {
@@ -186,7 +189,20 @@ func (s *Server) handleQueuePage() http.Handler {
 		if st := q.Get("status"); st != "" {
 			f.Statuses = []roi.Status{roi.Status(st)}
 		}
-		d := queueData{Status: q.Get("status"), Kind: q.Get("kind"), Assignee: q.Get("assignee"), Sensitive: f.Sensitive, Heading: "Queue"}
+		d := queueData{Status: q.Get("status"), Kind: q.Get("kind"), Assignee: q.Get("assignee"), Sensitive: f.Sensitive,
+			Heading: "Queue", View: q.Get("view")}
+		// The clerk's three views of the day: their own work, what waits
+		// for a second person, and what falls due within three days.
+		switch d.View {
+		case "mine":
+			f.Assignee, d.Heading = actor(r), "My work"
+		case "review":
+			f.Open, f.Statuses, f.AwaitingReview, d.Heading = false, nil, true, "Awaiting review"
+		case "soon":
+			f.DueBefore, d.Heading = s.desk.Today().AddDays(3), "Due within three days"
+		default:
+			d.View = ""
+		}
 		s.queue(w, r, f, d)
 	})
 }
@@ -251,6 +267,14 @@ const queuePage = 100
 
 func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, d queueData) {
 	d.Today, d.Statuses, d.Kinds = s.desk.Today(), roi.Statuses, roi.Kinds
+	if s.opts.Auth != nil {
+		cs, err := s.opts.Auth.Colleagues(r.Context(), auth.PermEvidence)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		d.Colleagues = cs
+	}
 	s.render(w, r, http.StatusOK, "queue", d.Heading, d)
 }
 

@@ -38,7 +38,7 @@ const ActorHeader = "X-Custodian-Actor"
 
 // NewServer returns the server's handler.
 func NewServer(log *slog.Logger, desk *workflow.Desk, opts Options) http.Handler {
-	s := &Server{desk: desk, log: log, mux: http.NewServeMux(), routes: routes, opts: opts, pages: loadPages()}
+	s := &Server{desk: desk, log: log, mux: http.NewServeMux(), routes: routes, opts: opts, pages: loadPages(desk)}
 	// Every state change from a browser is protected from cross-site
 	// posts; the JSON API authenticates with bearer tokens, which a
 	// cross-site page cannot send.

@@ -221,7 +221,7 @@ func (d *Desk) Decide(ctx context.Context, actor string, id roi.RequestID, versi
 		if r.EvaluatedVersion != version {
 			return roi.Errorf(roi.CodeConflict, "Request %s changed since it was evaluated; evaluate it again before deciding.", r.Number)
 		}
-		return d.record(r, tx, actor, to, final)
+		return d.record(ctx, r, tx, actor, to, final)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -229,10 +229,19 @@ func (d *Desk) Decide(ctx context.Context, actor string, id roi.RequestID, versi
 	return r, final, nil
 }
 
-// record moves r to status to and stores the decision final.
-func (d *Desk) record(r *roi.DeskRequest, tx *store.Tx, actor string, to roi.Status, final *Final) error {
+// record moves r to status to and stores the decision final, marking
+// whether it now waits for a second person's review (the reviewers'
+// queue).
+func (d *Desk) record(ctx context.Context, r *roi.DeskRequest, tx *store.Tx, actor string, to roi.Status, final *Final) error {
 	mv, err := move(r, to, actor, final.Action)
 	if err != nil {
+		return err
+	}
+	chart, err := d.store.ChartItems(ctx, r.PatientID)
+	if err != nil {
+		return err
+	}
+	if err := tx.SetAwaitingReview(NeedsReview(final, chart)); err != nil {
 		return err
 	}
 	// A decision changes no fact the engine sees: the evaluation it rests
@@ -359,7 +368,7 @@ func (d *Desk) ResolveEscalation(ctx context.Context, actor string, id roi.Reque
 		if r.EvaluatedVersion != version {
 			return roi.Errorf(roi.CodeConflict, "Request %s changed since it was evaluated; evaluate it again before resolving.", r.Number)
 		}
-		return d.record(r, tx, actor, to, final)
+		return d.record(ctx, r, tx, actor, to, final)
 	})
 	if err != nil {
 		return nil, nil, err

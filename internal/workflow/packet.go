@@ -59,12 +59,26 @@ func (d *Desk) buildPacket(ctx context.Context, r *roi.DeskRequest, final *Final
 	if err != nil {
 		return nil, err
 	}
+	patient, err := d.store.Patient(ctx, r.PatientID)
+	if err != nil {
+		return nil, err
+	}
+	certifier, err := d.certifier(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
 	in := packet.Input{
-		Number:    r.Number,
-		PacketID:  packetID,
-		Recipient: recipientName(r),
-		Released:  d.Today(),
-		Cover:     cover,
+		Number:       r.Number,
+		PacketID:     packetID,
+		Recipient:    recipientName(r),
+		Released:     d.Today(),
+		Patient:      packet.Patient{Name: patient.Name, BirthDate: patient.BirthDate, MRN: patient.MRN},
+		Organization: d.Org.Name,
+		Certifier:    certifier,
+		Cover:        cover,
+		Invoice: func(pages int) (*packet.Invoice, error) {
+			return d.invoice(ctx, r.ID, pages)
+		},
 	}
 	// Every resource the packet releases is known before any is rendered,
 	// so that an item prints the display of a reference only when it names
@@ -126,6 +140,59 @@ func (d *Desk) buildPacket(ctx context.Context, r *roi.DeskRequest, final *Final
 		ref.Items = append(ref.Items, ItemHash{Key: it.Key, SHA256: it.SHA256})
 	}
 	return &built{record: rec, content: enc, password: password, ref: ref}, nil
+}
+
+// certifier is the releasing staff member as the packet's certification
+// of records names them: their name and the title of their role. An actor
+// with no staff account (a system process) leaves the lines blank, to be
+// filled in by hand.
+func (d *Desk) certifier(ctx context.Context, actor string) (packet.Certifier, error) {
+	u, err := d.store.UserByName(ctx, actor)
+	if roi.CodeOf(err) == roi.CodeNotFound {
+		return packet.Certifier{}, nil
+	}
+	if err != nil {
+		return packet.Certifier{}, err
+	}
+	role := roleTitles[u.Role]
+	if role == "" {
+		role = strings.ReplaceAll(u.Role, "-", " ")
+	}
+	return packet.Certifier{Name: u.Name, Role: role}, nil
+}
+
+// roleTitles are the staff roles (package auth) as a certification names
+// them.
+var roleTitles = map[string]string{
+	"intake-clerk":    "Release-of-information intake clerk",
+	"roi-specialist":  "Release-of-information specialist",
+	"qa-reviewer":     "Release-of-information quality reviewer",
+	"privacy-officer": "Privacy officer",
+	"administrator":   "Health information administrator",
+	"auditor":         "Auditor",
+}
+
+// invoice is the fee due for the release of request id, quoted (package
+// fee, through Desk.Fee) on the packet's pages of records, as the packet
+// prints it; nil when nothing is due. A request the calculator cannot
+// quote (CodeInvalid: a configuration without costs, a basis it sets no
+// fee for) gets no invoice rather than a guessed one.
+func (d *Desk) invoice(ctx context.Context, id roi.RequestID, pages int) (*packet.Invoice, error) {
+	q, err := d.Fee(ctx, id, FeeAsk{Pages: pages})
+	if roi.CodeOf(err) == roi.CodeInvalid {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if q.Total <= 0 {
+		return nil, nil
+	}
+	inv := &packet.Invoice{Total: q.Total.String(), Notes: q.Notes}
+	for _, l := range q.Lines {
+		inv.Lines = append(inv.Lines, packet.InvoiceLine{What: l.What, Cite: l.Cite, Amount: l.Amount.String()})
+	}
+	return inv, nil
 }
 
 // sourceResources returns an item's stored resource and the resources

@@ -128,7 +128,7 @@ func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, vers
 	dis.Description = describe(chart, final.Release)
 	dis.Packet = b.ref
 	for _, e := range evidence {
-		if reliedOnTypes[e.Type] {
+		if reliedOnTypes[e.Type] && e.Active() {
 			dis.ReliedOn = append(dis.ReliedOn, e.ID)
 		}
 	}
@@ -139,6 +139,9 @@ func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, vers
 		}
 		mv, err := move(r, to, actor, "released")
 		if err != nil {
+			return err
+		}
+		if err := tx.SetAwaitingReview(false); err != nil {
 			return err
 		}
 		if err := tx.AddPacket(b.record, b.content); err != nil {

@@ -146,6 +146,10 @@ func (d *Desk) Review(ctx context.Context, actor string, id roi.RequestID, versi
 		if err := tx.AddDecision(&rec); err != nil {
 			return err
 		}
+		// Approved or sent back, the decision no longer waits for review.
+		if err := tx.SetAwaitingReview(false); err != nil {
+			return err
+		}
 		if err := tx.Append(roi.Event{Kind: roi.EventReview, Actor: actor, Body: map[string]any{
 			"review_id": rec.ID, "decision_id": u.id, "approve": approve}}); err != nil {
 			return err

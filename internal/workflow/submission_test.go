@@ -136,7 +136,7 @@ func TestSubmission_Journey(t *testing.T) {
 		t.Errorf("request %+v", r)
 	}
 	docs := must[[]roi.DocumentRecord](t)(f.desk.store.Documents(f.ctx, r.ID))
-	if len(docs) != 2 || docs[0].Name != "authorization: auth.pdf" || docs[1].ContentType != "image/png" || docs[0].AddedBy != "clerk" {
+	if len(docs) != 2 || docs[0].Name != "auth.pdf" || docs[0].Kind != roi.DocumentAuthorization || docs[1].ContentType != "image/png" || docs[0].AddedBy != "clerk" {
 		t.Errorf("documents on the request %+v", docs)
 	}
 	if _, err := f.desk.AcceptSubmission(f.ctx, "clerk", id, f.pid); roi.CodeOf(err) != roi.CodeConflict {

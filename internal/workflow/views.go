@@ -1,8 +1,10 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/custodian-roi/custodian/internal/policy"
@@ -221,7 +223,10 @@ func (d *Desk) sensitiveInScope(r *roi.DeskRequest, items []roi.ChartItem) bool 
 
 // QueueRow is one request in a queue, with how its deadline stands.
 type QueueRow struct {
-	R        *roi.DeskRequest
+	R *roi.DeskRequest
+	// Patient is who the request is about: the queue shows the name and
+	// birth date so a clerk knows the row without opening it.
+	Patient  *roi.PatientRecord
 	DaysLeft int
 	Overdue  bool
 	DueSoon  bool // due within three days
@@ -268,11 +273,30 @@ func (d *Desk) Queue(ctx context.Context, actor string, f RequestFilter) (*Queue
 	for _, r := range rs {
 		page.Rows = append(page.Rows, d.queueRow(r, today))
 	}
+	if err := d.withPatients(ctx, page.Rows); err != nil {
+		return nil, err
+	}
 	return page, d.viewed(ctx, actor, 0, 0, roi.ViewBody{What: "queue", Results: len(page.Rows)})
 }
 
 // MaxPage is the most requests one queue page lists.
 const MaxPage = 200
+
+// withPatients fills in each row's patient, reading them in one query.
+func (d *Desk) withPatients(ctx context.Context, rows []QueueRow) error {
+	ids := make([]roi.PatientID, len(rows))
+	for i, r := range rows {
+		ids[i] = r.R.PatientID
+	}
+	ps, err := d.store.PatientsByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		rows[i].Patient = ps[rows[i].R.PatientID]
+	}
+	return nil
+}
 
 func (d *Desk) queueRow(r *roi.DeskRequest, today roi.Date) QueueRow {
 	row := QueueRow{R: r}
@@ -352,21 +376,40 @@ func (d *Desk) fillSensitive(ctx context.Context, stale []store.Stale) error {
 	return d.store.SetSensitive(ctx, todo)
 }
 
-// Search finds requests by number (R-…) or by patient name or MRN, and
-// records the look as one view. The words searched for are not recorded:
-// they may be a patient's name.
+// Search finds requests by request number (R-…), by the patient's birth
+// date (typed in the desk's date style or ISO), name or MRN, or by the
+// requester's name ("Smith & Jones"), and records the look as one view.
+// The words searched for are not recorded: they may be a patient's name.
+// At most MaxPage requests come back, soonest due first.
 func (d *Desk) Search(ctx context.Context, actor, term string) ([]QueueRow, error) {
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
 	term = strings.TrimSpace(term)
 	var rs []*roi.DeskRequest
-	if strings.HasPrefix(strings.ToUpper(term), "R-") {
-		var err error
-		if rs, err = d.requests(ctx, store.RequestFilter{Number: strings.ToUpper(term)}); err != nil {
+	add := func(f store.RequestFilter) error {
+		f.Limit = MaxPage
+		more, err := d.requests(ctx, f)
+		rs = append(rs, more...)
+		return err
+	}
+	switch day, isDay := d.Dates.ParseDay(term); {
+	case term == "":
+	case strings.HasPrefix(strings.ToUpper(term), "R-"):
+		if err := add(store.RequestFilter{Number: strings.ToUpper(term)}); err != nil {
 			return nil, err
 		}
-	} else if term != "" {
+	case isDay:
+		ps, err := d.store.PatientsBornOn(ctx, day)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			if err := add(store.RequestFilter{PatientID: p.ID}); err != nil {
+				return nil, err
+			}
+		}
+	default:
 		ps, err := d.store.Patients(ctx)
 		if err != nil {
 			return nil, err
@@ -374,20 +417,57 @@ func (d *Desk) Search(ctx context.Context, actor, term string) ([]QueueRow, erro
 		low := strings.ToLower(term)
 		for _, p := range ps {
 			if strings.Contains(strings.ToLower(p.Name), low) || strings.EqualFold(p.MRN, term) {
-				more, err := d.requests(ctx, store.RequestFilter{PatientID: p.ID})
-				if err != nil {
+				if err := add(store.RequestFilter{PatientID: p.ID}); err != nil {
 					return nil, err
 				}
-				rs = append(rs, more...)
 			}
 		}
+		if err := add(store.RequestFilter{RequesterName: term}); err != nil {
+			return nil, err
+		}
+	}
+	rs = uniqueByDue(rs)
+	if len(rs) > MaxPage {
+		rs = rs[:MaxPage]
 	}
 	today := d.Today()
 	out := make([]QueueRow, 0, len(rs))
 	for _, r := range rs {
 		out = append(out, d.queueRow(r, today))
 	}
+	if err := d.withPatients(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, d.viewed(ctx, actor, 0, 0, roi.ViewBody{What: "search", Results: len(out)})
+}
+
+// uniqueByDue drops repeats (a patient's own request found by name and by
+// requester) and sorts soonest due first, as the queue is.
+func uniqueByDue(rs []*roi.DeskRequest) []*roi.DeskRequest {
+	seen := map[roi.RequestID]bool{}
+	out := rs[:0]
+	for _, r := range rs {
+		if !seen[r.ID] {
+			seen[r.ID] = true
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b *roi.DeskRequest) int {
+		ka, kb := store.KeyOf(a), store.KeyOf(b)
+		if ka.Due != kb.Due {
+			switch {
+			case !ka.Due.Known():
+				return 1
+			case !kb.Due.Known():
+				return -1
+			case ka.Due < kb.Due:
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(ka.ID, kb.ID)
+	})
+	return out
 }
 
 // ---- patients ----
@@ -404,21 +484,65 @@ func (d *Desk) Patients(ctx context.Context, actor string) ([]*roi.PatientRecord
 	return ps, d.viewed(ctx, actor, 0, 0, roi.ViewBody{What: "patients", Results: len(ps)})
 }
 
+// FindPatients finds the patients a clerk means by a birth date (typed in
+// the desk's date style or ISO), an MRN or part of a name: the candidates
+// an intake picks from. At most 50 come back; the look is one view. The
+// words searched for are not recorded.
+func (d *Desk) FindPatients(ctx context.Context, actor, term string) ([]*roi.PatientRecord, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, err
+	}
+	term = strings.TrimSpace(term)
+	if len([]rune(term)) < 2 {
+		return nil, invalid("Type at least two letters of the name, or the birth date, or the MRN.")
+	}
+	var out []*roi.PatientRecord
+	if day, ok := d.Dates.ParseDay(term); ok {
+		ps, err := d.store.PatientsBornOn(ctx, day)
+		if err != nil {
+			return nil, err
+		}
+		out = ps
+	} else {
+		ps, err := d.store.Patients(ctx)
+		if err != nil {
+			return nil, err
+		}
+		low := strings.ToLower(term)
+		for _, p := range ps {
+			if strings.EqualFold(p.MRN, term) || strings.Contains(strings.ToLower(p.Name), low) {
+				out = append(out, p)
+			}
+		}
+	}
+	if len(out) > 50 {
+		out = out[:50]
+	}
+	return out, d.viewed(ctx, actor, 0, 0, roi.ViewBody{What: "patient-search", Results: len(out)})
+}
+
+// Patient returns one patient's record (name, birth date, MRN) for a
+// page that names them; the look is one view.
+func (d *Desk) Patient(ctx context.Context, actor string, id roi.PatientID) (*roi.PatientRecord, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, err
+	}
+	p, err := d.store.Patient(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return p, d.viewed(ctx, actor, 0, 0, roi.ViewBody{What: "patient", Results: 1})
+}
+
 // PatientsBornOn lists the patients born on day: the candidates a clerk
 // matches a portal submission against. The look is recorded as one view.
 func (d *Desk) PatientsBornOn(ctx context.Context, actor string, day roi.Date) ([]*roi.PatientRecord, error) {
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	ps, err := d.store.Patients(ctx)
+	out, err := d.store.PatientsBornOn(ctx, day)
 	if err != nil {
 		return nil, err
-	}
-	var out []*roi.PatientRecord
-	for _, p := range ps {
-		if p.BirthDate == day {
-			out = append(out, p)
-		}
 	}
 	return out, d.viewed(ctx, actor, 0, 0, roi.ViewBody{What: "patient-match", Results: len(out)})
 }

@@ -46,6 +46,8 @@ type Desk struct {
 	SFTP map[string]Pusher
 	// Fees are the organization's copy costs and its state's schedule.
 	Fees FeeSettings
+	// Dates is how pages write and read dates (the API is ISO always).
+	Dates DateStyle
 
 	access *accessLog
 	// sensitive serializes working out "sensitive in scope": two hundred
@@ -151,6 +153,9 @@ func (d *Desk) factsFrom(ctx context.Context, r *roi.DeskRequest, chart []roi.Ch
 		ids[it.Key] = true
 	}
 	for _, e := range evidence {
+		if !e.Active() { // withdrawn or corrected: on record, no longer a fact
+			continue
+		}
 		if err := caseformat.DecodeEvidence(e.Body, ids, &f.Evidence); err != nil {
 			return nil, roi.WrapOp("workflow.evidence-decode", roi.CodeInternal, err, "Stored evidence no longer reads.")
 		}

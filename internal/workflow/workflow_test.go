@@ -369,12 +369,15 @@ func TestIntakeAndUploadValidation(t *testing.T) {
 		}
 	}
 	r := f.intake(roi.KindPatient, "P", roi.BasisAccess)
-	if _, _, err := f.desk.UploadDocument(f.ctx, "clerk", r.ID, r.Version, "x.pdf", []byte("MZ not a pdf")); roi.CodeOf(err) != roi.CodeInvalid {
+	if _, _, err := f.desk.UploadDocument(f.ctx, "clerk", r.ID, r.Version, "x.pdf", "", []byte("MZ not a pdf")); roi.CodeOf(err) != roi.CodeInvalid {
 		t.Errorf("executable upload: %v", err)
 	}
-	r, doc, err := f.desk.UploadDocument(f.ctx, "clerk", r.ID, r.Version, "../../etc/passwd", []byte("%PDF-1.7\n..."))
-	if err != nil || doc.ContentType != "application/pdf" || doc.Name != "document" || len(doc.SHA256) != 64 {
+	r, doc, err := f.desk.UploadDocument(f.ctx, "clerk", r.ID, r.Version, "../../etc/passwd", roi.DocumentAuthorization, []byte("%PDF-1.7\n..."))
+	if err != nil || doc.ContentType != "application/pdf" || doc.Name != "document" || len(doc.SHA256) != 64 || doc.Kind != roi.DocumentAuthorization {
 		t.Errorf("upload: %v %+v", err, doc)
+	}
+	if _, _, err := f.desk.UploadDocument(f.ctx, "clerk", r.ID, r.Version, "x.pdf", "selfie", []byte("%PDF-1.7\n...")); roi.CodeOf(err) != roi.CodeInvalid {
+		t.Errorf("unknown document kind: %v", err)
 	}
 	if _, _, err := f.desk.AttachEvidence(f.ctx, "clerk", r.ID, r.Version, []byte(`{"type":"fingerprint"}`)); roi.CodeOf(err) != roi.CodeInvalid {
 		t.Errorf("unknown evidence: %v", err)
