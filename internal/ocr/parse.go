@@ -154,10 +154,10 @@ var labels = sortLabels(concat(
 		"proveedor que divulga", "entidad que divulga", "institucion que divulga", "divulgar de",
 		"quien divulga", "autorizado a divulgar", "^from:", "^de:"),
 	lb(fRecipient, "release to", "disclose to", "send to", "send records to", "deliver to",
-		"recipient", "recipient name", "name of recipient", "person organization receiving",
+		"recipient:", "recipient name", "name of recipient", "person organization receiving",
 		"person or organization receiving", "receiving party", "may be disclosed to",
-		"will be disclosed to", "to be released to", "to be disclosed to", "disclosed to", "released to",
-		"destinatario", "nombre del destinatario", "divulgar a", "entregar a", "enviar a",
+		"will be disclosed to", "to be released to", "to be disclosed to", "disclosed to:", "released to:",
+		"destinatario:", "nombre del destinatario", "divulgar a", "entregar a", "enviar a",
 		"persona u organizacion que recibe", "que recibe la informacion", "que recibe",
 		"nombre de la persona u organizacion que recibe la informacion",
 		"nombre de la persona u organizacion que recibe", "^to:", "^para:", "^a:"),
@@ -193,7 +193,8 @@ var labels = sortLabels(concat(
 		"nombre del representante", "nombre del representante legal", "representante legal:"),
 	lb(fAuthority, "relationship to patient", "relationship to the patient", "relationship authority",
 		"relationship:", "description of authority", "description of representatives authority",
-		"authority to act", "legal authority", "authority:", "relacion con el paciente",
+		"authority to act", "authority to act for the patient", "description of authority to act for the patient",
+		"authority to act on behalf of the patient", "legal authority", "authority:", "relacion con el paciente",
 		"parentesco", "autoridad legal", "descripcion de la autoridad"),
 	lb(fPrinted, "printed name", "print name", "name printed", "nombre en letra de molde",
 		"nombre impreso", "nombre en letra imprenta"),
@@ -405,15 +406,18 @@ func (p *parser) next(i int) int {
 func (p *parser) fields() {
 	sec := secNone
 	pending, pendingFrom := fNone, -1
-	exclude := false
+	exclude, prevStmt := false, false
 	for i, l := range p.lines {
 		if l == nil {
-			pending, exclude = fNone, false
+			pending, exclude, prevStmt = fNone, false, false
 			continue
 		}
 		hs := hits(l)
 		bs := boxes(l)
-		stmt := statementLine(l)
+		// Fine print, or its sentence going on (a line that begins in
+		// lower case after one).
+		stmt := statementLine(l) || prevStmt && startsLower(l.orig)
+		prevStmt = stmt
 
 		// A value on the line after its label.
 		if pending != fNone && len(hs) == 0 && len(bs) == 0 && !stmt && len(l.orig) <= 120 {
@@ -436,7 +440,8 @@ func (p *parser) fields() {
 					sec = secPatient
 				case fSignature:
 					p.sigLine = i
-					p.sigOnly = !hasAny(l.words, ph("or"), ph("representative"), ph("representante"), ph("o"))
+					p.sigOnly = hasAny(l.words, ph("patient"), ph("paciente"), ph("individual")) &&
+						!hasAny(l.words, ph("or"), ph("representative"), ph("representante"), ph("o"))
 				}
 				if !p.value(h.f, sec, l, l, h.end, end, i) && k == len(hs)-1 {
 					pending, pendingFrom = h.f, i
@@ -450,12 +455,14 @@ func (p *parser) fields() {
 		p.dateRange(l, hs)
 
 		// Checked boxes: categories, unless on a purpose or signer line.
-		if hasAny(l.words, ph("do not"), ph("except"), ph("exclude"), ph("excluding"),
-			ph("no autorizo"), ph("excepto"), ph("no incluya"), ph("not include")) {
+		switch {
+		case hasAny(l.words, ph("do not"), ph("except"), ph("exclude"), ph("excluding"),
+			ph("no autorizo"), ph("excepto"), ph("no incluya"), ph("not include")):
 			exclude = true
+		case len(bs) == 0:
+			exclude = false
 		}
 		if len(bs) == 0 {
-			exclude = false
 			continue
 		}
 		skip := false
@@ -558,7 +565,7 @@ func (p *parser) value(f field, sec section, ll, vl *line, start, end, i int) bo
 			}
 			return set(&p.out.Purpose, strings.Join(chosen, "; "), src) || true
 		}
-		v := clean(seg.orig)
+		v := strings.TrimSuffix(clean(seg.orig), ".")
 		if placeholder(seg) || !letters(v, 3) {
 			return false
 		}
@@ -574,7 +581,7 @@ func (p *parser) value(f field, sec section, ll, vl *line, start, end, i int) bo
 		if placeholder(seg) || !letters(v, 4) {
 			return false
 		}
-		return set(&p.out.ExpirationEvent, v, src)
+		return set(&p.out.ExpirationEvent, strings.TrimSuffix(v, "."), src)
 	case fAuthority:
 		v := clean(seg.orig)
 		if placeholder(seg) || !letters(v, 3) {
@@ -704,7 +711,7 @@ func (p *parser) proseLine(i int, sec *section, pending *field, pendingFrom *int
 	}
 	joined := l.orig
 	for j, n := i, 0; n < 2; n++ {
-		if j = p.next(j); j < 0 || j != i+n+1 || len(hits(p.lines[j])) > 0 || len(boxes(p.lines[j])) > 0 {
+		if j = p.next(j); j < 0 || j != i+n+1 || !onlyPurpose(hits(p.lines[j])) || len(boxes(p.lines[j])) > 0 {
 			break
 		}
 		joined += " " + p.lines[j].orig
@@ -712,7 +719,7 @@ func (p *parser) proseLine(i int, sec *section, pending *field, pendingFrom *int
 	s := newLine(i, joined)
 	src := s.orig
 	ws := s.words
-	es := ws[at].s[:3] == "aut"
+	es := strings.HasPrefix(ws[at].s, "autori")
 
 	if m := namePrefix.FindStringSubmatchIndex(s.key[:ws[at].start]); m != nil {
 		setName(&p.prose.PatientName, newLine(i, s.origSpan(m[4], m[5])), src)
@@ -920,8 +927,10 @@ var (
 // statements finds the required statements, Part 2 and TPO wording over
 // the whole text, two lines at a time (a sentence wraps).
 func (p *parser) statements() {
+	var prev []word
 	for i, l := range p.lines {
 		if l == nil {
+			prev = nil
 			continue
 		}
 		ws, next := l.words, []word(nil)
@@ -939,15 +948,18 @@ func (p *parser) statements() {
 				p.addStatement(st.s, l)
 			}
 		}
-		if hasAny(l.words, conditionVerbs...) && hasAny(ws, conditionObjects...) {
+		if hasAny(l.words, conditionVerbs...) && hasAny(ws, conditionObjects...) ||
+			hasAny(l.words, conditionObjects...) && hasAny(next, conditionVerbs...) {
 			p.addStatement(roi.StatementConditioning, l)
 		}
 		if here(part2Phrases...) {
 			set(&p.out.Part2, true, l.orig)
 		}
-		if here(tpoPhrases...) && hasAny(ws, ph("future"), ph("futuro"), ph("futuros"), ph("futuras")) {
+		future := []phrase{ph("future"), ph("futuro"), ph("futuros"), ph("futuras")}
+		if here(tpoPhrases...) && (hasAny(ws, future...) || hasAny(prev, future...)) {
 			set(&p.out.TPO, true, l.orig)
 		}
+		prev = l.words
 	}
 	if !p.out.Part2.Found() {
 		p.out.TPO = Suggestion[bool]{}
@@ -1024,6 +1036,25 @@ func sameName(a, b string) bool {
 			}
 		}
 		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// startsLower reports whether s begins with a lower-case letter.
+func startsLower(s string) bool {
+	for _, r := range s {
+		return unicode.IsLower(r)
+	}
+	return false
+}
+
+// onlyPurpose reports whether every hit is "for the purpose of" and the
+// like: a sentence's own words, not a field of the form.
+func onlyPurpose(hs []hit) bool {
+	for _, h := range hs {
+		if h.f != fPurpose {
 			return false
 		}
 	}
