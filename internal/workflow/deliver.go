@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -244,13 +245,69 @@ func (d *Desk) RunDeliveries(ctx context.Context, worker string, poll time.Durat
 	}
 }
 
-// Complete records how a packet left by a channel staff carry out: the
-// carrier and tracking number of postal mail, the fax confirmation, or
-// that the requester picked it up (after staff checked their identity).
+// Complete records how a packet left by a channel staff carry out: for
+// postal mail the carrier, the tracking number and the day it was mailed;
+// for fax the pages sent, the machine's confirmation and when; for a
+// pickup who took it and how their identity was checked. Tracking alone
+// is still taken as a fax confirmation (the API's first form).
 type Complete struct {
-	Carrier  string `json:"carrier,omitempty"`
-	Tracking string `json:"tracking,omitempty"`
-	Note     string `json:"note,omitempty"`
+	Carrier      string     `json:"carrier,omitempty"`
+	Tracking     string     `json:"tracking,omitempty"`
+	Mailed       roi.Date   `json:"mailed,omitempty"`
+	Pages        int        `json:"pages,omitempty"`
+	Confirmation string     `json:"confirmation,omitempty"`
+	SentAt       *time.Time `json:"sent_at,omitempty"`
+	PickedUpBy   string     `json:"picked_up_by,omitempty"`
+	IDChecked    string     `json:"id_checked,omitempty"`
+	Note         string     `json:"note,omitempty"`
+}
+
+// receipt checks what staff recorded for a delivery by channel and
+// returns it as the receipt kept with the delivery and in the ledger.
+func (d *Desk) receipt(channel roi.Delivery, actor string, in Complete) (roi.DeliveryReceipt, error) {
+	tr := strings.TrimSpace
+	rc := roi.DeliveryReceipt{Channel: channel, Note: tr(in.Note), RecordedBy: actor}
+	switch channel {
+	case roi.DeliveryMail:
+		rc.Carrier, rc.Tracking, rc.Mailed = tr(in.Carrier), tr(in.Tracking), in.Mailed
+		if rc.Tracking == "" {
+			return rc, invalid("Record the tracking number of the mailing.")
+		}
+		if !rc.Mailed.Known() {
+			rc.Mailed = d.Today()
+		}
+		if rc.Mailed > d.Today() {
+			return rc, invalid("The day mailed cannot be in the future.")
+		}
+	case roi.DeliveryFax:
+		rc.Confirmation, rc.Pages = tr(in.Confirmation), in.Pages
+		if rc.Confirmation == "" {
+			rc.Confirmation = tr(in.Tracking)
+		}
+		if rc.Confirmation == "" {
+			return rc, invalid("Record the fax confirmation number from the fax machine's report.")
+		}
+		if rc.Pages < 0 || rc.Pages > 100_000 {
+			return rc, invalid("The pages sent must be a number of pages.")
+		}
+		now := d.Now()
+		if in.SentAt != nil {
+			if in.SentAt.After(now.Add(5 * time.Minute)) {
+				return rc, invalid("The time the fax was sent cannot be in the future.")
+			}
+			now = in.SentAt.UTC()
+		}
+		rc.SentAt = &now
+	case roi.DeliveryPickup:
+		rc.PickedUpBy, rc.IDChecked = tr(in.PickedUpBy), tr(in.IDChecked)
+		// The API's first form named neither; the pages ask for both.
+		if (rc.PickedUpBy == "") != (rc.IDChecked == "") {
+			return rc, invalid("Record both who picked the records up and how their identity was checked.")
+		}
+	default:
+		return rc, roi.Errorf(roi.CodeConflict, "A %s delivery completes by itself; staff cannot record it.", channel)
+	}
+	return rc, nil
 }
 
 // CompleteDelivery finishes a waiting delivery with the receipt staff
@@ -263,26 +320,34 @@ func (d *Desk) CompleteDelivery(ctx context.Context, actor string, deliveryID in
 	if err != nil {
 		return nil, err
 	}
-	switch job.Channel {
-	case roi.DeliveryMail, roi.DeliveryFax:
-		if strings.TrimSpace(in.Tracking) == "" {
-			return nil, invalid("Record the tracking number (mail) or the fax confirmation number.")
-		}
-	case roi.DeliveryPickup:
-	default:
-		return nil, roi.Errorf(roi.CodeConflict, "A %s delivery completes by itself; staff cannot record it.", job.Channel)
+	rc, err := d.receipt(job.Channel, actor, in)
+	if err != nil {
+		return nil, err
 	}
 	r, err := d.store.Request(ctx, job.RequestID)
 	if err != nil {
 		return nil, err
 	}
-	receipt := map[string]any{"channel": job.Channel, "carrier": in.Carrier, "tracking": in.Tracking, "note": in.Note, "recorded_by": actor}
-	body, _ := json.Marshal(receipt)
+	body, _ := json.Marshal(rc)
 	if err := d.store.CompleteWaiting(ctx, job.ID, body, roi.Event{Kind: roi.EventDelivery, RequestID: r.ID, PatientID: r.PatientID, Actor: actor,
-		Body: map[string]any{"delivery_id": job.ID, "packet": job.Packet, "channel": job.Channel, "receipt": receipt}}); err != nil {
+		Body: roi.DeliveryBody{DeliveryID: job.ID, Packet: job.Packet, Channel: job.Channel, Receipt: rc}}); err != nil {
 		return nil, err
 	}
 	return d.store.Delivery(ctx, job.ID)
+}
+
+// CompleteRequestDelivery is CompleteDelivery for a delivery named under
+// its request (the delivery page): a delivery of another request is not
+// found.
+func (d *Desk) CompleteRequestDelivery(ctx context.Context, actor string, id roi.RequestID, deliveryID int64, in Complete) (*roi.DeliveryRecord, error) {
+	job, err := d.store.Delivery(ctx, deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	if job.RequestID != id {
+		return nil, roi.Errorf(roi.CodeNotFound, "Delivery not found.")
+	}
+	return d.CompleteDelivery(ctx, actor, deliveryID, in)
 }
 
 // Deliveries returns request id's delivery jobs.
@@ -437,4 +502,78 @@ func (d *Desk) PacketFile(ctx context.Context, actor string, id roi.RequestID, p
 	}
 	err = d.store.Append(ctx, roi.Event{Kind: roi.EventView, RequestID: id, Actor: actor, Body: roi.ViewBody{What: "packet", PacketID: p.ID}})
 	return p, content, err
+}
+
+// DeliveryView is a delivery page: what staff do to send one packet by
+// mail, fax or pickup, or how it went.
+type DeliveryView struct {
+	Request  *roi.DeskRequest
+	Patient  *roi.PatientRecord
+	Delivery *roi.DeliveryRecord
+	Packet   *roi.PacketRecord
+	// Letters are the letters that go with the packet (the cover letter,
+	// a partial denial), from the stored decision.
+	Letters []string
+	// Receipt is what staff recorded when the delivery was completed by
+	// hand; nil before, and for deliveries that complete by themselves.
+	Receipt *roi.DeliveryReceipt
+	// Recipient is who the packet is addressed to.
+	Recipient string
+}
+
+// DeliveryPage returns the delivery page's view of one of request id's
+// deliveries; the look is recorded as a view of the request's PHI.
+func (d *Desk) DeliveryPage(ctx context.Context, actor string, id roi.RequestID, deliveryID int64) (*DeliveryView, error) {
+	if err := requireActor(actor); err != nil {
+		return nil, err
+	}
+	job, err := d.store.Delivery(ctx, deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	if job.RequestID != id {
+		return nil, roi.Errorf(roi.CodeNotFound, "Delivery not found.")
+	}
+	r, err := d.store.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &DeliveryView{Request: r, Delivery: job, Recipient: cmp.Or(r.Recipient, r.Requester.Name)}
+	if v.Patient, err = d.store.Patient(ctx, r.PatientID); err != nil {
+		return nil, err
+	}
+	packets, err := d.store.Packets(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range packets {
+		if p.ID == job.Packet {
+			v.Packet = p
+		}
+	}
+	decisions, err := d.store.Decisions(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(decisions) - 1; i >= 0; i-- {
+		if decisions[i].Kind == roi.DecisionByPerson {
+			var f Final
+			if err := json.Unmarshal(decisions[i].Body, &f); err != nil {
+				return nil, roi.WrapOp("workflow.decision-read", roi.CodeInternal, err, "A stored decision does not read.")
+			}
+			v.Letters = LettersFor(r, &f)
+			break
+		}
+	}
+	if job.State == roi.DeliveryDone && len(job.Receipt) > 0 {
+		switch job.Channel {
+		case roi.DeliveryMail, roi.DeliveryFax, roi.DeliveryPickup:
+			var rc roi.DeliveryReceipt
+			if err := json.Unmarshal(job.Receipt, &rc); err != nil {
+				return nil, roi.WrapOp("workflow.receipt-read", roi.CodeInternal, err, "A delivery's receipt does not read.")
+			}
+			v.Receipt = &rc
+		}
+	}
+	return v, d.viewed(ctx, actor, id, r.PatientID, roi.ViewBody{What: "delivery", PacketID: job.Packet})
 }
