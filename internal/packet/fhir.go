@@ -111,7 +111,7 @@ func FromFHIR(it roi.ChartItem, raws [][]byte, rel Released) (Item, error) {
 			r.generic(f)
 		}
 	}
-	out.Blocks = r.blocks
+	out.Blocks = withRoundedNote(r.blocks)
 	out.Attachments = r.attachments
 	out.Sources = own
 	if main.str("resourceType") == "Observation" && len(folded) == 0 && len(out.Attachments) == 0 &&
@@ -336,7 +336,10 @@ func period(p obj) string {
 }
 
 func quantity(q obj) string {
-	v, u, _ := quantityParts(q)
+	v, u, rounded := quantityParts(q)
+	if rounded {
+		v += " " + RoundedMark
+	}
 	return strings.TrimSpace(v + " " + u)
 }
 
@@ -610,7 +613,31 @@ type ResultRow struct {
 const RoundedMark = "†"
 
 // RoundedNote is the footnote under a table with a rounded value.
-const RoundedNote = RoundedMark + " Rounded to " + roundDigitsWord + " significant digits: the source system recorded this value as a machine-generated number with more digits than any measurement carries (more than " + preciseDigitsWord + " significant digits). Every other value is printed exactly as the source recorded it."
+const RoundedNote = RoundedMark + " Rounded (a measurement to " + roundDigitsWord + " significant digits, an amount to the cent): the source system recorded this value as a machine-generated number with more digits than any measurement carries (more than " + preciseDigitsWord + " significant digits). Every other value is printed as the source recorded it."
+
+// withRoundedNote adds RoundedNote after blocks that print a rounded
+// value outside a results table (which carries its own note).
+func withRoundedNote(bs []doc.Block) []doc.Block {
+	marked := false
+	for _, b := range bs {
+		if b.Kind == doc.Para && b.Text == RoundedNote {
+			return bs
+		}
+		marked = marked || strings.Contains(b.Text, RoundedMark)
+		for _, s := range b.Items {
+			marked = marked || strings.Contains(s, RoundedMark)
+		}
+		for _, row := range b.Rows {
+			for _, s := range row {
+				marked = marked || strings.Contains(s, RoundedMark)
+			}
+		}
+	}
+	if marked {
+		return append(bs, doc.P(RoundedNote))
+	}
+	return bs
+}
 
 // ResultTable lays rows out as a table — item (when itemCol names the
 // column), test, value, unit, reference range, interpretation, date — with
@@ -1064,11 +1091,18 @@ func (r *fhirRender) claim(c obj) {
 	}
 }
 
+// money prints an amount as the source wrote it; an over-precise one (see
+// Precise) to the cent, marked.
 func money(m obj) string {
 	if m == nil || m.str("value") == "" {
 		return ""
 	}
-	return strings.TrimSpace(m.str("value") + " " + m.str("currency"))
+	v, rounded := Precise(m.str("value"))
+	if rounded {
+		f, _ := strconv.ParseFloat(m.str("value"), 64)
+		v = strconv.FormatFloat(f, 'f', 2, 64) + " " + RoundedMark
+	}
+	return strings.TrimSpace(v + " " + m.str("currency"))
 }
 
 // generic is the short rendering of a resource type without its own
@@ -1164,6 +1198,14 @@ func Precise(s string) (string, bool) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
 		return s, false
+	}
+	// Binary floating-point noise on a short decimal (112.41600000000001
+	// for 112.416): the decimal the system meant, read back at 12
+	// significant digits, is the source's value, not a rounding of it.
+	if meant := strconv.FormatFloat(v, 'g', 12, 64); !strings.ContainsAny(meant, "eE") {
+		if p, _ := strconv.ParseFloat(meant, 64); significantDigits(meant) <= preciseDigits && math.Abs(p-v) <= math.Abs(v)*1e-13 {
+			return meant, false
+		}
 	}
 	if v == 0 {
 		return "0", true
