@@ -78,6 +78,15 @@ type SubmissionStatus struct {
 	// Due is the date we must answer by, once the request is accepted and
 	// still open.
 	Due roi.Date `json:"due"`
+	// Say is what Message says, as keys of the portal's words, for
+	// StatusMessage to say in another language; Missing the keys of what
+	// is missing; Reason the clerk's reason for a rejection, as written.
+	Say     []string `json:"-"`
+	Missing []string `json:"-"`
+	Reason  string   `json:"-"`
+	// Language is the one the requester chose when submitting (English
+	// when empty), for the portal to default to.
+	Language roi.Language `json:"-"`
 }
 
 // SubmissionView is a submission as staff see it.
@@ -329,36 +338,12 @@ func (d *Desk) AddSubmissionDocument(ctx context.Context, token, kind, name stri
 		Body: map[string]any{"submission_id": sub.ID, "kind": kind, "sha256": hex.EncodeToString(sum[:]), "content_type": ct, "size": len(content)}})
 }
 
-// missingWords say, in words that reveal nothing of the record, what a
-// pending request waits for. Anything else (a code not listed, words a
-// person typed) is said generically.
-var missingWords = map[roi.Code]string{
-	roi.CodeIdentityUnverified:       "proof of who you are",
-	roi.CodeAuthorityDocsMissing:     "a document showing your authority to ask for these records",
-	roi.CodeNotPersonalRep:           "a document showing you may act for the patient",
-	roi.CodeAssurancesNeeded:         "the assurances the law requires with a subpoena",
-	roi.CodeAuthorizationExpired:     "a valid signed authorization",
-	roi.CodeAuthorizationIncomplete:  "a valid signed authorization",
-	roi.CodeAuthorizationRevoked:     "a valid signed authorization",
-	roi.CodeAuthorizationCompound:    "a valid signed authorization",
-	roi.CodeAuthorizationConditioned: "a valid signed authorization",
-	roi.CodeAuthorizationFalse:       "a valid signed authorization",
-	roi.CodeRecipientNotAuthorized:   "a valid signed authorization",
-}
-
+// missingInWords says in English what a pending request waits for
+// (portalwords.go holds the words in every language).
 func missingInWords(missing []string) string {
 	var out []string
-	for _, m := range missing {
-		w, ok := missingWords[roi.Code(m)]
-		if !ok {
-			w = "information the records office will tell you about"
-		}
-		if !slices.Contains(out, w) {
-			out = append(out, w)
-		}
-	}
-	if len(out) == 0 {
-		out = append(out, "information the records office will tell you about")
+	for _, k := range missingSaid(missing) {
+		out = append(out, portalWords[roi.LanguageEnglish][k])
 	}
 	return strings.Join(out, "; ")
 }
@@ -371,74 +356,78 @@ func (d *Desk) SubmissionStatus(ctx context.Context, token string) (*SubmissionS
 		return nil, err
 	}
 	st := &SubmissionStatus{Number: sub.Number, State: sub.Status, EmailVerified: sub.EmailVerified}
+	var form Submission
+	if json.Unmarshal(sub.Body, &form) == nil {
+		st.Language = form.Language
+	}
 	ev := roi.Event{Kind: roi.EventView, Actor: portalActor, Body: roi.ViewBody{What: "submission-status", SubmissionID: sub.ID}}
 	switch sub.Status {
 	case store.SubmissionSubmitted:
-		st.Message = "We received your request and are checking who you are and your authority."
+		st.Say = []string{SayChecking}
 		if !sub.EmailVerified {
-			st.Message += " Please confirm your e-mail address with the code we sent you."
+			st.Say = append(st.Say, SayConfirmEmail)
 		}
 	case store.SubmissionRejected:
-		st.Message = "We could not accept your request: " + sub.Reason
+		st.Say, st.Reason = []string{SayRejected}, sub.Reason
 	case store.SubmissionAccepted:
 		r, err := d.store.Request(ctx, sub.RequestID)
 		if err != nil {
 			return nil, err
 		}
 		ev.RequestID, ev.PatientID = r.ID, r.PatientID
-		if st.Message, err = d.requestInWords(ctx, r); err != nil {
+		st.Language = r.Language
+		if st.Say, st.Missing, err = d.requestSay(ctx, r); err != nil {
 			return nil, err
 		}
 		if r.Status.Open() {
 			st.Due = r.Due
 		}
 	}
+	st.Message = StatusMessage(roi.LanguageEnglish, st)
 	if err := d.store.Append(ctx, ev); err != nil {
 		return nil, err
 	}
 	return st, nil
 }
 
-// requestInWords says where an accepted request stands, for its requester.
-func (d *Desk) requestInWords(ctx context.Context, r *roi.DeskRequest) (string, error) {
+// requestSay says where an accepted request stands, for its requester,
+// as keys of the portal's words and the keys of what is missing.
+func (d *Desk) requestSay(ctx context.Context, r *roi.DeskRequest) ([]string, []string, error) {
 	switch r.Status {
 	case roi.StatusReceived, roi.StatusVerifying:
-		return "We are checking who you are and your authority to ask for these records.", nil
+		return []string{SayChecking}, nil, nil
 	case roi.StatusInReview, roi.StatusEscalated:
-		return "Your request is being reviewed.", nil
+		return []string{SayInReview}, nil, nil
 	case roi.StatusAwaitingRequester:
 		final, _, err := d.finalDecision(ctx, r.ID)
 		if err != nil && roi.CodeOf(err) != roi.CodeConflict {
-			return "", err
+			return nil, nil, err
 		}
 		var missing []string
 		if final != nil {
 			missing = final.Missing
 		}
-		return "We need something from you: " + missingInWords(missing) + ".", nil
+		return []string{SayAwaiting}, missingSaid(missing), nil
 	case roi.StatusApproved:
-		return "Your records are being prepared.", nil
+		return []string{SayPreparing}, nil, nil
 	case roi.StatusReleased, roi.StatusPartiallyReleased:
-		s := map[roi.Delivery]string{
-			roi.DeliveryMail:   "Your records were sent by mail.",
-			roi.DeliveryFax:    "Your records were sent by fax.",
-			roi.DeliveryPickup: "Your records are ready for pickup at the records office.",
-		}[r.Delivery]
-		if s == "" {
-			s = "Your records are ready: use the download link we sent."
+		k, err := d.releasedSay(ctx, r)
+		if err != nil {
+			return nil, nil, err
 		}
+		say := []string{k}
 		if r.Status == roi.StatusPartiallyReleased {
-			s += " Some records were withheld; our letter explains why."
+			say = append(say, SayPartial)
 		}
-		return s, nil
+		return say, nil, nil
 	case roi.StatusDenied:
-		return "We sent you a letter explaining our decision.", nil
+		return []string{SayDenied}, nil, nil
 	case roi.StatusCancelled:
-		return "Your request was cancelled.", nil
+		return []string{SayCancelled}, nil, nil
 	case roi.StatusClosed:
-		return "Your request is closed.", nil
+		return []string{SayClosed}, nil, nil
 	}
-	return "Your request is being handled.", nil
+	return []string{SayInReview}, nil, nil
 }
 
 // Submissions lists the portal submissions in state (all when empty),
