@@ -14,33 +14,33 @@ import (
 // recorded that the packet left. TestPortalWordsComplete checks that every
 // key has every language.
 const (
-	SayChecking           = "checking"            // submitted, or accepted and being verified
-	SayConfirmEmail       = "confirm-email"       // appended while the address is unconfirmed
-	SayRejected           = "rejected"            // followed by the clerk's reason
-	SayInReview           = "in-review"           //
-	SayAwaiting           = "awaiting"            // followed by what is missing
-	SayPreparing          = "preparing"           // approved, or released with nothing queued yet
-	SayEmailSending       = "email-sending"       // the e-mail with the link is queued
-	SayEmailSent          = "email-sent"          // the e-mail with the link went out
-	SayEmailFailed        = "email-failed"        // the e-mail could not be sent
-	SayPortalAsk          = "portal-ask"          // ready for download; the office gives the link
-	SayDownloaded         = "downloaded"          //
-	SayMailPending        = "mail-pending"        // ready, not yet recorded as mailed
-	SayMailed             = "mailed"              //
-	SayFaxPending         = "fax-pending"         //
-	SayFaxed              = "faxed"               //
-	SayPickupReady        = "pickup-ready"        //
-	SayPickedUp           = "picked-up"           //
-	SaySent               = "sent"                // SFTP to a configured destination
-	SayPartial            = "partial"             // appended: some records withheld
-	SayDenied             = "denied"              //
-	SayCancelled          = "cancelled"           //
-	SayClosed             = "closed"              //
-	sayMissingOther       = "missing-other"       // a missing thing said generically
-	sayMissingIdentity    = "missing-identity"    //
-	sayMissingAuthority   = "missing-authority"   //
-	sayMissingRep         = "missing-rep"         //
-	sayMissingAssurances  = "missing-assurances"  //
+	SayChecking           = "checking"           // submitted, or accepted and being verified
+	SayConfirmEmail       = "confirm-email"      // appended while the address is unconfirmed
+	SayRejected           = "rejected"           // followed by the clerk's reason
+	SayInReview           = "in-review"          //
+	SayAwaiting           = "awaiting"           // followed by what is missing
+	SayPreparing          = "preparing"          // approved, or released with nothing queued yet
+	SayEmailSending       = "email-sending"      // the e-mail with the link is queued
+	SayEmailSent          = "email-sent"         // the e-mail with the link went out
+	SayEmailFailed        = "email-failed"       // the e-mail could not be sent
+	SayPortalAsk          = "portal-ask"         // ready for download; the office gives the link
+	SayDownloaded         = "downloaded"         //
+	SayMailPending        = "mail-pending"       // ready, not yet recorded as mailed
+	SayMailed             = "mailed"             //
+	SayFaxPending         = "fax-pending"        //
+	SayFaxed              = "faxed"              //
+	SayPickupReady        = "pickup-ready"       //
+	SayPickedUp           = "picked-up"          //
+	SaySent               = "sent"               // SFTP to a configured destination
+	SayPartial            = "partial"            // appended: some records withheld
+	SayDenied             = "denied"             //
+	SayCancelled          = "cancelled"          //
+	SayClosed             = "closed"             //
+	sayMissingOther       = "missing-other"      // a missing thing said generically
+	sayMissingIdentity    = "missing-identity"   //
+	sayMissingAuthority   = "missing-authority"  //
+	sayMissingRep         = "missing-rep"        //
+	sayMissingAssurances  = "missing-assurances" //
 	sayMissingAuthorizatn = "missing-authorization"
 )
 
