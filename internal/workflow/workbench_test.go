@@ -1,0 +1,192 @@
+package workflow
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/store"
+)
+
+func TestDateStyles(t *testing.T) {
+	day := roi.MakeDate(1970, 3, 14)
+	for _, c := range []struct {
+		style DateStyle
+		shown string
+		typed []string // all mean day
+		wrong []string // none reads, or reads as another day
+	}{
+		{DatesUS, "Mar 14, 1970", []string{"1970-03-14", "03/14/1970", "3/14/1970", "Mar 14, 1970", "March 14, 1970", "14 Mar 1970", " 3-14-1970 "},
+			[]string{"14/03/1970", "1970-02-30", "yesterday", "", "03/14"}},
+		{DatesIntl, "14 Mar 1970", []string{"1970-03-14", "14/03/1970", "14.3.1970", "14 March 1970", "Mar 14, 1970"},
+			[]string{"03/14/1970", "31/02/1970"}},
+		{DatesISO, "1970-03-14", []string{"1970-03-14", "14/03/1970"}, []string{"03/14/1970"}},
+	} {
+		if got := c.style.Format(day); got != c.shown {
+			t.Errorf("%s: Format = %q, want %q", c.style, got, c.shown)
+		}
+		for _, s := range c.typed {
+			if got, ok := c.style.ParseDay(s); !ok || got != day {
+				t.Errorf("%s: ParseDay(%q) = %s %v, want %s", c.style, s, got, ok, day)
+			}
+		}
+		for _, s := range c.wrong {
+			if got, ok := c.style.ParseDay(s); ok && got == day {
+				t.Errorf("%s: ParseDay(%q) read %s", c.style, s, got)
+			}
+		}
+		if c.style.Format(roi.NoDate) != "—" {
+			t.Errorf("%s: an unknown date shows %q", c.style, c.style.Format(roi.NoDate))
+		}
+	}
+	if _, ok := ParseDateStyle("klingon"); ok {
+		t.Error("an unknown date style was accepted")
+	}
+	if s, ok := ParseDateStyle(""); !ok || s != DatesUS {
+		t.Errorf("the default date style is %q", s)
+	}
+}
+
+// TestDirectory: the requester directory keeps one entry per kind and
+// name, checks what it keeps, and records changes in the ledger.
+func TestDirectory(t *testing.T) {
+	f := newFixture(t, roi.MakeDate(1980, 6, 15))
+	e := &DirectoryEntry{Kind: roi.KindAttorney, Name: "  Smith & Jones LLP ", Delivery: roi.DeliveryMail, Contact: "1 Main St, Springfield"}
+	if err := f.desk.SaveRequester(f.ctx, "clerk", e); err != nil || e.ID == 0 || e.Name != "Smith & Jones LLP" {
+		t.Fatalf("add: %v %+v", err, e)
+	}
+	dup := &DirectoryEntry{Kind: roi.KindAttorney, Name: "smith  &  jones llp"}
+	if err := f.desk.SaveRequester(f.ctx, "clerk", dup); roi.CodeOf(err) != roi.CodeConflict {
+		t.Errorf("the same firm again: %v", err)
+	}
+	other := &DirectoryEntry{Kind: roi.KindInsurer, Name: "Smith & Jones LLP"}
+	if err := f.desk.SaveRequester(f.ctx, "clerk", other); err != nil {
+		t.Errorf("the same name as another kind: %v", err)
+	}
+	for _, bad := range []*DirectoryEntry{
+		{Kind: roi.KindAttorney, Name: " "},
+		{Kind: roi.KindPatient, Name: "Pat Example"},
+		{Kind: "wizard", Name: "Merlin"},
+		{Kind: roi.KindProvider, Name: "Clinic", Delivery: roi.DeliveryFax},
+		{Kind: roi.KindProvider, Name: "Clinic", Delivery: "pigeon", Contact: "roof"},
+	} {
+		if err := f.desk.SaveRequester(f.ctx, "clerk", bad); roi.CodeOf(err) != roi.CodeInvalid {
+			t.Errorf("%+v: %v, want invalid", bad, err)
+		}
+	}
+	e.Phone = "555-0100"
+	if err := f.desk.SaveRequester(f.ctx, "clerk", e); err != nil {
+		t.Fatalf("change: %v", err)
+	}
+	got, err := f.desk.Requester(f.ctx, e.ID)
+	if err != nil || got.Phone != "555-0100" || got.Contact != "1 Main St, Springfield" {
+		t.Errorf("after the change: %v %+v", err, got)
+	}
+	all, err := f.desk.Requesters(f.ctx, roi.KindAttorney)
+	if err != nil || len(all) != 1 || all[0].ID != e.ID {
+		t.Errorf("attorneys: %v %+v", err, all)
+	}
+	if _, err := f.desk.Requester(f.ctx, 999); roi.CodeOf(err) != roi.CodeNotFound {
+		t.Errorf("unknown entry: %v", err)
+	}
+	if err := f.desk.SaveRequester(f.ctx, "clerk", &DirectoryEntry{ID: 999, Kind: roi.KindCourt, Name: "X"}); roi.CodeOf(err) != roi.CodeNotFound {
+		t.Errorf("changing an unknown entry: %v", err)
+	}
+	evs, err := f.desk.store.Ledger(f.ctx, store.LedgerFilter{Kind: roi.EventDirectory})
+	if err != nil || len(evs) != 3 {
+		t.Errorf("directory entries in the ledger: %d, %v", len(evs), err)
+	}
+}
+
+// TestSearchAndFind: a clerk finds requests by the patient's birth date,
+// by the requester's name, by MRN and by part of the patient's name; and
+// finds nothing for what matches no one.
+func TestSearchAndFind(t *testing.T) {
+	f := newFixture(t, roi.MakeDate(1970, 3, 14), item("Encounter/1", "2025-03-14", "encounter"))
+	own := f.intake(roi.KindPatient, "Pat Example", roi.BasisAccess)
+	firm := f.intake(roi.KindAttorney, "Smith & Jones LLP", roi.BasisAuthorization)
+	ids := func(rows []QueueRow) []roi.RequestID {
+		var out []roi.RequestID
+		for _, r := range rows {
+			out = append(out, r.R.ID)
+			if r.Patient == nil || r.Patient.Name != "Pat Example" {
+				t.Errorf("row %s without its patient: %+v", r.R.Number, r.Patient)
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		term string
+		want []roi.RequestID
+	}{
+		{"03/14/1970", []roi.RequestID{own.ID, firm.ID}},
+		{"1970-03-14", []roi.RequestID{own.ID, firm.ID}},
+		{"Smith & Jones", []roi.RequestID{firm.ID}},
+		{"smith & jones llp", []roi.RequestID{firm.ID}},
+		{"m1", []roi.RequestID{own.ID, firm.ID}},
+		{"pat exa", []roi.RequestID{own.ID, firm.ID}},
+		{own.Number, []roi.RequestID{own.ID}},
+		{"03/15/1970", nil},
+		{"Jones & Smith", nil},
+		{"100%_", nil},
+	} {
+		rows, err := f.desk.Search(f.ctx, "clerk", c.term)
+		if err != nil {
+			t.Fatalf("%q: %v", c.term, err)
+		}
+		got := ids(rows)
+		slices.Sort(got)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("search %q: %v, want %v", c.term, got, c.want)
+		}
+	}
+	for term, want := range map[string]int{"03/14/1970": 1, "M1": 1, "example": 1, "03/15/1970": 0, "Nobody": 0} {
+		ps, err := f.desk.FindPatients(f.ctx, "clerk", term)
+		if err != nil || len(ps) != want {
+			t.Errorf("find %q: %d patients, %v; want %d", term, len(ps), err, want)
+		}
+	}
+	if _, err := f.desk.FindPatients(f.ctx, "clerk", "x"); roi.CodeOf(err) != roi.CodeInvalid {
+		t.Errorf("a one-letter search: %v", err)
+	}
+}
+
+// TestAwaitingReview: a decision that needs a second person waits in the
+// reviewers' queue until reviewed; one that needs none never appears.
+func TestAwaitingReview(t *testing.T) {
+	f := newFixture(t, roi.MakeDate(1980, 6, 15),
+		item("Encounter/1", "2025-03-14", "encounter"),
+		item("Observation/hiv", "2025-04-01", "lab", roi.LabelHIV))
+	waiting := func() []roi.RequestID {
+		page, err := f.desk.Queue(f.ctx, "reviewer", RequestFilter{AwaitingReview: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []roi.RequestID
+		for _, r := range page.Rows {
+			out = append(out, r.R.ID)
+		}
+		return out
+	}
+	// The patient's own request releases an HIV result: reviewed first.
+	r := f.evidence(f.intake(roi.KindPatient, "Pat Example", roi.BasisAccess), identity)
+	r, ev := f.evaluate(r)
+	r, _, err := f.desk.Decide(f.ctx, "specialist", r.ID, r.Version, Decide{Action: actionFor[ev.Decision.Outcome]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := waiting(); !slices.Equal(got, []roi.RequestID{r.ID}) {
+		t.Fatalf("awaiting review after the decision: %v", got)
+	}
+	r = f.review(r)
+	if got := waiting(); len(got) != 0 {
+		t.Errorf("still awaiting review after the review: %v", got)
+	}
+	// Sent back: no longer waiting; decided again: waiting again; released: gone.
+	if _, _, _, err := f.desk.Release(f.ctx, "specialist", r.ID, r.Version); err != nil {
+		t.Fatalf("release: %v", err)
+	}
+	if got := waiting(); len(got) != 0 {
+		t.Errorf("awaiting review after the release: %v", got)
+	}
+}
