@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/custodian-roi/custodian/internal/doc"
@@ -127,20 +128,17 @@ func FromFHIR(it roi.ChartItem, raws [][]byte, rel Released) (Item, error) {
 // encounter, from the same day — and the group's heading.
 func resultGroup(o obj, it roi.ChartItem) (key, title string) {
 	var code, display string
-	for _, c := range o.list("category") {
-		for _, cd := range c.list("coding") {
-			code, display = cd.str("code"), cmp.Or(c.str("text"), cd.str("display"))
-			break
+	if cats := o.list("category"); len(cats) > 0 {
+		display = cats[0].str("text")
+		if cds := cats[0].list("coding"); len(cds) > 0 {
+			code, display = cds[0].str("code"), cmp.Or(display, cds[0].str("display"))
 		}
-		if code == "" {
-			display = c.str("text")
-		}
-		break
 	}
 	title = categoryTitles[code]
 	if title == "" {
-		title = cmp.Or(display, code, "Results")
-		title = strings.ToUpper(title[:1]) + strings.ReplaceAll(title[1:], "-", " ")
+		rs := []rune(strings.ReplaceAll(cmp.Or(display, code, "Results"), "-", " "))
+		rs[0] = unicode.ToUpper(rs[0])
+		title = string(rs)
 	}
 	key = "results|" + cmp.Or(code, display)
 	if enc := o.obj("encounter").str("reference"); enc != "" {
