@@ -409,7 +409,7 @@ func (p *parser) fields() {
 	exclude, prevStmt := false, false
 	for i, l := range p.lines {
 		if l == nil {
-			pending, exclude, prevStmt = fNone, false, false
+			pending, exclude = fNone, false // a sentence of fine print may go on after a blank line
 			continue
 		}
 		hs := hits(l)
