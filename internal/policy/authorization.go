@@ -47,33 +47,11 @@ var (
 
 func (e *evaluator) checkAuthorization(c *authCheck) {
 	a, now := c.a, e.f.Now
-	tpo := a.TPO && a.Part2
 
-	// 164.508(b)(2)(ii), (c)(1) and 42 CFR 2.31(a): every core element
-	// filled in. "None" as an expiration suffices only for a Part 2 TPO
-	// consent (2.31(a)(7)); HIPAA allows it only for research.
-	event := strings.TrimSpace(a.ExpirationEvent)
-	noneEvent := strings.EqualFold(event, "none")
-	if blank(a.Discloser) || blank(a.Recipient) || blank(a.Purpose) || blank(a.Description) ||
-		a.SignedBy == roi.SignerNone || !a.Signed.Known() ||
-		(!a.Expires.Known() && event == "") || (!a.Expires.Known() && noneEvent && !tpo) {
+	// 164.508(b)(2)(ii), (c)(1)-(2) and 42 CFR 2.31(a): every core element
+	// filled in and every required statement present.
+	if len(missingElements(a)) > 0 {
 		c.defect(roi.CodeAuthorizationIncomplete)
-	}
-	// 164.508(c)(2); 2.31(a)(6); 2.31(a)(4)(iii) and (a)(10) for TPO consents.
-	var need []roi.Statement
-	if a.HIPAA {
-		need = append(need, hipaaStatements...)
-	}
-	if a.Part2 {
-		need = append(need, part2Statements...)
-	}
-	if tpo {
-		need = append(need, tpoStatements...)
-	}
-	for _, s := range need {
-		if !a.HasStatement(s) {
-			c.defect(roi.CodeAuthorizationIncomplete)
-		}
 	}
 	// 164.508(b)(2)(i): valid through its expiration date, not after.
 	if (a.Expires.Known() && a.Expires < now) || a.ExpiredEventOccurred {

@@ -38,6 +38,9 @@ func (d *Desk) Evaluate(ctx context.Context, actor string, id roi.RequestID, ver
 	if err != nil {
 		return nil, nil, err
 	}
+	if body, err = withAuthorizationFindings(body, f); err != nil {
+		return nil, nil, err
+	}
 	out := &Evaluation{Decision: dec}
 	r, err = d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		switch r.Status {
@@ -130,7 +133,10 @@ type StoredDecision struct {
 	Withhold    map[string]roi.Code `json:"withhold"`
 	Accountable *bool               `json:"accountable"`
 	Part2Notice bool                `json:"part2_notice"`
-	Explain     struct {
+	// Authorizations is the engine's finding on each authorization, in
+	// the order presented (evaluations before it was kept have none).
+	Authorizations []policy.AuthorizationFinding `json:"authorizations,omitempty"`
+	Explain        struct {
 		RuleSet string                   `json:"rule_set"`
 		Request []ExplainedRule          `json:"request"`
 		Items   map[string]ExplainedItem `json:"items"`

@@ -166,6 +166,15 @@ func (d *Desk) AttachEvidence(ctx context.Context, actor string, id roi.RequestI
 		return nil, 0, invalid("The evidence is not valid: %s.", err)
 	}
 	typ := caseformat.EvidenceType(body)
+	if ref := authorizationID(body); typ == "authorization" && ref != "" {
+		existing, err := d.store.Evidence(ctx, id)
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := uniqueAuthorizationRef(ref, existing, 0); err != nil {
+			return nil, 0, err
+		}
+	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, body); err != nil {
 		return nil, 0, invalid("The evidence is not valid JSON.")

@@ -59,6 +59,13 @@ type RequestView struct {
 	// NeedsReview: the decision must be approved by a second person
 	// before the release or the denial letter.
 	NeedsReview bool
+	// Evidence is every entry in words, withdrawn ones included (struck
+	// through); HasIdentity and HasAuthority count only those in force.
+	// Checks is the engine's authorization and authority check, one
+	// verdict per authorization (evidence_view.go).
+	Evidence                  []EvidenceEntry
+	HasIdentity, HasAuthority bool
+	Checks                    []ExplainedRule
 }
 
 // EvaluationSeen is a stored engine decision and who ran it.
@@ -92,6 +99,9 @@ func (d *Desk) RequestPage(ctx context.Context, actor string, id roi.RequestID) 
 		return nil, err
 	}
 	for _, e := range c.Evidence {
+		if !e.Active() {
+			continue
+		}
 		switch {
 		case e.Type == roi.EvidenceIdentity:
 			v.Identity = append(v.Identity, e)
@@ -177,6 +187,7 @@ func (d *Desk) RequestPage(ctx context.Context, actor string, id roi.RequestID) 
 		}
 	}
 	v.NeedsReview = v.Final != nil && NeedsReview(v.Final, chart) && !v.Reviewed
+	d.evidenceView(ctx, v)
 	return v, nil
 }
 
