@@ -13,6 +13,8 @@ import (
 
 func init() {
 	funcs["deliveryState"] = deliveryState
+	// lines splits an address typed on several lines, to print it so.
+	funcs["lines"] = func(s string) []string { return strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") }
 }
 
 // deliveryState says where a delivery stands in words a clerk uses,
