@@ -327,6 +327,9 @@ type parser struct {
 	sigLine  int     // index of the last signature line, -1 before any
 }
 
+// maxParse is how much text ParseAuthorization reads: some ten pages.
+const maxParse = 64 << 10
+
 // ParseAuthorization reads the text of an authorization (as Read returns
 // it, or as typed) and returns what it suggests for the evidence form.
 // It is pure: no clock, no files, no network. It reads forms in English
@@ -334,6 +337,9 @@ type parser struct {
 // …, authorize … to release … to …"), with OCR's usual errors. What it
 // cannot read it leaves not found rather than guessing.
 func ParseAuthorization(text string) Prefill {
+	if len(text) > maxParse { // a form is a few pages; more is not an authorization
+		text = text[:maxParse]
+	}
 	text = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\f", "\n\n").Replace(text)
 	p := &parser{sigLine: -1}
 	for i, s := range strings.Split(text, "\n") {
