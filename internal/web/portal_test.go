@@ -15,7 +15,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/send/sendtest"
+	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
 const patientEmail = "zebediah.q@example.org"
@@ -444,5 +446,151 @@ func TestMailDeliveryNeedsTracking(t *testing.T) {
 	}
 	if kinds := historyKinds(t, a, base); !slices.Contains(kinds, "delivery") {
 		t.Errorf("history %v lacks the delivery", kinds)
+	}
+}
+
+// The portal in Spanish: the switch keeps the choice in a cookie (never in
+// a URL), the page says <html lang="es"> and every visible sentence in
+// Spanish, the submission carries the language, and the request a clerk
+// makes of it has its letters in Spanish. Intake over the API takes the
+// language too.
+func TestPortalSpanish(t *testing.T) {
+	a := newAPI(t)
+	get := func(path string, cookies ...*http.Cookie) portalResp {
+		t.Helper()
+		req, _ := http.NewRequest("GET", a.srv.URL+path, nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		return a.portalDo(req)
+	}
+	english := []string{"Tell us whose records you want", "Send my request", "The patient", "Full name", "What you want",
+		"Requests for medical records", "We received your request", "Your request number", "Show my request"}
+	noEnglish := func(name string, body []byte) {
+		t.Helper()
+		for _, s := range english {
+			if bytes.Contains(body, []byte(s)) {
+				t.Errorf("%s: English %q on the Spanish page", name, s)
+			}
+		}
+	}
+
+	en := get("/portal")
+	if en.status != 200 || !bytes.Contains(en.body, []byte(`<html lang="en">`)) || !bytes.Contains(en.body, []byte("Send my request")) {
+		t.Fatalf("English portal: %d\n%s", en.status, en.body)
+	}
+	es := get("/portal?lang=es")
+	var cookie *http.Cookie
+	for _, c := range (&http.Response{Header: es.header}).Cookies() {
+		if c.Name == portalLangCookie {
+			cookie = c
+		}
+	}
+	if cookie == nil || cookie.Value != "es" || !cookie.Secure || !cookie.HttpOnly {
+		t.Fatalf("the choice of Spanish is not kept in a secure cookie: %v", es.header.Values("Set-Cookie"))
+	}
+	for _, w := range []string{`<html lang="es">`, "Solicitar registros médicos", "Enviar mi solicitud", "Nombre completo",
+		`name="language" value="es"`, "Nuestras cartas sobre esta solicitud estarán en español.", "Español", "English"} {
+		if !bytes.Contains(es.body, []byte(w)) {
+			t.Errorf("Spanish portal lacks %q", w)
+		}
+	}
+	noEnglish("/portal?lang=es", es.body)
+	// The cookie keeps it without the query.
+	if kept := get("/portal", cookie); !bytes.Contains(kept.body, []byte(`<html lang="es">`)) {
+		t.Error("the language cookie is not honoured")
+	}
+	if bad := get("/portal?lang=xx"); !bytes.Contains(bad.body, []byte(`<html lang="en">`)) {
+		t.Error("an unknown language is not English")
+	}
+
+	form := url.Values{"patient_name": {patientName}, "birth_date": {"1986-10-15"}, "requester_kind": {"patient"},
+		"requester_name": {patientName}, "email": {patientEmail}, "basis": {"access"}, "format": {"electronic"},
+		"delivery": {"portal"}, "language": {"es"}}
+	sub := a.portalPost("/portal/submit", form)
+	if sub.status != 200 {
+		t.Fatalf("submit: %d\n%s", sub.status, sub.body)
+	}
+	for _, w := range []string{`<html lang="es">`, "Recibimos su solicitud", "Su número de solicitud es", "estamos verificando su identidad"} {
+		if !bytes.Contains(sub.body, []byte(w)) {
+			t.Errorf("Spanish status page lacks %q:\n%s", w, sub.body)
+		}
+	}
+	noEnglish("status", sub.body)
+	token := regexp.MustCompile(`/portal/status#([A-Za-z0-9_-]+)`).FindSubmatch(sub.body)
+	if token == nil {
+		t.Fatal("no status link")
+	}
+	// The switch on the status page posts the token back, never in a URL.
+	if !bytes.Contains(sub.body, []byte(`<form method="post" action="/portal/status" class="inline lang-switch"`)) {
+		t.Error("the status page's language switch is not a form")
+	}
+	back := a.portalPost("/portal/status", url.Values{"token": {string(token[1])}, "lang": {"en"}})
+	if !bytes.Contains(back.body, []byte(`<html lang="en">`)) || !bytes.Contains(back.body, []byte("checking who you are")) {
+		t.Errorf("switching the status page to English:\n%s", back.body)
+	}
+	// Without a choice, the status page follows the submission's language.
+	again := a.portalPost("/portal/status", url.Values{"token": {string(token[1])}})
+	if !bytes.Contains(again.body, []byte(`<html lang="es">`)) {
+		t.Error("the status page does not follow the submission's language")
+	}
+
+	// A clerk accepts it: the request is in Spanish.
+	ctx := context.Background()
+	subs, err := a.desk.Submissions(ctx, workflow.SubmissionSubmitted)
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("submissions %v %v", subs, err)
+	}
+	if err := a.desk.ConfirmSubmissionContact(ctx, "clerk", subs[0].ID, "read back by telephone"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := a.desk.AcceptSubmission(ctx, "clerk", subs[0].ID, a.pid)
+	if err != nil || r.Language != roi.LanguageSpanish {
+		t.Fatalf("accepted request: %v, language %v", err, r)
+	}
+	out := a.want(200, "GET", "/api/v1/requests/"+strconv.Itoa(int(r.ID)), "")
+	if lang := out["request"].(map[string]any)["language"]; lang != "es" {
+		t.Errorf("API shows language %v, want es", lang)
+	}
+
+	// Intake over the API.
+	in := func(lang string) string {
+		b, _ := json.Marshal(map[string]any{"patient": "MRN-77", "received": "2026-03-02", "language": lang,
+			"requester": map[string]string{"kind": "patient", "name": patientName}, "basis": "access",
+			"contact": patientEmail, "delivery": "portal"})
+		return string(b)
+	}
+	made := a.want(201, "POST", "/api/v1/requests", in("es"))
+	if lang := made["request"].(map[string]any)["language"]; lang != "es" {
+		t.Errorf("API intake in Spanish made a request in %v", lang)
+	}
+	a.want(400, "POST", "/api/v1/requests", in("fr"))
+}
+
+// Every word of the portal exists in Spanish, and none is the English.
+func TestPortalTextComplete(t *testing.T) {
+	en, es := portalText[roi.LanguageEnglish], portalText[roi.LanguageSpanish]
+	if len(en) < 50 {
+		t.Fatalf("only %d English portal strings", len(en))
+	}
+	for k, s := range en {
+		if strings.TrimSpace(es[k]) == "" {
+			t.Errorf("no Spanish for %q", k)
+		} else if es[k] == s {
+			t.Errorf("the Spanish for %q is the English %q", k, s)
+		}
+	}
+	if len(es) != len(en) {
+		t.Errorf("Spanish has %d strings, English %d", len(es), len(en))
+	}
+	for _, k := range portalKinds {
+		if en["kind."+string(k)] == "" {
+			t.Errorf("no words for the requester kind %s", k)
+		}
+	}
+	for _, b := range portalBases {
+		if en["basis."+string(b)] == "" {
+			t.Errorf("no words for the basis %s", b)
+		}
 	}
 }
