@@ -154,13 +154,7 @@ func Read(ctx context.Context, data []byte, contentType string, opt Options) (st
 	if err != nil {
 		return "", err
 	}
-	tesseract, err := exec.LookPath("tesseract")
-	if err != nil {
-		return "", ErrUnavailable
-	}
-	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
-	defer cancel()
-
+	// Images are checked before any program runs.
 	var pages [][]byte
 	switch kind {
 	case KindPNG, KindJPEG:
@@ -174,7 +168,14 @@ func Read(ctx context.Context, data []byte, contentType string, opt Options) (st
 			return "", err
 		}
 		pages = [][]byte{page} // tesseract reads every page of a TIFF
-	case KindPDF:
+	}
+	tesseract, err := exec.LookPath("tesseract")
+	if err != nil {
+		return "", ErrUnavailable
+	}
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	if kind == KindPDF {
 		if pages, err = rasterize(ctx, data, opt.MaxPages); err != nil {
 			return "", err
 		}
