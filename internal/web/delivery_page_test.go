@@ -74,7 +74,7 @@ func TestMailDeliveryPage(t *testing.T) {
 	}
 	// Twice: refused, in words.
 	status, body, _ = e.page(auth.RoleIntakeClerk, "POST", path, url.Values{"tracking": {"x"}})
-	if status != http.StatusConflict {
+	if status != http.StatusConflict || !strings.Contains(body, "not waiting") || !strings.Contains(body, `id="delivery-error"`) {
 		t.Errorf("recorded twice: %d", status)
 	}
 	// A delivery under another request's number is not found.
