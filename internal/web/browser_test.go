@@ -781,7 +781,7 @@ func TestBrowserJourney(t *testing.T) {
 			t.Errorf("the timeline lacks %s:\n%s", kind, timeline)
 		}
 	}
-	if st := spec.text(`section[aria-labelledby="h-letters"]`); !strings.Contains(st, "done") {
+	if st := spec.text(`section[aria-labelledby="h-letters"]`); !strings.Contains(st, "Downloaded by the requester") {
 		t.Errorf("the portal delivery is not done after the download:\n%s", st)
 	}
 
