@@ -48,7 +48,7 @@ var funcs = template.FuncMap{
 // desk's settings (day writes a date in the desk's style).
 func loadPages(desk *workflow.Desk) *pages {
 	p := &pages{byName: map[string]*template.Template{}}
-	fm := template.FuncMap{"day": desk.FormatDate}
+	fm := template.FuncMap{"day": desk.FormatDate, "dayOf": desk.DayOf}
 	maps.Copy(fm, funcs)
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {

@@ -285,6 +285,8 @@ func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, d queueData
 type requestPage struct {
 	*workflow.RequestView
 	Can map[string]bool
+	// Colleagues are the people the request can be assigned to.
+	Colleagues []auth.Colleague
 }
 
 func (s *Server) handleRequestPage() http.Handler {
@@ -306,6 +308,12 @@ func (s *Server) handleRequestPage() http.Handler {
 			"assign": u.can(auth.PermIntake), "delivery": u.can(auth.PermCompleteDelivery),
 			"access": u.can(auth.PermAccounting),
 		}}
+		if pd.Can["assign"] && s.opts.Auth != nil {
+			if pd.Colleagues, err = s.opts.Auth.Colleagues(r.Context(), auth.PermEvidence); err != nil {
+				s.renderError(w, r, err)
+				return
+			}
+		}
 		s.render(w, r, http.StatusOK, "request", "Request "+v.C.Request.Number, pd)
 	})
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/custodian-roi/custodian/internal/roi"
@@ -43,24 +44,7 @@ func word(v any) string {
 	return strings.ReplaceAll(strings.ReplaceAll(toString(v), "_", " "), "-", " ")
 }
 
-func toString(v any) string {
-	if s, ok := v.(interface{ String() string }); ok {
-		return s.String()
-	}
-	switch x := v.(type) {
-	case roi.Status:
-		return string(x)
-	case roi.Kind:
-		return string(x)
-	case roi.Basis:
-		return string(x)
-	case roi.Delivery:
-		return string(x)
-	case roi.RequestType:
-		return string(x)
-	}
-	return ""
-}
+func toString(v any) string { return fmt.Sprint(v) }
 
 var statusWords = map[roi.Status]string{
 	roi.StatusReceived:          "Received",

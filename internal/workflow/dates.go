@@ -84,3 +84,9 @@ func (s DateStyle) ParseDay(text string) (roi.Date, bool) {
 	}
 	return roi.NoDate, false
 }
+
+// DayOf is the day an instant falls on in the desk's time zone.
+func (d *Desk) DayOf(t time.Time) roi.Date {
+	t = t.In(d.Location)
+	return roi.MakeDate(t.Year(), int(t.Month()), t.Day())
+}
