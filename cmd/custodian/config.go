@@ -38,6 +38,10 @@ type config struct {
 		// is built from it. PortalURL is its older name, still read.
 		PublicURL string `json:"public_url"`
 		PortalURL string `json:"portal_url"`
+		// DateStyle is how pages write and read dates: us (Mar 14, 1970;
+		// typed 03/14/1970, the default), intl (14 Mar 1970; 14/03/1970)
+		// or iso (1970-03-14).
+		DateStyle string `json:"date_style"`
 	} `json:"organization"`
 	SMTP *struct {
 		Host        string `json:"host"`
@@ -116,6 +120,11 @@ func configure(desk *workflow.Desk, file string, getenv func(string) string) err
 			return fmt.Errorf("%s %s", key, err)
 		}
 	}
+	style, ok := workflow.ParseDateStyle(o.DateStyle)
+	if !ok {
+		return fmt.Errorf("organization.date_style must be us, intl or iso")
+	}
+	desk.Dates = style
 	desk.Org = letter.Org{Name: o.Name, Address: o.Address, Phone: o.Phone, PrivacyContact: o.PrivacyContact,
 		PrivacyPhone: o.PrivacyPhone, PrivacyEmail: o.PrivacyEmail, PortalURL: strings.TrimRight(public, "/")}
 	if m := c.SMTP; m != nil {

@@ -68,6 +68,13 @@ func TestConfigureValidFile(t *testing.T) {
 		len(desk.Org.Address) != 2 || desk.Org.PrivacyEmail != "privacy@riverbend.example" {
 		t.Errorf("org %+v", desk.Org)
 	}
+	if desk.Dates != workflow.DatesUS {
+		t.Errorf("date style %q, want us by default", desk.Dates)
+	}
+	intl := workflow.New(nil)
+	if err := configure(intl, writeConfig(t, `{"organization":{"name":"X","date_style":"intl"}}`), configEnv); err != nil || intl.Dates != workflow.DatesIntl {
+		t.Errorf("date_style intl: %v %q", err, intl.Dates)
+	}
 	m, ok := desk.Mail.(*send.SMTP)
 	if !ok {
 		t.Fatalf("mailer %T", desk.Mail)
@@ -133,6 +140,7 @@ func TestConfigureBadFiles(t *testing.T) {
 		// fail at start instead.
 		{"trailing content", `{` + org + `} {"smtp":1}`, []string{"something follows"}},
 		{"blank organization name", `{"organization":{"name":"   "}}`, []string{"organization.name is required"}},
+		{"unknown date style", `{"organization":{"name":"X","date_style":"julian"}}`, []string{"organization.date_style must be us, intl or iso"}},
 		{"portal_url not http", `{"organization":{"name":"R","portal_url":"javascript:alert(1)"}}`, []string{"organization.portal_url"}},
 		{"smtp without username", `{` + org + `,"smtp":{"host":"smtp.example","from":"roi@example.org","password_env":"SMTP_PASSWORD"}}`, []string{"smtp.username"}},
 		{"smtp host with a port", `{` + org + `,"smtp":{"host":"smtp.example:25","username":"roi","from":"roi@example.org","password_env":"SMTP_PASSWORD"}}`, []string{"smtp.host", "smtp.port"}},
