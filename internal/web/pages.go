@@ -56,14 +56,18 @@ func loadPages(desk *workflow.Desk) *pages {
 	}
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if strings.HasPrefix(base, "layout") {
+		if strings.HasPrefix(base, "layout") || strings.HasPrefix(base, "part_") {
 			continue
 		}
-		layout := "templates/layout.html"
+		files := []string{"templates/layout.html", n}
 		if strings.HasPrefix(base, "portal") {
-			layout = "templates/layout_portal.html"
+			files[0] = "templates/layout_portal.html"
+		} else if parts, _ := fs.Glob(templateFiles, "templates/part_*.html"); len(parts) > 0 {
+			// Partial templates (part_*.html: the evidence forms...) are
+			// parsed into every staff page, which may use them.
+			files = append(files, parts...)
 		}
-		p.byName[base] = template.Must(template.New("layout").Funcs(fm).ParseFS(templateFiles, layout, n))
+		p.byName[base] = template.Must(template.New("layout").Funcs(fm).ParseFS(templateFiles, files...))
 	}
 	return p
 }
@@ -118,7 +122,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // flashes are the messages a redirect after a change may show; the URL
 // carries only their key, never text from a record.
 var flashes = map[string]string{
-	"evidence": "Evidence recorded.", "evaluated": "The engine evaluated the request.", "decided": "Decision recorded.",
+	"evidence": "Evidence recorded.", "withdrawn": "Evidence withdrawn: it stays on record, struck through, and no longer counts. Evaluate again.", "evaluated": "The engine evaluated the request.", "decided": "Decision recorded.",
 	"reviewed": "Review recorded.", "resolved": "Escalation resolved.", "released": "Released; the delivery is queued.",
 	"assigned": "Assigned.", "accepted": "Submission accepted as a request.", "rejected": "Submission rejected.",
 	"confirmed": "The requester's address is confirmed.",

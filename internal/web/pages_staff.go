@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -377,25 +376,6 @@ func (s *Server) act(done string, run func(w http.ResponseWriter, r *http.Reques
 			return
 		}
 		http.Redirect(w, r, "/requests/"+strconv.FormatInt(int64(id), 10)+"?done="+done, http.StatusSeeOther)
-	})
-}
-
-func (s *Server) handlePageEvidence() http.Handler {
-	return s.act("evidence", func(w http.ResponseWriter, r *http.Request, id roi.RequestID, v int) error {
-		var body string
-		switch r.PostForm.Get("step") {
-		case "identity":
-			method := strings.TrimSpace(r.PostForm.Get("method"))
-			if method == "" {
-				return roi.Errorf(roi.CodeInvalid, "Say how the identity was checked (for example: photo ID at the desk).")
-			}
-			b, _ := json.Marshal(map[string]any{"type": "identity", "verified": true, "method": method})
-			body = string(b)
-		default:
-			body = r.PostForm.Get("evidence")
-		}
-		_, _, err := s.desk.AttachEvidence(r.Context(), actor(r), id, v, []byte(body))
-		return err
 	})
 }
 

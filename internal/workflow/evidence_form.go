@@ -356,6 +356,11 @@ func EvidenceFromForm(typ string, v url.Values, items map[string]bool, today roi
 			out["document"] = n
 		}
 	}
+	// Answers a machine suggested (read from the scan) count only once a
+	// person has checked them against the document.
+	if len(v["suggested"]) > 0 && !checked(v, "suggestions_checked") {
+		r.fail("suggestions_checked", "Check each suggested answer against the scan, then tick the box to confirm.")
+	}
 	if len(r.errs) > 0 {
 		return nil, nil, &FormError{Fields: r.errs}
 	}

@@ -449,3 +449,37 @@ func TestEvidenceDuplicateReference(t *testing.T) {
 		t.Errorf("the valid-element line must name A1 only:\n%s", all)
 	}
 }
+
+// TestEvidenceFieldsMatchTheConversion: every form lists its questions,
+// every field the conversion faults is one the form asks, and answers a
+// machine suggested need a person's confirmation.
+func TestEvidenceFieldsMatchTheConversion(t *testing.T) {
+	for _, typ := range roi.EvidenceTypes {
+		fs := EvidenceFields(typ)
+		if len(fs) < 2 {
+			t.Errorf("%s: %d fields", typ, len(fs))
+		}
+		names := map[string]bool{}
+		for _, f := range fs {
+			names[f.Name] = true
+		}
+		// An empty form: each field faulted must be on the form.
+		_, _, err := EvidenceFromForm(typ, url.Values{}, nil, today)
+		var fe *FormError
+		if errors.As(err, &fe) {
+			for n := range fe.Fields {
+				if !names[n] {
+					t.Errorf("%s: the conversion faults %s, which the form does not ask", typ, n)
+				}
+			}
+		}
+	}
+	v := with(completeAuthorization(), "suggested", "recipient")
+	_, _, err := EvidenceFromForm("authorization", v, nil, today)
+	if fieldErrors(t, err)["suggestions_checked"] == "" {
+		t.Errorf("unconfirmed suggestions accepted: %v", err)
+	}
+	if _, _, err := EvidenceFromForm("authorization", with(v, "suggestions_checked", "yes"), nil, today); err != nil {
+		t.Errorf("confirmed suggestions: %v", err)
+	}
+}

@@ -65,6 +65,8 @@ func (d *Desk) evidenceView(ctx context.Context, v *RequestView) {
 		findings = v.Eval.Authorizations
 		stale = v.C.Request.EvaluatedVersion != v.C.Request.Version
 	}
+	v.EvidenceOpen = evidenceMayChange(v.C.Request, "changed") == nil
+	v.VerdictStale = v.Eval != nil && stale
 	labels := authorizationLabels(findings)
 	nth := 0
 	for _, e := range v.C.Evidence {

@@ -66,6 +66,10 @@ type RequestView struct {
 	Evidence                  []EvidenceEntry
 	HasIdentity, HasAuthority bool
 	Checks                    []ExplainedRule
+	// EvidenceOpen: evidence may still be added, corrected or withdrawn.
+	// VerdictStale: the evidence changed after the latest evaluation,
+	// whose verdicts are then not shown beside the entries.
+	EvidenceOpen, VerdictStale bool
 }
 
 // EvaluationSeen is a stored engine decision and who ran it.
