@@ -158,6 +158,23 @@ func TestStaffIntake(t *testing.T) {
 			t.Errorf("search %q misses the requests:\n%s", q, clip(body))
 		}
 	}
+	// A scan that arrives later is added from the request page with its kind.
+	reqPath := "/requests/" + strconv.FormatInt(id, 10)
+	cur, _ := e.desk.Get(ctx, "test", roi.RequestID(id))
+	st, _, hdr = e.multipartPage(auth.RoleIntakeClerk, reqPath+"/documents",
+		url.Values{"version": {strconv.Itoa(cur.Request.Version)}, "kind": {"id-image"}}, map[string][2]string{"file": {"id.png", "\x89PNG\r\n\x1a\n0000"}})
+	if st != http.StatusSeeOther {
+		t.Errorf("adding a scan from the page: %d", st)
+	}
+	if st, _, _ = e.multipartPage(auth.RoleAuditor, reqPath+"/documents",
+		url.Values{"version": {strconv.Itoa(cur.Request.Version + 1)}}, map[string][2]string{"file": {"id.png", "\x89PNG\r\n\x1a\n0000"}}); st != http.StatusForbidden {
+		t.Errorf("the auditor adding a scan: %d, want 403", st)
+	}
+	_, body, _ = e.page(auth.RoleIntakeClerk, "GET", reqPath, nil)
+	if !strings.Contains(body, roi.DocumentAuthorization.Title()+" · document") || !strings.Contains(body, roi.DocumentIDImage.Title()+" · document") {
+		t.Errorf("the request page does not name the scans by kind:\n%s", clip(body))
+	}
+
 	_, body, _ = e.page(auth.RoleIntakeClerk, "POST", "/search", url.Values{"q": {"Jones & Smith"}})
 	if strings.Contains(body, `href="/requests/`+strconv.FormatInt(id, 10)+`"`) {
 		t.Errorf("search for another firm found this one:\n%s", clip(body))

@@ -39,6 +39,8 @@ var funcs = template.FuncMap{
 	"list":  func(xs ...string) []string { return xs },
 	"lower": strings.ToLower,
 	"word":  word,
+	// documentKinds are the kinds a scan may be, for a form.
+	"documentKinds": func() []roi.DocumentKind { return roi.DocumentKinds },
 	"labels": func(l roi.Labels) string {
 		return strings.Join(l.Strings(), ", ")
 	},
@@ -126,7 +128,7 @@ var flashes = map[string]string{
 	"reviewed": "Review recorded.", "resolved": "Escalation resolved.", "released": "Released; the delivery is queued.",
 	"assigned": "Assigned.", "accepted": "Submission accepted as a request.", "rejected": "Submission rejected.",
 	"confirmed": "The requester's address is confirmed.",
-	"intake":    "Request recorded.", "directory": "The directory is saved.",
+	"intake":    "Request recorded.", "directory": "The directory is saved.", "document": "The scan is added.",
 	"intake-partial": "Request recorded, but a scan or the identity check was not: add it below.",
 }
 

@@ -81,6 +81,7 @@ var routes = []route{
 	{"GET", "/requesters", (*Server).handleDirectoryPage, "The directory of known requesters", auth.PermIntake},
 	{"POST", "/requesters", (*Server).handleDirectorySave, "Add or change a known requester", auth.PermIntake},
 	{"GET", "/requests/{id}", (*Server).handleRequestPage, "The request page", auth.PermViewRequest},
+	{"POST", "/requests/{id}/documents", (*Server).handlePageUpload, "Add a scan to a request, saying what it is", auth.PermEvidence},
 	{"GET", "/requests/{id}/access", (*Server).handleAccessLogPage, "The request's access log", auth.PermAccounting},
 	{"GET", "/patients/{id}", (*Server).handlePatientPage, "The patient page: requests, disclosure history, the accounting for those allowed it", auth.PermViewRequest},
 	{"GET", "/patients/{id}/accounting.csv", (*Server).handleAccountingCSV, "The accounting of disclosures as CSV, from a link", auth.PermAccounting},
