@@ -552,9 +552,10 @@ func (e *browserEnv) checkBrowsing(patientName string) {
 }
 
 // expectedConsoleError: the browser logs every 4xx answer as a failed
-// resource load; the tests ask for refusals (403, 409) on purpose.
+// resource load; the tests ask for refusals (403, 409) and send forms
+// with mistakes (422, the form shown again) on purpose.
 func expectedConsoleError(txt string) bool {
-	return strings.Contains(txt, "Failed to load resource") && regexp.MustCompile(`status of 40[39]\b`).MatchString(txt)
+	return strings.Contains(txt, "Failed to load resource") && regexp.MustCompile(`status of (40[39]|422)\b`).MatchString(txt)
 }
 
 // TestBrowserJourney is the whole journey of one request in a real

@@ -6,11 +6,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/custodian-roi/custodian/internal/auth"
+	"github.com/custodian-roi/custodian/internal/demo"
 	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/workflow"
 )
@@ -234,4 +238,110 @@ func section(body, id string) string {
 		return body[i:]
 	}
 	return body[i : i+j]
+}
+
+// TestBrowserEvidenceForm: in a real browser, a clerk records an
+// attorney's authorization through its form with the scan beside it,
+// makes a mistake (the expiry date before the signature), sees the message
+// beside the field with everything typed still there, fixes it; the
+// specialist evaluates and sees one verdict that agrees with the engine;
+// the clerk withdraws the authorization with a reason and it stays on the
+// page struck through, no longer counted.
+func TestBrowserEvidenceForm(t *testing.T) {
+	e := newBrowserEnv(t)
+	patient := e.journeyPatient()
+	r, err := e.desk.Intake(e.ctx, demo.Actor, workflow.Intake{PatientID: patient.ID, Request: roi.Request{Received: e.desk.Today(),
+		Requester: roi.Requester{Kind: roi.KindAttorney, Name: "Lee & Park LLP"}, Basis: roi.BasisAuthorization},
+		Contact: "records@leepark.example", Delivery: roi.DeliveryEmail, Due: e.desk.Today().AddDays(20)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, err := os.ReadFile(tinyPNG(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.desk.UploadDocument(e.ctx, demo.Actor, r.ID, r.Version, "scan.png", roi.DocumentAuthorization, png); err != nil {
+		t.Fatal(err)
+	}
+	reqPath := "/requests/" + strconv.FormatInt(int64(r.ID), 10)
+	today := e.desk.Today()
+	signed, expires := today.AddDays(-20), today.AddDays(300)
+
+	clerk := e.person("clerk")
+	clerk.signIn(demo.Actor)
+	clerk.open(reqPath)
+	clerk.do("identity", chromedp.SendKeys(chromedp.ID("identity-method"), "bar card and firm letterhead"))
+	clerk.submit("#verify-identity")
+	clerk.expect("identity in words", "Identity verified by bar card and firm letterhead — Dana Clerk")
+	if clerk.has("#evidence-json") {
+		t.Fatal("the request page still asks for JSON")
+	}
+	// "Add evidence: Authorization" opens its form, the scan beside it.
+	clerk.submit("#add-authority")
+	clerk.expect("the authorization form", "Record: Authorization", "Which form it is", "Required statements")
+	if !clerk.has("img#scan") {
+		t.Error("the scan is not shown beside the form")
+	}
+	clerk.do("fill in the checklist, with the expiry before the signature",
+		chromedp.Click(chromedp.ID("f-forms-hipaa")),
+		chromedp.Click(chromedp.ID("f-signed_by-patient")),
+		chromedp.SetValue(chromedp.ID("f-signed"), signed.String()),
+		chromedp.SetValue(chromedp.ID("f-expires"), signed.AddDays(-40).String()),
+		chromedp.SendKeys(chromedp.ID("f-discloser"), "Custodian Test Hospital"),
+		chromedp.SendKeys(chromedp.ID("f-recipient"), "Lee & Park LLP"),
+		chromedp.SendKeys(chromedp.ID("f-purpose"), "personal injury claim"),
+		chromedp.SendKeys(chromedp.ID("f-description"), "all records of the last two years"),
+		chromedp.Click(chromedp.ID("f-covers_labels-general")),
+		chromedp.Click(chromedp.ID("f-statements-revocation")),
+		chromedp.Click(chromedp.ID("f-statements-conditioning")),
+		chromedp.Click(chromedp.ID("f-statements-redisclosure")))
+	clerk.shot("evidence-form.png")
+	clerk.submit("#save-evidence")
+	clerk.expect("the message beside the field", "Nothing was recorded yet", "The expiry date is before the signature date")
+	if !clerk.has("#f-expires-error") {
+		t.Error("the message is not beside the expiry date")
+	}
+	kept, err := chromedp.Run(clerk.ctx, chromedp.Evaluate[string](`[document.getElementById("f-recipient").value, document.getElementById("f-purpose").value,
+		document.getElementById("f-signed").value, String(document.getElementById("f-covers_labels-general").checked),
+		String(document.getElementById("f-statements-redisclosure").checked)].join("|")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Lee & Park LLP|personal injury claim|" + signed.String() + "|true|true"; kept != want {
+		t.Errorf("what was typed: %q, want %q", kept, want)
+	}
+	clerk.do("fix the expiry date", chromedp.SetValue(chromedp.ID("f-expires"), expires.String()))
+	clerk.submit("#save-evidence")
+	clerk.expect("recorded", "Evidence recorded.", "Authorization A1", "signed by the patient", "to Lee & Park LLP", "covers general records")
+
+	spec := e.person("specialist")
+	spec.signIn(demo.Specialist)
+	spec.open(reqPath)
+	spec.submit("#evaluate")
+	spec.expect("one verdict", "Authorization A1 is valid")
+	checks := spec.text("#checks")
+	if strings.Contains(checks, "not valid") || strings.Count(checks, "Authorization A1") != 1 {
+		t.Errorf("the authorization check contradicts itself:\n%s", checks)
+	}
+	spec.shotUpTo("evidence-verdict.png", "#h-evidence", "#checks", 1400)
+
+	// The clerk withdraws it, with the reason.
+	clerk.open(reqPath)
+	c, err := e.desk.Get(e.ctx, "test", r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := strconv.FormatInt(c.Evidence[len(c.Evidence)-1].ID, 10)
+	clerk.do("open the withdrawal", chromedp.Click(chromedp.ID("withdraw-open-"+auth)),
+		chromedp.SendKeys(chromedp.ID("withdraw-reason-"+auth), "signed for a different firm"))
+	clerk.submit("#withdraw-" + auth)
+	clerk.expect("withdrawn", "Evidence withdrawn", "withdrawn by Dana Clerk", "signed for a different firm", "None in force.",
+		"evaluate again")
+	if !clerk.has("#evidence-"+auth+" del") || clerk.has("#withdraw-"+auth) {
+		t.Error("the withdrawn entry is not struck through, or can still be withdrawn")
+	}
+	spec.open(reqPath)
+	spec.submit("#evaluate")
+	spec.expect("the engine without it", "no-permission")
+	e.checkBrowsing(patient.Name)
 }
