@@ -39,6 +39,8 @@ var funcs = template.FuncMap{
 	"list":  func(xs ...string) []string { return xs },
 	"lower": strings.ToLower,
 	"word":  word,
+	// action is a person's decision in words.
+	"action": actionWord,
 	// documentKinds are the kinds a scan may be, for a form.
 	"documentKinds": func() []roi.DocumentKind { return roi.DocumentKinds },
 	"labels": func(l roi.Labels) string {

@@ -38,6 +38,10 @@ func word(v any) string {
 		}
 	case roi.DocumentKind:
 		return x.Title()
+	case roi.Outcome:
+		if w, ok := outcomeWords[x]; ok {
+			return w
+		}
 	case string:
 		return strings.ReplaceAll(x, "_", " ")
 	}
@@ -125,4 +129,30 @@ var labelWords = map[roi.Label]string{
 var typeWords = map[roi.RequestType]string{
 	roi.RequestRecords:    "Copies of records",
 	roi.RequestAccounting: "Accounting of disclosures",
+}
+
+var outcomeWords = map[roi.Outcome]string{
+	roi.OutcomeRelease:  "release everything asked for",
+	roi.OutcomePartial:  "release in part, withholding some items",
+	roi.OutcomeDeny:     "deny",
+	roi.OutcomePending:  "wait for the requester to supply something",
+	roi.OutcomeEscalate: "escalate to the privacy officer or a licensed professional",
+}
+
+// actionWords are the decisions a person records, as the decide form
+// offers them.
+var actionWords = map[string]string{
+	"approve":  "Approve: release what the engine releases",
+	"partial":  "Approve in part: release what the engine releases, withhold the rest",
+	"deny":     "Deny",
+	"pending":  "Ask the requester for what is missing",
+	"escalate": "Escalate to the privacy officer",
+}
+
+// actionWord is a decision's action in words; an unknown one as it is.
+func actionWord(a string) string {
+	if w, ok := actionWords[a]; ok {
+		return w
+	}
+	return a
 }
