@@ -159,6 +159,15 @@ func TestAccessibility(t *testing.T) {
 	denied := byClient(roi.KindEmployer, "")
 	escalated := byClient(roi.KindRepresentative, "")
 	released := e.seed.Released
+	var releasedPatient *roi.PatientRecord
+	for _, p := range e.seed.Patients {
+		if p.ID == released.PatientID {
+			releasedPatient = p
+		}
+	}
+	if releasedPatient == nil {
+		t.Fatal("the demo's released request has no patient among the demo's patients")
+	}
 
 	// Clemente's first request (identity checked) is evaluated, decided and
 	// reviewed, so that the specialist sees a request ready to release and
@@ -272,6 +281,9 @@ func TestAccessibility(t *testing.T) {
 			p.open(href)
 		}},
 		{name: "request: new", h1: "Request", who: clerk, path: path(fresh)},
+		{name: "staff intake", h1: "New request", who: clerk, path: "/requests/new"},
+		{name: "requesters", h1: "Requesters", who: clerk, path: "/requesters"},
+		{name: "evidence form: choose", h1: "Record evidence", who: clerk, path: path(fresh) + "/evidence/new"},
 
 		// As the specialist: the request in each state, and a release.
 		{name: "queue (specialist)", h1: "Queue", who: specialist, path: "/"},
@@ -297,11 +309,28 @@ func TestAccessibility(t *testing.T) {
 			p.do("link", chromedp.Navigate(e.srv.URL+"/portal/download#"+token), chromedp.WaitVisible(chromedp.ID("download")))
 		}},
 
+		{name: "delivery by mail", h1: "for request", who: specialist, open: func(p *browserPerson) {
+			p.open(path(released))
+			href, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.querySelector("a.delivery-link").getAttribute("href")`))
+			if err != nil {
+				t.Fatalf("the released request links no delivery: %v", err)
+			}
+			p.open(href)
+		}},
+
 		// As the privacy officer.
+		{name: "patient page", h1: releasedPatient.Name, who: privacy, path: "/patients/" + strconv.FormatInt(int64(released.PatientID), 10)},
 		{name: "escalations", h1: "Escalations", who: privacy, path: "/escalations"},
 		{name: "request: escalated", h1: "Request", who: privacy, path: path(escalated)},
 		{name: "access log", h1: "Access log", who: privacy, path: path(released) + "/access"},
 		{name: "metrics", h1: "Metrics", who: privacy, path: "/metrics"},
+	}
+	// One row per evidence form, on the new request.
+	for i := len(workflow.EvidenceForms) - 1; i >= 0; i-- {
+		f := workflow.EvidenceForms[i]
+		row := page{name: "evidence form: " + f.Type, h1: f.Title, who: clerk, path: path(fresh) + "/evidence/new?type=" + f.Type}
+		at := slices.IndexFunc(pages, func(p page) bool { return p.name == "evidence form: choose" })
+		pages = slices.Insert(pages, at+1, row)
 	}
 	signedIn := map[*browserPerson]string{clerk: demo.Actor, specialist: demo.Specialist, privacy: "demo.privacy"}
 	for _, pg := range pages {
@@ -322,6 +351,11 @@ func TestAccessibility(t *testing.T) {
 	if submissionPath == "" {
 		t.Error("the submission page was not checked")
 	}
+	version, err := chromedp.Run(anon.ctx, chromedp.Evaluate[string](`axe.version`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("axe-core %s, rules tagged %v: %d pages checked", version, axeTags, len(pages))
 }
 
 // focusState is what the keyboard run reads of the focused element.
