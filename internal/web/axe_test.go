@@ -556,4 +556,24 @@ func TestAccessibilityKeyboard(t *testing.T) {
 	if err != nil || !strings.Contains(row, "yes") {
 		t.Errorf("the clerk's row for %s: %q (%v), want the e-mail checked", number, row, err)
 	}
+
+	// On the workbench the first Tab reaches the skip link, shown while it
+	// has the focus, and Enter on it moves the focus past the header to
+	// the page's content.
+	ck := keyboard{t: t, p: clerk}
+	clerk.open("/")
+	if f := ck.tab(false); f.Text != "Skip to the content" {
+		t.Fatalf("keyboard: the workbench's first Tab reached %s, want the skip link", f)
+	}
+	shown, err := chromedp.Run(clerk.ctx, chromedp.Evaluate[bool](`(() => { const r = document.activeElement.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight && r.width > 0; })()`))
+	if err != nil || !shown {
+		t.Errorf("keyboard: the skip link has the focus but is not on screen (%v)", err)
+	}
+	ck.press("Enter on the skip link", kb.Enter)
+	if f := ck.focused(); f.ID != "main" {
+		t.Errorf("keyboard: Enter on the skip link left the focus on %s, want <main>", f)
+	}
+	if f := ck.tab(false); f.Top < 60 {
+		t.Errorf("keyboard: Tab after skipping reached %s at the top of the page (the header), want the content", f)
+	}
 }
