@@ -201,6 +201,24 @@ type evidenceJSON struct {
 	Body    json.RawMessage `json:"body"`
 	AddedBy string          `json:"added_by"`
 	AddedAt time.Time       `json:"added_at"`
+	// Withdrawn: the entry was taken back or corrected; it no longer
+	// counts. Absent while the entry is in force.
+	Withdrawn *withdrawnJSON `json:"withdrawn,omitempty"`
+}
+
+type withdrawnJSON struct {
+	By           string    `json:"by"`
+	At           time.Time `json:"at"`
+	Reason       string    `json:"reason"`
+	SupersededBy int64     `json:"superseded_by,omitempty"`
+}
+
+func evidenceView(e roi.EvidenceRecord) evidenceJSON {
+	out := evidenceJSON{ID: e.ID, Type: e.Type, Body: e.Body, AddedBy: e.AddedBy, AddedAt: e.AddedAt}
+	if !e.Active() {
+		out.Withdrawn = &withdrawnJSON{By: e.WithdrawnBy, At: e.WithdrawnAt, Reason: e.WithdrawnReason, SupersededBy: e.SupersededBy}
+	}
+	return out
 }
 
 type documentJSON struct {
@@ -254,7 +272,7 @@ func (s *Server) handleRequestShow() http.Handler {
 		out := map[string]any{"request": s.requestView(c.Request), "next": c.Next}
 		ev := []evidenceJSON{}
 		for _, e := range c.Evidence {
-			ev = append(ev, evidenceJSON{e.ID, e.Type, e.Body, e.AddedBy, e.AddedAt})
+			ev = append(ev, evidenceView(e))
 		}
 		docs := []documentJSON{}
 		for _, d := range c.Documents {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -209,6 +210,44 @@ func TestEvidencePages(t *testing.T) {
 	}
 	if c, _ = e.desk.Get(ctx, "test", r.ID); c.Evidence[0].Active() || c.Evidence[0].WithdrawnReason != "wrong requester" {
 		t.Errorf("after the API withdrawal: %+v", c.Evidence[0])
+	}
+	_, body, _ = e.page(clerk, "GET", "/api/v1/requests/"+strconv.FormatInt(int64(r.ID), 10), nil)
+	var shown struct {
+		Evidence []struct {
+			ID        int64
+			Withdrawn *struct{ By, Reason string }
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &shown); err != nil {
+		t.Fatal(err)
+	}
+	withdrawn := 0
+	for _, x := range shown.Evidence {
+		if x.Withdrawn != nil {
+			withdrawn++
+			if x.ID == c.Evidence[0].ID && (x.Withdrawn.Reason != "wrong requester" || x.Withdrawn.By != "user-intake-clerk") {
+				t.Errorf("API withdrawal shown as %+v", x.Withdrawn)
+			}
+		}
+	}
+	if withdrawn != 3 || len(shown.Evidence) != 3 {
+		t.Errorf("the API shows %d of %d entries withdrawn, want 3 of 3: %s", withdrawn, len(shown.Evidence), body)
+	}
+
+	// Answers suggested by a machine (OCR) are marked and must be
+	// confirmed: without the box ticked the form comes back, marked.
+	r = e.request(r.ID)
+	sug := authorizationForm(r.Version)
+	sug.Set("id", "B7")
+	sug["suggested"] = []string{"recipient", "signed"}
+	st, body, _ = e.page(clerk, "POST", base+"/evidence", sug)
+	if st != http.StatusUnprocessableEntity || strings.Count(body, "suggested — confirm") != 2 || !strings.Contains(body, `id="f-suggestions_checked"`) ||
+		!strings.Contains(body, "Check each suggested answer against the scan") {
+		t.Errorf("unconfirmed suggestions: %d\n%s", st, body)
+	}
+	sug.Set("suggestions_checked", "yes")
+	if st, body, _ := e.page(clerk, "POST", base+"/evidence", sug); st != http.StatusSeeOther {
+		t.Errorf("confirmed suggestions: %d %s", st, body)
 	}
 }
 

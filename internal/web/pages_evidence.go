@@ -38,6 +38,8 @@ type evidenceFormPage struct {
 	// Suggested lists the fields pre-filled by a machine (read from the
 	// scan), which a person must confirm before the form is saved.
 	Suggested []string
+	// SuggestError: the suggested answers were not confirmed.
+	SuggestError string
 }
 
 // fieldView is one question with what was typed, its message and whether
@@ -89,6 +91,7 @@ func (s *Server) renderEvidenceForm(w http.ResponseWriter, r *http.Request, stat
 		in.Values = url.Values{}
 	}
 	pd.Reason = in.Values.Get("correct_reason")
+	pd.SuggestError = in.Errors["suggestions_checked"]
 	if f, ok := workflow.EvidenceFormFor(typ); ok {
 		pd.Form, pd.Fields = f, fieldsOf(typ, in)
 	}
