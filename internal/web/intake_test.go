@@ -161,7 +161,7 @@ func TestStaffIntake(t *testing.T) {
 	// A scan that arrives later is added from the request page with its kind.
 	reqPath := "/requests/" + strconv.FormatInt(id, 10)
 	cur, _ := e.desk.Get(ctx, "test", roi.RequestID(id))
-	st, _, hdr = e.multipartPage(auth.RoleIntakeClerk, reqPath+"/documents",
+	st, _, _ = e.multipartPage(auth.RoleIntakeClerk, reqPath+"/documents",
 		url.Values{"version": {strconv.Itoa(cur.Request.Version)}, "kind": {"id-image"}}, map[string][2]string{"file": {"id.png", "\x89PNG\r\n\x1a\n0000"}})
 	if st != http.StatusSeeOther {
 		t.Errorf("adding a scan from the page: %d", st)

@@ -40,7 +40,16 @@ type evidenceFormPage struct {
 	Suggested []string
 	// SuggestError: the suggested answers were not confirmed.
 	SuggestError string
+	// CanRead: the scan shown may be read by OCR to suggest answers (an
+	// authorization form, a new entry, OCR installed). Read are the lines
+	// of the scan each suggestion came from, for the clerk to compare.
+	CanRead bool
+	Read    []readLine
 }
+
+// readLine is one suggestion's field and the line of the scan it was read
+// from.
+type readLine struct{ Label, Line string }
 
 // fieldView is one question with what was typed, its message and whether
 // the answer was suggested rather than typed.
@@ -60,6 +69,8 @@ type EvidenceFormValues struct {
 	Values    url.Values
 	Errors    map[string]string
 	Suggested map[string]bool
+	// Lines are the lines of the scan OCR read each suggestion from.
+	Lines map[string]string
 }
 
 func fieldsOf(typ string, in EvidenceFormValues) []fieldView {
@@ -96,6 +107,9 @@ func (s *Server) renderEvidenceForm(w http.ResponseWriter, r *http.Request, stat
 		pd.Form, pd.Fields = f, fieldsOf(typ, in)
 	}
 	for _, f := range pd.Fields {
+		if line, ok := in.Lines[f.Name]; ok {
+			pd.Read = append(pd.Read, readLine{Label: f.Label, Line: line})
+		}
 		if f.Suggested {
 			pd.Suggested = append(pd.Suggested, f.Name)
 		}
@@ -115,6 +129,7 @@ func (s *Server) renderEvidenceForm(w http.ResponseWriter, r *http.Request, stat
 			}
 		}
 	}
+	pd.CanRead = pd.Doc != 0 && typ == "authorization" && correct == 0 && workflow.OCRAvailable()
 	title := "Record evidence"
 	if correct != 0 {
 		title = "Correct evidence"
@@ -165,7 +180,32 @@ func (s *Server) handleEvidenceFormPage() http.Handler {
 				return
 			}
 		}
-		s.renderEvidenceForm(w, r, http.StatusOK, roi.RequestID(id), typ, correct, in, "")
+		msg := ""
+		// "Read the scan": OCR suggests answers, each marked for a person
+		// to confirm against the scan; nothing is recorded until saved.
+		if q.Get("read") == "1" && typ == "authorization" && correct == 0 {
+			doc, err := strconv.ParseInt(q.Get("doc"), 10, 64)
+			if err != nil {
+				s.renderError(w, r, roi.Errorf(roi.CodeInvalid, "Pick the scan to read."))
+				return
+			}
+			sug, err := s.desk.ReadAuthorization(r.Context(), actor(r), roi.RequestID(id), doc)
+			switch {
+			case err == nil && len(sug.Fields) == 0:
+				msg = "Nothing could be read from this scan with confidence; fill in the form from the scan."
+			case err == nil:
+				in.Values, in.Lines, in.Suggested = sug.Values, sug.Lines, map[string]bool{}
+				for _, f := range sug.Fields {
+					in.Suggested[f] = true
+				}
+			case statusOf[roi.CodeOf(err)] < 500 && statusOf[roi.CodeOf(err)] != 0:
+				msg = publicMessage("", err)
+			default:
+				s.renderError(w, r, err)
+				return
+			}
+		}
+		s.renderEvidenceForm(w, r, http.StatusOK, roi.RequestID(id), typ, correct, in, msg)
 	})
 }
 

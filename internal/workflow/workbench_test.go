@@ -1,9 +1,11 @@
 package workflow
 
 import (
+	"os"
 	"slices"
 	"testing"
 
+	"github.com/custodian-roi/custodian/internal/ocr"
 	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/store"
 )
@@ -188,5 +190,43 @@ func TestAwaitingReview(t *testing.T) {
 	}
 	if got := waiting(); len(got) != 0 {
 		t.Errorf("awaiting review after the release: %v", got)
+	}
+}
+
+// TestSuggestAuthorization: what the parser reads becomes the
+// authorization form's values, each field listed as suggested with its
+// line; what the form does not say is not invented.
+func TestSuggestAuthorization(t *testing.T) {
+	text, err := os.ReadFile("../ocr/testdata/hipaa-labeled.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := suggestAuthorization(ocr.ParseAuthorization(string(text)))
+	for field, want := range map[string]string{"recipient": "Smith & Jones LLP", "expires": "2026-12-31", "signed": "2026-03-01",
+		"covers_from": "2020-01-01", "covers_to": "2025-12-31"} {
+		if got := s.Values.Get(field); got != want {
+			t.Errorf("%s = %q, want %q", field, got, want)
+		}
+		if s.Lines[field] == "" || !slices.Contains(s.Fields, field) {
+			t.Errorf("%s is not marked suggested with its line", field)
+		}
+	}
+	labels := s.Values["covers_labels"]
+	for _, want := range []string{"hiv", "behavioral-health", "sti"} {
+		if !slices.Contains(labels, want) {
+			t.Errorf("covers_labels %v lacks %s", labels, want)
+		}
+	}
+	for _, never := range []string{"psychotherapy-note", "genetic", "part2"} {
+		if slices.Contains(labels, never) {
+			t.Errorf("covers_labels %v has %s, whose box is empty", labels, never)
+		}
+	}
+	if s.Values.Get("forms") != "" || s.Values.Get("tpo") != "" {
+		t.Errorf("a HIPAA form suggested as Part 2: forms %q tpo %q", s.Values.Get("forms"), s.Values.Get("tpo"))
+	}
+	empty := suggestAuthorization(ocr.ParseAuthorization(""))
+	if len(empty.Fields) != 0 || len(empty.Values) != 0 {
+		t.Errorf("nothing read, yet suggested %v", empty.Values)
 	}
 }
