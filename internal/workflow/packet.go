@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -68,11 +69,14 @@ func (d *Desk) buildPacket(ctx context.Context, r *roi.DeskRequest, final *Final
 		return nil, err
 	}
 	in := packet.Input{
-		Number:       r.Number,
-		PacketID:     packetID,
-		Recipient:    recipientName(r),
-		Released:     d.Today(),
-		Patient:      packet.Patient{Name: patient.Name, BirthDate: patient.BirthDate, MRN: patient.MRN},
+		Number:    r.Number,
+		PacketID:  packetID,
+		Recipient: recipientName(r),
+		Released:  d.Today(),
+		// A chart without the patient's name (it happens in imported
+		// data) still releases: the header says so and carries the birth
+		// date and MRN, rather than the release failing.
+		Patient:      packet.Patient{Name: cmp.Or(strings.TrimSpace(patient.Name), "(no name in the record)"), BirthDate: patient.BirthDate, MRN: patient.MRN},
 		Organization: d.Org.Name,
 		Certifier:    certifier,
 		Cover:        cover,
