@@ -104,7 +104,7 @@ func TestFaxDeliveryPage(t *testing.T) {
 		t.Fatalf("recording the fax: %d", status)
 	}
 	_, body, _ = e.page(auth.RoleSpecialist, "GET", path, nil)
-	if !strings.Contains(body, "Faxed") || !strings.Contains(body, `id="receipt-confirmation">OK-4471`) || !strings.Contains(body, "2026-03-02 09:30 UTC") ||
+	if !strings.Contains(body, "Faxed") || !strings.Contains(body, `id="receipt-confirmation">OK-4471`) || !strings.Contains(body, "Mar 2, 2026 09:30") ||
 		!strings.Contains(body, "<dd>14</dd>") {
 		t.Errorf("the faxed delivery page does not show the confirmation")
 	}

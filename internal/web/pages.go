@@ -52,7 +52,7 @@ var funcs = template.FuncMap{
 // desk's settings (day writes a date in the desk's style).
 func loadPages(desk *workflow.Desk) *pages {
 	p := &pages{byName: map[string]*template.Template{}}
-	fm := template.FuncMap{"day": desk.FormatDate, "dayOf": desk.DayOf}
+	fm := template.FuncMap{"day": desk.FormatDate, "dayOf": desk.DayOf, "when": desk.FormatTime}
 	maps.Copy(fm, funcs)
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {

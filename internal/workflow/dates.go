@@ -90,3 +90,12 @@ func (d *Desk) DayOf(t time.Time) roi.Date {
 	t = t.In(d.Location)
 	return roi.MakeDate(t.Year(), int(t.Month()), t.Day())
 }
+
+// FormatTime writes an instant for a page: its day in the desk's style
+// and the time of day, both in the desk's time zone.
+func (d *Desk) FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return d.FormatDate(d.DayOf(t)) + " " + t.In(d.Location).Format("15:04")
+}
