@@ -4,6 +4,7 @@ import (
 	"os"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/custodian-roi/custodian/internal/ocr"
 	"github.com/custodian-roi/custodian/internal/roi"
@@ -228,5 +229,27 @@ func TestSuggestAuthorization(t *testing.T) {
 	empty := suggestAuthorization(ocr.ParseAuthorization(""))
 	if len(empty.Fields) != 0 || len(empty.Values) != 0 {
 		t.Errorf("nothing read, yet suggested %v", empty.Values)
+	}
+}
+
+// TestFormatTime: an instant is shown on the day and at the hour of the
+// desk's time zone, not the server's.
+func TestFormatTime(t *testing.T) {
+	d, _ := newTestDesk(t)
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no time zone data:", err)
+	}
+	d.Location = ny
+	at := time.Date(2026, 3, 2, 3, 30, 0, 0, time.UTC)
+	if got := d.FormatTime(at); got != "Mar 1, 2026 22:30" {
+		t.Errorf("FormatTime = %q, want the evening before in New York", got)
+	}
+	d.Dates = DatesIntl
+	if got := d.FormatTime(at); got != "1 Mar 2026 22:30" {
+		t.Errorf("FormatTime (intl) = %q", got)
+	}
+	if d.FormatTime(time.Time{}) != "—" {
+		t.Error("a zero time is not shown as unknown")
 	}
 }
