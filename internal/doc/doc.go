@@ -43,9 +43,15 @@ type Letter struct {
 	Title     string   // printed at the top, e.g. "Notice of denial of access"
 	Reference string   // the request number people quote
 	Date      roi.Date // the date of the letter
-	From      []string // the organization: name, address lines, phone
-	To        []string // the recipient: name, address lines
-	Blocks    []Block
+	// DateText, when set, is the date as the letter's language writes it
+	// ("6 de diciembre de 2026"); otherwise Date is printed as is.
+	DateText string
+	// ReLabel, when set, introduces the reference in the letter's
+	// language ("Ref.: solicitud"); otherwise "Re: request".
+	ReLabel string
+	From    []string // the organization: name, address lines, phone
+	To      []string // the recipient: name, address lines
+	Blocks  []Block
 }
 
 // P returns a paragraph block.
@@ -66,7 +72,7 @@ func (l Letter) Text() string {
 	}
 	b.WriteString("\n")
 	if l.Date.Known() {
-		b.WriteString(l.Date.String() + "\n\n")
+		b.WriteString(l.DateLine() + "\n\n")
 	}
 	for _, s := range l.To {
 		b.WriteString(s + "\n")
@@ -75,7 +81,7 @@ func (l Letter) Text() string {
 		b.WriteString("\n")
 	}
 	if l.Reference != "" {
-		b.WriteString("Re: request " + l.Reference + "\n\n")
+		b.WriteString(l.ReLine() + "\n\n")
 	}
 	b.WriteString(strings.ToUpper(l.Title) + "\n\n")
 	WriteBlocks(&b, l.Blocks)
@@ -104,4 +110,21 @@ func WriteBlocks(b *strings.Builder, blocks []Block) {
 		}
 		b.WriteString("\n")
 	}
+}
+
+// DateLine is the letter's date as printed.
+func (l Letter) DateLine() string {
+	if l.DateText != "" {
+		return l.DateText
+	}
+	return l.Date.String()
+}
+
+// ReLine is the reference line as printed.
+func (l Letter) ReLine() string {
+	label := l.ReLabel
+	if label == "" {
+		label = "Re: request"
+	}
+	return label + " " + l.Reference
 }

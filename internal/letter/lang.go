@@ -27,6 +27,7 @@ type catalog struct {
 
 	// Heading and contact.
 	telephone     string // "Telephone "
+	reLabel       string // "Re: request", before the request number
 	privacyOffice string
 	byPhone       string
 	byEmail       string

@@ -10,6 +10,7 @@ import (
 var english = catalog{
 	lang:          roi.LanguageEnglish,
 	telephone:     "Telephone ",
+	reLabel:       "Re: request",
 	privacyOffice: "our privacy office",
 	byPhone:       "by telephone at ",
 	byEmail:       "by email at ",

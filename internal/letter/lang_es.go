@@ -13,6 +13,7 @@ import (
 var spanish = catalog{
 	lang:          roi.LanguageSpanish,
 	telephone:     "Teléfono ",
+	reLabel:       "Ref.: solicitud",
 	privacyOffice: "nuestra oficina de privacidad",
 	byPhone:       "por teléfono al ",
 	byEmail:       "por correo electrónico a ",

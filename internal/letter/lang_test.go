@@ -160,6 +160,10 @@ func TestSpanishLetters(t *testing.T) {
 	in := spanishInput(roi.BasisAccess, roi.KindPatient)
 	in.Released = []string{"Encounter/1", "DocumentReference/3"}
 	l, err := Cover(in)
+	if text := l.Text(); strings.Contains(text, "Re: request") || !strings.Contains(text, "Ref.: solicitud R-2026-000042") ||
+		!strings.Contains(text, in.lang().date(in.Date)) || strings.Contains(text, in.Date.String()) {
+		t.Errorf("the Spanish letter's date and reference line are not in Spanish:\n%s", text)
+	}
 	check("cover", l, err, "Registros adjuntos", "1 visita y 1 documento, con fechas del 10 de enero de 2024 al 1 de febrero de 2025",
 		"su solicitud de una copia de registros", "recibida el 1 de marzo de 2026", "Teléfono 555-0100",
 		"Por favor, indique el número de solicitud R-2026-000042.")

@@ -132,9 +132,16 @@ func (in *Input) item(key string) (Item, bool) {
 }
 
 // head returns a letter with its heading filled in.
+// A letter in another language than English writes its date and
+// reference line in that language too; English letters keep the ISO date.
 func head(in *Input, kind, title string) doc.Letter {
-	return doc.Letter{Kind: kind, Title: title, Reference: in.Number, Date: in.Date,
-		From: from(in.lang(), in.Org), To: append([]string(nil), in.To...)}
+	c := in.lang()
+	l := doc.Letter{Kind: kind, Title: title, Reference: in.Number, Date: in.Date,
+		From: from(c, in.Org), To: append([]string(nil), in.To...), ReLabel: c.reLabel}
+	if c.lang != roi.LanguageEnglish {
+		l.DateText = c.date(in.Date)
+	}
+	return l
 }
 
 func from(c *catalog, o Org) []string {

@@ -281,7 +281,7 @@ func (r *renderer) letter(l doc.Letter) {
 	p.Ln(6)
 	p.SetFont(sans, "", 10)
 	if l.Date.Known() {
-		p.CellFormat(textW, 5, l.Date.String(), "", 1, "L", false, 0, "")
+		p.CellFormat(textW, 5, clean(l.DateLine(), false), "", 1, "L", false, 0, "")
 		p.Ln(4)
 	}
 	for _, s := range l.To {
@@ -292,7 +292,7 @@ func (r *renderer) letter(l doc.Letter) {
 	}
 	if l.Reference != "" {
 		p.SetFont(sans, "B", 10)
-		p.CellFormat(textW, 5, clean("Re: request "+l.Reference, false), "", 1, "L", false, 0, "")
+		p.CellFormat(textW, 5, clean(l.ReLine(), false), "", 1, "L", false, 0, "")
 		p.Ln(3)
 	}
 	if l.Title != "" {
