@@ -334,7 +334,7 @@ func TestBrowserEvidenceForm(t *testing.T) {
 		chromedp.Click(chromedp.ID("f-statements-revocation")),
 		chromedp.Click(chromedp.ID("f-statements-conditioning")),
 		chromedp.Click(chromedp.ID("f-statements-redisclosure")))
-	clerk.shot("evidence-form.png")
+	clerk.shot("evidence-mistake.png")
 	clerk.submit("#save-evidence")
 	clerk.expect("the message beside the field", "Nothing was recorded yet", "The expiry date is before the signature date")
 	if !clerk.has("#f-expires-error") {

@@ -62,7 +62,7 @@ func (s *Server) intakeData(r *http.Request, v map[string]string) (*intakeForm, 
 
 func (s *Server) handleIntakePage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := s.intakeData(r, map[string]string{"received": s.desk.FormatDate(s.desk.Today()), "all": "1",
+		f, err := s.intakeData(r, map[string]string{"received": s.desk.Dates.Typed(s.desk.Today()), "all": "1",
 			"type": string(roi.RequestRecords), "channel": "mail", "language": string(roi.LanguageEnglish)})
 		if err != nil {
 			s.renderError(w, r, err)

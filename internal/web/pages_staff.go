@@ -307,7 +307,7 @@ func (s *Server) handleRequestPage() http.Handler {
 			"assign": u.can(auth.PermIntake), "delivery": u.can(auth.PermCompleteDelivery),
 			"access": u.can(auth.PermAccounting),
 		}}
-		if pd.Can["assign"] && s.opts.Auth != nil {
+		if s.opts.Auth != nil { // the assignee by name, and whom to assign to
 			if pd.Colleagues, err = s.opts.Auth.Colleagues(r.Context(), auth.PermEvidence); err != nil {
 				s.renderError(w, r, err)
 				return
@@ -455,4 +455,26 @@ func (s *Server) handleMetricsPage() http.Handler {
 		}
 		s.render(w, r, http.StatusOK, "metrics", "Metrics", metricsView(m))
 	})
+}
+
+// colleagueName is the name of the colleague with username u, or u itself
+// when they are not among cs (a former colleague, a system actor).
+func colleagueName(cs []auth.Colleague, u string) string {
+	for _, c := range cs {
+		if c.Username == u {
+			return c.Name
+		}
+	}
+	return u
+}
+
+// Name is the name of the colleague with user name u, for the queue.
+func (d queueData) Name(u string) string { return colleagueName(d.Colleagues, u) }
+
+// AssigneeName is the name of whoever has the request, "" for nobody.
+func (p requestPage) AssigneeName() string {
+	if p.C.Request.Assignee == "" {
+		return ""
+	}
+	return colleagueName(p.Colleagues, p.C.Request.Assignee)
 }

@@ -50,6 +50,23 @@ func (s DateStyle) Format(day roi.Date) string {
 	return t.Format("Jan 2, 2006")
 }
 
+// Typed writes a date the way a person types it in style s (the form a
+// date field is prefilled with): 03/14/1970, 14/03/1970 or 1970-03-14.
+func (s DateStyle) Typed(day roi.Date) string {
+	if !day.Known() {
+		return ""
+	}
+	y, m, dd := day.Civil()
+	t := time.Date(y, time.Month(m), dd, 0, 0, 0, 0, time.UTC)
+	switch s {
+	case DatesIntl:
+		return t.Format("02/01/2006")
+	case DatesISO:
+		return day.String()
+	}
+	return t.Format("01/02/2006")
+}
+
 // Placeholder is how a date field asks to be filled in, in style s.
 func (s DateStyle) Placeholder() string {
 	switch s {

@@ -38,6 +38,9 @@ func TestDateStyles(t *testing.T) {
 				t.Errorf("%s: ParseDay(%q) read %s", c.style, s, got)
 			}
 		}
+		if got, ok := c.style.ParseDay(c.style.Typed(day)); !ok || got != day {
+			t.Errorf("%s: a date written as typed (%q) does not read back", c.style, c.style.Typed(day))
+		}
 		if c.style.Format(roi.NoDate) != "—" {
 			t.Errorf("%s: an unknown date shows %q", c.style, c.style.Format(roi.NoDate))
 		}
