@@ -342,7 +342,7 @@ func (p *browserPerson) signIn(username string) {
 	p.do("code step", chromedp.WaitVisible(chromedp.ID("verify")), chromedp.SendKeys(chromedp.ID("code"), code))
 	p.submit("#verify")
 	p.do("signed in", chromedp.WaitVisible(chromedp.ID("who")))
-	if who := p.text("#who"); !strings.Contains(who, string(l.Role)) {
+	if who := p.text("#who"); !strings.Contains(who, word(auth.Role(l.Role))) {
 		p.e.t.Fatalf("%s signed in as %q, want role %s", username, who, l.Role)
 	}
 }

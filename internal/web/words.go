@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/custodian-roi/custodian/internal/auth"
 	"github.com/custodian-roi/custodian/internal/roi"
 )
 
@@ -38,6 +39,10 @@ func word(v any) string {
 		}
 	case roi.DocumentKind:
 		return x.Title()
+	case auth.Role:
+		if w, ok := roleWords[x]; ok {
+			return w
+		}
 	case roi.Outcome:
 		if w, ok := outcomeWords[x]; ok {
 			return w
@@ -155,4 +160,13 @@ func actionWord(a string) string {
 		return w
 	}
 	return a
+}
+
+var roleWords = map[auth.Role]string{
+	auth.RoleIntakeClerk:    "intake clerk",
+	auth.RoleSpecialist:     "ROI specialist",
+	auth.RoleQAReviewer:     "QA reviewer",
+	auth.RolePrivacyOfficer: "privacy officer",
+	auth.RoleAdministrator:  "administrator",
+	auth.RoleAuditor:        "auditor",
 }
