@@ -17,6 +17,9 @@ type Login struct {
 	Secret   string // the TOTP secret; `custodian totp SECRET` prints the current code
 }
 
+// SpecialistName is the demo specialist's name, as pages show it.
+const SpecialistName = "Sam Specialist"
+
 // Users creates one demo account per role, named as the seed's actors.
 func Users(ctx context.Context, svc *auth.Service) ([]Login, error) {
 	accounts := []struct {
@@ -24,7 +27,7 @@ func Users(ctx context.Context, svc *auth.Service) ([]Login, error) {
 		role       auth.Role
 	}{
 		{Actor, "Dana Clerk", auth.RoleIntakeClerk},
-		{Specialist, "Sam Specialist", auth.RoleSpecialist},
+		{Specialist, SpecialistName, auth.RoleSpecialist},
 		{QA, "Quinn Reviewer", auth.RoleQAReviewer},
 		{"demo.privacy", "Pat Privacy", auth.RolePrivacyOfficer},
 		{"demo.admin", "Alex Admin", auth.RoleAdministrator},

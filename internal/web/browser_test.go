@@ -672,7 +672,7 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	spec.do("decide", chromedp.Click(chromedp.ID("action-"+action)))
 	spec.submit("#decide")
-	spec.expect("decided", "Decision recorded.", "Decided "+actionWord(action)+" by "+demo.Specialist)
+	spec.expect("decided", "Decision recorded.", "Decided "+actionWord(action)+" by "+demo.SpecialistName)
 	preview := spec.text(`section[aria-labelledby="h-preview"]`)
 	if !regexp.MustCompile(`Released \([1-9]\d*\)`).MatchString(preview) {
 		t.Fatalf("the preview releases nothing:\n%s", clip(preview))

@@ -292,7 +292,7 @@ func TestClerkDay(t *testing.T) {
 	}
 	spec.do("decide as the engine does", chromedp.Click(chromedp.ID("action-"+action)))
 	spec.submit("#decide")
-	spec.expect("decided", "Decision recorded.", "Decided "+actionWord(action)+" by "+demo.Specialist)
+	spec.expect("decided", "Decision recorded.", "Decided "+actionWord(action)+" by "+demo.SpecialistName)
 	needsReview := spec.has("#needs-review")
 	if needsReview {
 		if spec.has("#release") {

@@ -478,3 +478,6 @@ func (p requestPage) AssigneeName() string {
 	}
 	return colleagueName(p.Colleagues, p.C.Request.Assignee)
 }
+
+// Who is the name of the colleague with user name u, for the request page.
+func (p requestPage) Who(u string) string { return colleagueName(p.Colleagues, u) }
