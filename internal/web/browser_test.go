@@ -670,6 +670,11 @@ func TestBrowserJourney(t *testing.T) {
 	if !spec.has("#h-preview") || !strings.Contains(spec.text(`section[aria-labelledby="h-preview"]`), "Withheld (") {
 		t.Fatal("the request page has no preview of what is released and withheld")
 	}
+	// The page names no internal ids: a chart row shows its title and
+	// type, not "Observation/<uuid>" (the id stays in a tooltip).
+	if m := regexp.MustCompile(`\b[A-Z][A-Za-z]+/[0-9a-f]{8}-[0-9a-f-]{27}\b`).FindString(spec.mainText()); m != "" {
+		t.Errorf("the request page shows an internal id: %s", m)
+	}
 	spec.do("decide", chromedp.Click(chromedp.ID("action-"+action)))
 	spec.submit("#decide")
 	spec.expect("decided", "Decision recorded.", "Decided "+actionWord(action)+" by "+demo.SpecialistName)

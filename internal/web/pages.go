@@ -39,6 +39,9 @@ var funcs = template.FuncMap{
 	"list":  func(xs ...string) []string { return xs },
 	"lower": strings.ToLower,
 	"word":  word,
+	// resourceType is a FHIR reference's type without its id: pages name
+	// no internal ids (the id stays in a title for whoever checks).
+	"resourceType": func(ref string) string { t, _, _ := strings.Cut(ref, "/"); return t },
 	// action is a person's decision in words.
 	"action": actionWord,
 	// documentKinds are the kinds a scan may be, for a form.
