@@ -594,3 +594,16 @@ func TestPortalTextComplete(t *testing.T) {
 		}
 	}
 }
+
+// TestDownloadPageSpanish: the download page follows the language the link
+// names (a Spanish request's link carries ?lang=es) and offers the switch.
+func TestDownloadPageSpanish(t *testing.T) {
+	a := newAPI(t)
+	for lang, want := range map[string]string{"es": "Descargar sus registros", "en": "Download your records"} {
+		req, _ := http.NewRequest("GET", a.srv.URL+"/portal/download?lang="+lang, nil)
+		r := a.portalDo(req)
+		if !bytes.Contains(r.body, []byte(`<html lang="`+lang+`"`)) || !bytes.Contains(r.body, []byte(want)) || !bytes.Contains(r.body, []byte(`id="lang-switch"`)) {
+			t.Errorf("download page in %s:\n%s", lang, r.body)
+		}
+	}
+}

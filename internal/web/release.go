@@ -295,7 +295,7 @@ func (s *Server) handleFee() http.Handler {
 // Browsers posting the forms get pages back; JSON clients get JSON.
 func (s *Server) handlePortalPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.portal(w, http.StatusOK, "portal_download", portalPage{Title: "Download your records"})
+		s.portal(w, http.StatusOK, "portal_download", portalPage{Title: "Download your records", Lang: portalLang(w, r, ""), Switch: "link"})
 	})
 }
 

@@ -120,9 +120,15 @@ func newCode() (string, error) {
 // address (organization.public_url; serve refuses to start without one
 // outside the demo). The token is the only thing in the URL: no request
 // number, no name. With no public address — a desk built by a test or a
-// tool — the link is the path alone, never a guessed host.
-func (d *Desk) linkURL(token string) string {
-	return strings.TrimRight(d.Org.PortalURL, "/") + "/portal/download#" + token
+// tool — the link is the path alone, never a guessed host. A request in
+// Spanish opens the download page in Spanish (?lang=es: a language, not
+// PHI).
+func (d *Desk) linkURL(token string, lang roi.Language) string {
+	q := ""
+	if lang == roi.LanguageSpanish {
+		q = "?lang=es"
+	}
+	return strings.TrimRight(d.Org.PortalURL, "/") + "/portal/download" + q + "#" + token
 }
 
 // Deliver claims one delivery job that is due and carries it out. It
@@ -190,7 +196,7 @@ func (d *Desk) carryOut(ctx context.Context, r *roi.DeskRequest, job *roi.Delive
 			return nil, err
 		}
 		rc, err := d.Mail.Send(ctx, send.Message{To: job.Target, Subject: "Your records are ready to download",
-			Text:      notification(d.Org.Name, d.linkURL(token), link.ExpiresAt),
+			Text:      notification(d.Org.Name, d.linkURL(token, r.Language), link.ExpiresAt),
 			MessageID: fmt.Sprintf("delivery-%d@custodian", job.ID)})
 		return &rc, err
 	}

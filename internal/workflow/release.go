@@ -117,7 +117,7 @@ func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, vers
 		if token, tokenHash, err = newToken(); err != nil {
 			return nil, nil, nil, err
 		}
-		issued.Link = d.linkURL(token)
+		issued.Link = d.linkURL(token, r.Language)
 	}
 	dis := &Disclosure{RequestNumber: r.Number, Date: d.Today(), Recipient: r.Recipient, Address: r.Contact,
 		Items: final.Release, Basis: r.Basis, Delivery: r.Delivery, Accountable: final.Accountable,

@@ -256,3 +256,18 @@ func TestFormatTime(t *testing.T) {
 		t.Error("a zero time is not shown as unknown")
 	}
 }
+
+// TestLinkLanguage: a Spanish request's download link opens the page in
+// Spanish; the token stays after '#', and nothing else is in the link.
+func TestLinkLanguage(t *testing.T) {
+	d, _ := newTestDesk(t)
+	d.Org.PortalURL = "https://records.example.org/"
+	if got := d.linkURL("tok", roi.LanguageSpanish); got != "https://records.example.org/portal/download?lang=es#tok" {
+		t.Errorf("Spanish link %q", got)
+	}
+	for _, l := range []roi.Language{roi.LanguageEnglish, ""} {
+		if got := d.linkURL("tok", l); got != "https://records.example.org/portal/download#tok" {
+			t.Errorf("link for %q: %q", l, got)
+		}
+	}
+}

@@ -8,3 +8,12 @@ document.addEventListener("DOMContentLoaded", function () {
   var auto = document.querySelector("form.auto");
   if (auto) { auto.submit(); }
 });
+
+// A language switch link keeps the private token after '#': the page
+// reloads in the other language with the same link.
+document.addEventListener("click", function (ev) {
+  var a = ev.target && ev.target.closest ? ev.target.closest("#lang-switch a") : null;
+  if (!a || !window.location.hash) { return; }
+  ev.preventDefault();
+  window.location.href = a.getAttribute("href") + window.location.hash;
+});
