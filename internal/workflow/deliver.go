@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 
@@ -195,8 +196,8 @@ func (d *Desk) carryOut(ctx context.Context, r *roi.DeskRequest, job *roi.Delive
 		if err := d.store.AddLink(ctx, r.ID, link, hash); err != nil {
 			return nil, err
 		}
-		rc, err := d.Mail.Send(ctx, send.Message{To: job.Target, Subject: "Your records are ready to download",
-			Text:      notification(d.Org.Name, d.linkURL(token, r.Language), link.ExpiresAt),
+		rc, err := d.Mail.Send(ctx, send.Message{To: job.Target, Subject: notificationSubject(r.Language),
+			Text:      notification(d.Org.Name, d.linkURL(token, r.Language), link.ExpiresAt, r.Language),
 			MessageID: fmt.Sprintf("delivery-%d@custodian", job.ID)})
 		return &rc, err
 	}
@@ -220,7 +221,18 @@ func isPermanent(err error) bool {
 
 // notification is the e-mail that carries a link and nothing else: no
 // names, no request details, nothing from the record.
-func notification(org, link string, expires time.Time) string {
+func notification(org, link string, expires time.Time, lang roi.Language) string {
+	if lang == roi.LanguageSpanish {
+		if org == "" {
+			org = "La oficina de registros"
+		}
+		return "Hola:\n\n" + org + " tiene registros listos para que usted los descargue de forma segura.\n\n" +
+			"Abra este enlace: " + link + "\n\n" +
+			"Se le pedirá un código de un solo uso, que enviamos a esta dirección cuando usted lo pida. " +
+			"El archivo está protegido con una contraseña que la oficina de registros le da por separado.\n\n" +
+			"El enlace funciona hasta el " + spanishDate(expires) + ". " +
+			"Si usted no pidió registros, avise a la oficina de registros y no abra el enlace.\n"
+	}
 	if org == "" {
 		org = "The records office"
 	}
@@ -582,4 +594,21 @@ func (d *Desk) DeliveryPage(ctx context.Context, actor string, id roi.RequestID,
 		}
 	}
 	return v, d.viewed(ctx, actor, id, r.PatientID, roi.ViewBody{What: "delivery", PacketID: job.Packet})
+}
+
+// notificationSubject is the subject of the download-link e-mail.
+func notificationSubject(lang roi.Language) string {
+	if lang == roi.LanguageSpanish {
+		return "Sus registros están listos para descargar"
+	}
+	return "Your records are ready to download"
+}
+
+var spanishMonths = [12]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+	"septiembre", "octubre", "noviembre", "diciembre"}
+
+// spanishDate writes a day as a Spanish letter does: 6 de diciembre de 2026.
+func spanishDate(t time.Time) string {
+	t = t.UTC()
+	return strconv.Itoa(t.Day()) + " de " + spanishMonths[t.Month()-1] + " de " + strconv.Itoa(t.Year())
 }

@@ -3,6 +3,7 @@ package workflow
 import (
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -269,5 +270,30 @@ func TestLinkLanguage(t *testing.T) {
 		if got := d.linkURL("tok", l); got != "https://records.example.org/portal/download#tok" {
 			t.Errorf("link for %q: %q", l, got)
 		}
+	}
+}
+
+// TestNotificationLanguage: the download-link e-mail is in the request's
+// language, with the link and the expiry day, and no English in the
+// Spanish one.
+func TestNotificationLanguage(t *testing.T) {
+	exp := time.Date(2026, 12, 20, 15, 0, 0, 0, time.UTC)
+	es := notification("Hospital Riverbend", "https://x/portal/download?lang=es#t", exp, roi.LanguageSpanish)
+	for _, want := range []string{"Hola:", "https://x/portal/download?lang=es#t", "20 de diciembre de 2026", "código de un solo uso"} {
+		if !strings.Contains(es, want) {
+			t.Errorf("Spanish e-mail lacks %q:\n%s", want, es)
+		}
+	}
+	for _, english := range []string{"Hello", "download securely", "December"} {
+		if strings.Contains(es, english) {
+			t.Errorf("English %q in the Spanish e-mail", english)
+		}
+	}
+	en := notification("", "https://x/portal/download#t", exp, roi.LanguageEnglish)
+	if !strings.Contains(en, "The records office has records ready") || !strings.Contains(en, "December 20, 2026") {
+		t.Errorf("English e-mail:\n%s", en)
+	}
+	if notificationSubject(roi.LanguageSpanish) == notificationSubject(roi.LanguageEnglish) {
+		t.Error("the subject is not translated")
 	}
 }
