@@ -102,17 +102,9 @@ func (d *Desk) saveEvidence(ctx context.Context, actor string, id roi.RequestID,
 	if err := requireActor(actor); err != nil {
 		return nil, 0, err
 	}
-	r, err := d.store.Request(ctx, id)
+	items, err := d.chartKeys(ctx, id)
 	if err != nil {
 		return nil, 0, err
-	}
-	chart, err := d.store.ChartItems(ctx, r.PatientID)
-	if err != nil {
-		return nil, 0, err
-	}
-	items := make(map[string]bool, len(chart))
-	for _, it := range chart {
-		items[it.Key] = true
 	}
 	existing, err := d.store.Evidence(ctx, id)
 	if err != nil {
@@ -133,7 +125,7 @@ func (d *Desk) saveEvidence(ctx context.Context, actor string, id roi.RequestID,
 		return nil, 0, err
 	}
 	var evID int64
-	r, err = d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+	r, err := d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		verb := "added"
 		if supersedes != 0 {
 			verb = "corrected"

@@ -2,13 +2,9 @@ package workflow
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/custodian-roi/custodian/internal/packet"
 	"github.com/custodian-roi/custodian/internal/roi"
 )
 
@@ -16,30 +12,7 @@ import (
 // with poppler's pdftotext (skipped when absent, required under CI=true).
 func packetText(t *testing.T, f *fixture, iss *Issued) string {
 	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext is required under CI=true (apt-get install poppler-utils)")
-		}
-		t.Skip("pdftotext not installed (apt-get install poppler-utils); skipping the packet text check")
-	}
-	_, enc, err := f.desk.store.PacketContent(f.ctx, iss.Packet.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, err := packet.Decrypt(enc, iss.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := filepath.Join(t.TempDir(), "p.pdf")
-	if err := os.WriteFile(in, plain, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("pdftotext", "-layout", in, "-").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Collapse line breaks and runs of spaces so wrapped sentences match.
-	return strings.Join(strings.Fields(string(out)), " ")
+	return strings.Join(packetPages(t, f, iss), " ")
 }
 
 const (

@@ -149,17 +149,9 @@ func (d *Desk) AttachEvidence(ctx context.Context, actor string, id roi.RequestI
 	if err := requireActor(actor); err != nil {
 		return nil, 0, err
 	}
-	r, err := d.store.Request(ctx, id)
+	ids, err := d.chartKeys(ctx, id)
 	if err != nil {
 		return nil, 0, err
-	}
-	chart, err := d.store.ChartItems(ctx, r.PatientID)
-	if err != nil {
-		return nil, 0, err
-	}
-	ids := make(map[string]bool, len(chart))
-	for _, it := range chart {
-		ids[it.Key] = true
 	}
 	var scratch roi.Evidence
 	if err := caseformat.DecodeEvidence(body, ids, &scratch); err != nil {
@@ -180,7 +172,7 @@ func (d *Desk) AttachEvidence(ctx context.Context, actor string, id roi.RequestI
 		return nil, 0, invalid("The evidence is not valid JSON.")
 	}
 	var evID int64
-	r, err = d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
+	r, err := d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		switch r.Status {
 		case roi.StatusReceived, roi.StatusAwaitingRequester:
 			ev, err := move(r, roi.StatusVerifying, actor, "evidence received")
@@ -316,4 +308,22 @@ func joinKinds(ks []roi.DocumentKind) string {
 		out[i] = string(k)
 	}
 	return strings.Join(out, ", ")
+}
+
+// chartKeys are the keys of the chart items of request id's patient:
+// evidence that names items (a harm determination) may name only these.
+func (d *Desk) chartKeys(ctx context.Context, id roi.RequestID) (map[string]bool, error) {
+	r, err := d.store.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	chart, err := d.store.ChartItems(ctx, r.PatientID)
+	if err != nil {
+		return nil, err
+	}
+	keys := make(map[string]bool, len(chart))
+	for _, it := range chart {
+		keys[it.Key] = true
+	}
+	return keys, nil
 }
