@@ -428,11 +428,7 @@ func (s *Server) handleUpload() http.Handler {
 
 func (s *Server) handleDocument() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		var docID int64
-		if err == nil {
-			docID, err = pathID(r, "doc")
-		}
+		id, docID, err := documentPath(r)
 		if err != nil {
 			writeError(w, s.log, err)
 			return

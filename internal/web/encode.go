@@ -60,3 +60,13 @@ func pathID(r *http.Request, name string) (int64, error) {
 	}
 	return id, nil
 }
+
+// documentPath reads a document route's request (or submission) id and
+// document id.
+func documentPath(r *http.Request) (id, doc int64, err error) {
+	if id, err = pathID(r, "id"); err != nil {
+		return 0, 0, err
+	}
+	doc, err = pathID(r, "doc")
+	return id, doc, err
+}

@@ -278,11 +278,7 @@ func (s *Server) handlePageWithdrawEvidence() http.Handler {
 // CSP that lets it run nothing. Its name is never echoed (it may hold PHI).
 func (s *Server) handleDocumentInline() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		var docID int64
-		if err == nil {
-			docID, err = pathID(r, "doc")
-		}
+		id, docID, err := documentPath(r)
 		if err != nil {
 			s.renderError(w, r, err)
 			return

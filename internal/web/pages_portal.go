@@ -285,11 +285,7 @@ func (s *Server) handleSubmissionPage() http.Handler {
 
 func (s *Server) handleSubmissionDocument() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		var docID int64
-		if err == nil {
-			docID, err = pathID(r, "doc")
-		}
+		id, docID, err := documentPath(r)
 		if err != nil {
 			s.renderError(w, r, err)
 			return
