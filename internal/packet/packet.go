@@ -552,12 +552,7 @@ func (b *builder) itemHeading(i int, it *Item, counts map[*Attachment]int) {
 	if it.Source != "" {
 		meta += "  ·  Source " + it.Source
 	}
-	p.MultiCell(textW, 4.5, clean(meta, false), "", "L", false)
-	p.SetTextColor(0, 0, 0)
-	p.SetDrawColor(120, 120, 120)
-	p.Line(marginL, p.GetY()+1.5, pageW-marginR, p.GetY()+1.5)
-	p.SetDrawColor(0, 0, 0)
-	p.Ln(4)
+	b.r.metaLine(meta)
 	var notes []string
 	for k := range it.Attachments {
 		a := &it.Attachments[k]
@@ -643,12 +638,7 @@ func (b *builder) group(sec []int) {
 	if first.Source != "" {
 		meta += "  ·  Source " + first.Source
 	}
-	p.MultiCell(textW, 4.5, clean(meta, false), "", "L", false)
-	p.SetTextColor(0, 0, 0)
-	p.SetDrawColor(120, 120, 120)
-	p.Line(marginL, p.GetY()+1.5, pageW-marginR, p.GetY()+1.5)
-	p.SetDrawColor(0, 0, 0)
-	p.Ln(4)
+	b.r.metaLine(meta)
 	r.blocks(ResultTable(rows, "Item"))
 }
 
@@ -960,3 +950,15 @@ func (b *builder) index(first int, m Manifest, appendix []*Attachment) {
 
 // readSeeker wraps bytes for pdfcpu.
 func readSeeker(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// metaLine writes an item's (or a group's) grey line of facts under its
+// heading and rules it off.
+func (r *renderer) metaLine(meta string) {
+	p := r.pdf
+	p.MultiCell(textW, 4.5, clean(meta, false), "", "L", false)
+	p.SetTextColor(0, 0, 0)
+	p.SetDrawColor(120, 120, 120)
+	p.Line(marginL, p.GetY()+1.5, pageW-marginR, p.GetY()+1.5)
+	p.SetDrawColor(0, 0, 0)
+	p.Ln(4)
+}
