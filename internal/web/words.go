@@ -12,44 +12,34 @@ import (
 // delivery, a label) in the words a records clerk uses. The codes stay in
 // the API and the ledger; pages show these.
 func word(v any) string {
+	var w string
 	switch x := v.(type) {
 	case roi.Status:
-		if w, ok := statusWords[x]; ok {
-			return w
-		}
+		w = statusWords[x]
 	case roi.Kind:
-		if w, ok := kindWords[x]; ok {
-			return w
-		}
+		w = kindWords[x]
 	case roi.Basis:
-		if w, ok := basisWords[x]; ok {
-			return w
-		}
+		w = basisWords[x]
 	case roi.Delivery:
-		if w, ok := deliveryWords[x]; ok {
-			return w
-		}
+		w = deliveryWords[x]
 	case roi.Label:
-		if w, ok := labelWords[x]; ok {
-			return w
-		}
+		w = labelWords[x]
 	case roi.RequestType:
-		if w, ok := typeWords[x]; ok {
-			return w
-		}
+		w = typeWords[x]
 	case roi.DocumentKind:
-		return x.Title()
+		w = x.Title()
 	case auth.Role:
-		if w, ok := roleWords[x]; ok {
-			return w
-		}
+		w = roleWords[x]
 	case roi.Outcome:
-		if w, ok := outcomeWords[x]; ok {
-			return w
-		}
+		w = outcomeWords[x]
 	case string:
 		return strings.ReplaceAll(x, "_", " ")
 	}
+	if w != "" {
+		return w
+	}
+	// A code without words yet (a new event kind, a reason code) reads
+	// as itself with spaces.
 	return strings.ReplaceAll(strings.ReplaceAll(toString(v), "_", " "), "-", " ")
 }
 

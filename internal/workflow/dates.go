@@ -39,8 +39,7 @@ func (s DateStyle) Format(day roi.Date) string {
 	if !day.Known() {
 		return "—"
 	}
-	y, m, dd := day.Civil()
-	t := time.Date(y, time.Month(m), dd, 0, 0, 0, 0, time.UTC)
+	t := midnight(day)
 	switch s {
 	case DatesIntl:
 		return t.Format("2 Jan 2006")
@@ -56,8 +55,7 @@ func (s DateStyle) Typed(day roi.Date) string {
 	if !day.Known() {
 		return ""
 	}
-	y, m, dd := day.Civil()
-	t := time.Date(y, time.Month(m), dd, 0, 0, 0, 0, time.UTC)
+	t := midnight(day)
 	switch s {
 	case DatesIntl:
 		return t.Format("02/01/2006")
@@ -115,4 +113,10 @@ func (d *Desk) FormatTime(t time.Time) string {
 		return "—"
 	}
 	return d.FormatDate(d.DayOf(t)) + " " + t.In(d.Location).Format("15:04")
+}
+
+// midnight is day as a time, for time's layouts.
+func midnight(day roi.Date) time.Time {
+	y, m, d := day.Civil()
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 }
