@@ -209,3 +209,24 @@ func TestDirectoryPage(t *testing.T) {
 		t.Errorf("the intake page does not offer the directory:\n%s", clip(body))
 	}
 }
+
+// TestStaffIntakeBadScan: a scan the desk refuses (not a PDF or image)
+// does not lose the request: it is recorded, and the page says the scan
+// was not.
+func TestStaffIntakeBadScan(t *testing.T) {
+	e := newStaffEnv(t)
+	form := url.Values{"step": {"record"}, "channel": {"walk-in"}, "received": {"2026-03-02"}, "directory": {"patient"},
+		"patient": {strconv.FormatInt(int64(e.pid), 10)}, "all": {"1"}, "delivery": {"pickup"}, "doc_kind": {"id-image"}}
+	st, body, hdr := e.multipartPage(auth.RoleIntakeClerk, "/requests/new", form, map[string][2]string{"file": {"id.txt", "MZ this is not a scan"}})
+	if st != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "done=intake-partial") {
+		t.Fatalf("a refused scan: %d %s\n%s", st, hdr.Get("Location"), clip(body))
+	}
+	rs, err := e.desk.Queue(context.Background(), "test", store.RequestFilter{})
+	if err != nil || len(rs.Rows) != 1 || rs.Rows[0].R.Basis != roi.BasisAccess {
+		t.Fatalf("the request was not kept: %v %d", err, len(rs.Rows))
+	}
+	_, body, _ = e.page(auth.RoleIntakeClerk, "GET", hdr.Get("Location"), nil)
+	if !strings.Contains(body, "a scan or the identity check was not") {
+		t.Errorf("the request page does not say the scan was not added:\n%s", clip(body))
+	}
+}

@@ -148,7 +148,7 @@ func (s *Server) handleIntakeSubmit() http.Handler {
 		// failure is shown on the request page rather than losing it.
 		done := "intake"
 		if err := s.intakeAttachments(r, req, v); err != nil {
-			if roi.CodeOf(err) >= roi.CodeInternal || statusOf[roi.CodeOf(err)] >= 500 {
+			if st := statusOf[roi.CodeOf(err)]; st == 0 || st >= 500 {
 				s.renderError(w, r, err)
 				return
 			}
