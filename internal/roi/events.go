@@ -127,3 +127,82 @@ type DecisionBody struct {
 	Withheld   int      `json:"withheld"`
 	Missing    []string `json:"missing"`
 }
+
+// The bodies of the request's other entries. Each names its ids and codes
+// only: never a name, an address or a record's content.
+
+// EvaluationBody is an EventEvaluation's body.
+type EvaluationBody struct {
+	DecisionID int64   `json:"decision_id"`
+	RuleSet    string  `json:"rule_set"`
+	Outcome    Outcome `json:"outcome"`
+	Reasons    []Code  `json:"reasons"`
+	Released   int     `json:"released"`
+	Withheld   int     `json:"withheld"`
+}
+
+// ExtensionBody is an EventExtension's body: the notice recorded as
+// evidence, the old and new due dates and why.
+type ExtensionBody struct {
+	EvidenceID int64  `json:"evidence_id"`
+	From       Date   `json:"from"`
+	To         Date   `json:"to"`
+	Reason     string `json:"reason"`
+}
+
+// ReviewBody is an EventReview's body.
+type ReviewBody struct {
+	ReviewID   int64 `json:"review_id"`
+	DecisionID int64 `json:"decision_id"`
+	Approve    bool  `json:"approve"`
+}
+
+// DocumentBody is an EventDocument's body.
+type DocumentBody struct {
+	DocumentID  int64        `json:"document_id"`
+	Kind        DocumentKind `json:"kind"`
+	SHA256      string       `json:"sha256"`
+	ContentType string       `json:"content_type"`
+	Size        int64        `json:"size"`
+}
+
+// AssignmentBody is an EventAssignment's body.
+type AssignmentBody struct {
+	Assignee string `json:"assignee"`
+}
+
+// DeliveryQueuedBody is an EventDeliveryQueued's body.
+type DeliveryQueuedBody struct {
+	DeliveryID int64         `json:"delivery_id"`
+	Packet     int64         `json:"packet"`
+	Channel    Delivery      `json:"channel"`
+	State      DeliveryState `json:"state"`
+}
+
+// DeliveryFailedBody is an EventDeliveryFailed's body.
+type DeliveryFailedBody struct {
+	DeliveryID int64    `json:"delivery_id"`
+	Channel    Delivery `json:"channel"`
+	Attempts   int      `json:"attempts"`
+}
+
+// PortalCodeBody is an EventPortalCode's body: which link, and whether the
+// code went by e-mail or was read out by staff.
+type PortalCodeBody struct {
+	Link   int64  `json:"link"`
+	SentBy string `json:"sent_by"`
+}
+
+// PortalCodeFailBody is an EventPortalCodeFail's body.
+type PortalCodeFailBody struct {
+	Link     int64 `json:"link"`
+	Attempts int   `json:"attempts"`
+}
+
+// DownloadBody is an EventDownload's body: the link, the packet and which
+// download of it this was.
+type DownloadBody struct {
+	Link     int64 `json:"link"`
+	Packet   int64 `json:"packet"`
+	Download int   `json:"download"`
+}

@@ -61,9 +61,9 @@ func (d *Desk) Evaluate(ctx context.Context, actor string, id roi.RequestID, ver
 		if err := tx.AddDecision(&out.Record); err != nil {
 			return err
 		}
-		return tx.Append(roi.Event{Kind: roi.EventEvaluation, Actor: actor, Body: map[string]any{
-			"decision_id": out.Record.ID, "rule_set": dec.RuleSet, "outcome": dec.Outcome, "reasons": dec.Reasons,
-			"released": len(dec.Released()), "withheld": len(dec.Withheld())}})
+		return tx.Append(roi.Event{Kind: roi.EventEvaluation, Actor: actor, Body: roi.EvaluationBody{
+			DecisionID: out.Record.ID, RuleSet: dec.RuleSet, Outcome: dec.Outcome, Reasons: dec.Reasons,
+			Released: len(dec.Released()), Withheld: len(dec.Withheld())}})
 	})
 	if err != nil {
 		return nil, nil, err
@@ -428,7 +428,7 @@ func (d *Desk) Extend(ctx context.Context, actor string, id roi.RequestID, versi
 		}
 		old := r.Due
 		r.Due, r.Extended = in.NewDue, true
-		return tx.Append(roi.Event{Kind: roi.EventExtension, Actor: actor, Body: map[string]any{
-			"evidence_id": evID, "from": old, "to": in.NewDue, "reason": in.Reason}})
+		return tx.Append(roi.Event{Kind: roi.EventExtension, Actor: actor, Body: roi.ExtensionBody{
+			EvidenceID: evID, From: old, To: in.NewDue, Reason: in.Reason}})
 	})
 }

@@ -154,7 +154,7 @@ func (d *Desk) Deliver(ctx context.Context, worker string) (bool, error) {
 		if permanent {
 			msg = fmt.Sprintf("The delivery failed and will not be retried; the delivery worker's log names the cause under delivery %d. Fix the cause and release again.", job.ID)
 			ev = &roi.Event{Kind: roi.EventDeliveryFailed, RequestID: r.ID, PatientID: r.PatientID, Actor: "delivery:" + worker,
-				Body: map[string]any{"delivery_id": job.ID, "channel": job.Channel, "attempts": job.Attempts}}
+				Body: roi.DeliveryFailedBody{DeliveryID: job.ID, Channel: job.Channel, Attempts: job.Attempts}}
 		}
 		// The cause is logged without PHI: package send's errors name the
 		// channel and operation, never addresses or content.
@@ -405,7 +405,7 @@ func (d *Desk) SendCode(ctx context.Context, token string) error {
 		to = r.Contact
 		l.CodeHash, l.CodeExpires = hashCode(l.ID, code), d.Now().Add(CodeLifetime)
 		return []roi.Event{{Kind: roi.EventPortalCode, RequestID: r.ID, PatientID: r.PatientID, Actor: "portal",
-			Body: map[string]any{"link": l.ID, "sent_by": "email"}}}, nil
+			Body: roi.PortalCodeBody{Link: l.ID, SentBy: "email"}}}, nil
 	})
 	if err != nil {
 		return err
@@ -435,7 +435,7 @@ func (d *Desk) IssueCode(ctx context.Context, actor string, id roi.RequestID) (s
 			return nil, err
 		}
 		l.CodeHash, l.CodeExpires, l.CodeAttempts = hashCode(l.ID, code), d.Now().Add(CodeLifetime), 0
-		return []roi.Event{{Kind: roi.EventPortalCode, RequestID: l.RequestID, Actor: actor, Body: map[string]any{"link": l.ID, "sent_by": "staff"}}}, nil
+		return []roi.Event{{Kind: roi.EventPortalCode, RequestID: l.RequestID, Actor: actor, Body: roi.PortalCodeBody{Link: l.ID, SentBy: "staff"}}}, nil
 	})
 	if roi.CodeOf(err) == roi.CodeNotFound {
 		return "", roi.Errorf(roi.CodeNotFound, "The request has no portal link.")
@@ -462,7 +462,7 @@ func (d *Desk) Download(ctx context.Context, token, code string) (*roi.PacketRec
 		}
 		if subtle.ConstantTimeCompare([]byte(hashCode(l.ID, strings.TrimSpace(code))), []byte(l.CodeHash)) != 1 {
 			l.CodeAttempts++
-			ev := roi.Event{Kind: roi.EventPortalCodeFail, RequestID: l.RequestID, Actor: "portal", Body: map[string]any{"link": l.ID, "attempts": l.CodeAttempts}}
+			ev := roi.Event{Kind: roi.EventPortalCodeFail, RequestID: l.RequestID, Actor: "portal", Body: roi.PortalCodeFailBody{Link: l.ID, Attempts: l.CodeAttempts}}
 			return []roi.Event{ev}, roi.Errorf(roi.CodeForbidden, "That code is not right.")
 		}
 		// A code works once.
@@ -470,7 +470,7 @@ func (d *Desk) Download(ctx context.Context, token, code string) (*roi.PacketRec
 		l.Downloads++
 		packetID, rid = l.Packet, l.RequestID
 		return []roi.Event{{Kind: roi.EventDownload, RequestID: l.RequestID, Actor: "portal",
-			Body: map[string]any{"link": l.ID, "packet": l.Packet, "download": l.Downloads}}}, nil
+			Body: roi.DownloadBody{Link: l.ID, Packet: l.Packet, Download: l.Downloads}}}, nil
 	})
 	if err != nil {
 		return nil, nil, err

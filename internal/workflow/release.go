@@ -159,8 +159,8 @@ func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, vers
 		if err := tx.Append(roi.Event{Kind: roi.EventDisclosure, Actor: actor, Body: dis}); err != nil {
 			return err
 		}
-		if err := tx.Append(roi.Event{Kind: roi.EventDeliveryQueued, Actor: actor, Body: map[string]any{
-			"delivery_id": job.ID, "packet": b.record.ID, "channel": job.Channel, "state": job.State}}); err != nil {
+		if err := tx.Append(roi.Event{Kind: roi.EventDeliveryQueued, Actor: actor, Body: roi.DeliveryQueuedBody{
+			DeliveryID: job.ID, Packet: b.record.ID, Channel: job.Channel, State: job.State}}); err != nil {
 			return err
 		}
 		return tx.Append(mv)

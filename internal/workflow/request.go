@@ -242,8 +242,8 @@ func (d *Desk) UploadDocument(ctx context.Context, actor string, id roi.RequestI
 		if err := tx.AddDocument(doc, content); err != nil {
 			return err
 		}
-		return tx.Append(roi.Event{Kind: roi.EventDocument, Actor: actor, Body: map[string]any{
-			"document_id": doc.ID, "kind": doc.Kind, "sha256": doc.SHA256, "content_type": doc.ContentType, "size": doc.Size}})
+		return tx.Append(roi.Event{Kind: roi.EventDocument, Actor: actor, Body: roi.DocumentBody{
+			DocumentID: doc.ID, Kind: doc.Kind, SHA256: doc.SHA256, ContentType: doc.ContentType, Size: doc.Size}})
 	})
 	return r, doc, err
 }
@@ -261,7 +261,7 @@ func (d *Desk) Assign(ctx context.Context, actor string, id roi.RequestID, versi
 			r.EvaluatedVersion = r.Version // an assignment changes no fact
 		}
 		r.Assignee = strings.TrimSpace(assignee)
-		return tx.Append(roi.Event{Kind: roi.EventAssignment, Actor: actor, Body: map[string]string{"assignee": r.Assignee}})
+		return tx.Append(roi.Event{Kind: roi.EventAssignment, Actor: actor, Body: roi.AssignmentBody{Assignee: r.Assignee}})
 	})
 }
 

@@ -150,8 +150,8 @@ func (d *Desk) Review(ctx context.Context, actor string, id roi.RequestID, versi
 		if err := tx.SetAwaitingReview(false); err != nil {
 			return err
 		}
-		if err := tx.Append(roi.Event{Kind: roi.EventReview, Actor: actor, Body: map[string]any{
-			"review_id": rec.ID, "decision_id": u.id, "approve": approve}}); err != nil {
+		if err := tx.Append(roi.Event{Kind: roi.EventReview, Actor: actor, Body: roi.ReviewBody{
+			ReviewID: rec.ID, DecisionID: u.id, Approve: approve}}); err != nil {
 			return err
 		}
 		if approve {

@@ -108,7 +108,7 @@ func move(r *roi.DeskRequest, to roi.Status, actor, why string) (roi.Event, erro
 		return roi.Event{}, roi.Errorf(roi.CodeConflict, "Request %s is %s; it cannot become %s.", r.Number, from, to)
 	}
 	r.Status = to
-	return roi.Event{Kind: roi.EventTransition, Actor: actor, Body: map[string]string{"from": string(from), "to": string(to), "why": why}}, nil
+	return roi.Event{Kind: roi.EventTransition, Actor: actor, Body: roi.TransitionBody{From: from, To: to, Why: why}}, nil
 }
 
 func invalid(format string, args ...any) error { return roi.Errorf(roi.CodeInvalid, format, args...) }
