@@ -206,3 +206,22 @@ type DownloadBody struct {
 	Packet   int64 `json:"packet"`
 	Download int   `json:"download"`
 }
+
+// SubmissionBody is the body of every portal-submission entry: the
+// submission, and what the entry adds to it (its number; how a code was
+// sent or how the address was confirmed; failed attempts; an uploaded
+// file's kind and hash; how many documents went with an acceptance; why
+// it was rejected). Only what applies is written.
+type SubmissionBody struct {
+	SubmissionID int64  `json:"submission_id"`
+	Number       string `json:"number,omitempty"`
+	SentBy       string `json:"sent_by,omitempty"`
+	How          string `json:"how,omitempty"`
+	Attempts     int    `json:"attempts,omitempty"`
+	Kind         string `json:"kind,omitempty"`
+	SHA256       string `json:"sha256,omitempty"`
+	ContentType  string `json:"content_type,omitempty"`
+	Size         int    `json:"size,omitempty"`
+	Documents    int    `json:"documents,omitempty"`
+	Reason       string `json:"reason,omitempty"`
+}

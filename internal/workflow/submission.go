@@ -210,7 +210,7 @@ func (d *Desk) Submit(ctx context.Context, s Submission) (*SubmissionReceipt, er
 	}
 	rec := &store.SubmissionRecord{Email: s.Email, Body: toJSON(s)}
 	err = d.store.CreateSubmission(ctx, rec, hash, func(sub *store.SubmissionRecord) roi.Event {
-		return roi.Event{Kind: roi.EventSubmission, Actor: portalActor, Body: map[string]any{"submission_id": sub.ID, "number": sub.Number}}
+		return roi.Event{Kind: roi.EventSubmission, Actor: portalActor, Body: roi.SubmissionBody{SubmissionID: sub.ID, Number: sub.Number}}
 	})
 	if err != nil {
 		return nil, err
@@ -260,7 +260,7 @@ func (d *Desk) SendSubmissionCode(ctx context.Context, token string) error {
 		}
 		to = sub.Email
 		sub.CodeHash, sub.CodeExpires = submissionCodeHash(sub.ID, code), d.Now().Add(CodeLifetime)
-		return []roi.Event{{Kind: roi.EventSubmissionCode, Actor: portalActor, Body: map[string]any{"submission_id": sub.ID, "sent_by": "email"}}}, nil
+		return []roi.Event{{Kind: roi.EventSubmissionCode, Actor: portalActor, Body: roi.SubmissionBody{SubmissionID: sub.ID, SentBy: "email"}}}, nil
 	})
 	if err != nil {
 		return err
@@ -295,11 +295,11 @@ func (d *Desk) VerifySubmissionEmail(ctx context.Context, token, code string) er
 		if subtle.ConstantTimeCompare([]byte(submissionCodeHash(sub.ID, strings.TrimSpace(code))), []byte(sub.CodeHash)) != 1 {
 			sub.CodeAttempts++
 			return []roi.Event{{Kind: roi.EventSubmissionCodeFailed, Actor: portalActor,
-				Body: map[string]any{"submission_id": sub.ID, "attempts": sub.CodeAttempts}}}, roi.Errorf(roi.CodeForbidden, "That code is not right.")
+				Body: roi.SubmissionBody{SubmissionID: sub.ID, Attempts: sub.CodeAttempts}}}, roi.Errorf(roi.CodeForbidden, "That code is not right.")
 		}
 		// A code works once.
 		sub.EmailVerified, sub.CodeHash, sub.CodeExpires = true, "", time.Time{}
-		return []roi.Event{{Kind: roi.EventSubmissionEmailVerified, Actor: portalActor, Body: map[string]any{"submission_id": sub.ID}}}, nil
+		return []roi.Event{{Kind: roi.EventSubmissionEmailVerified, Actor: portalActor, Body: roi.SubmissionBody{SubmissionID: sub.ID}}}, nil
 	})
 }
 
@@ -335,7 +335,7 @@ func (d *Desk) AddSubmissionDocument(ctx context.Context, token, kind, name stri
 	sum := sha256.Sum256(content)
 	doc := &store.SubmissionDocument{Name: name, ContentType: ct, Kind: kind}
 	return d.store.AddSubmissionDocument(ctx, sub.ID, doc, content, MaxSubmissionDocuments, roi.Event{Kind: roi.EventSubmissionDocument, Actor: portalActor,
-		Body: map[string]any{"submission_id": sub.ID, "kind": kind, "sha256": hex.EncodeToString(sum[:]), "content_type": ct, "size": len(content)}})
+		Body: roi.SubmissionBody{SubmissionID: sub.ID, Kind: kind, SHA256: hex.EncodeToString(sum[:]), ContentType: ct, Size: len(content)}})
 }
 
 // missingInWords says in English what a pending request waits for
@@ -532,13 +532,13 @@ func (d *Desk) AcceptSubmission(ctx context.Context, actor string, id int64, pid
 			return err
 		}
 		for _, doc := range docs {
-			if err := tx.Append(roi.Event{Kind: roi.EventDocument, Actor: actor, Body: map[string]any{
-				"document_id": doc.ID, "sha256": doc.SHA256, "content_type": doc.ContentType, "size": doc.Size}}); err != nil {
+			if err := tx.Append(roi.Event{Kind: roi.EventDocument, Actor: actor, Body: roi.DocumentBody{
+				DocumentID: doc.ID, Kind: doc.Kind, SHA256: doc.SHA256, ContentType: doc.ContentType, Size: doc.Size}}); err != nil {
 				return err
 			}
 		}
-		return tx.Append(roi.Event{Kind: roi.EventSubmissionAccepted, Actor: actor, Body: map[string]any{
-			"submission_id": id, "number": rec.Number, "documents": len(docs)}})
+		return tx.Append(roi.Event{Kind: roi.EventSubmissionAccepted, Actor: actor, Body: roi.SubmissionBody{
+			SubmissionID: id, Number: rec.Number, Documents: len(docs)}})
 	})
 	if err != nil {
 		// Another clerk took the submission meanwhile, or the copy failed:
@@ -571,7 +571,7 @@ func (d *Desk) RejectSubmission(ctx context.Context, actor string, id int64, rea
 		}
 		sub.Status, sub.Reason = store.SubmissionRejected, reason
 		sub.CodeHash = ""
-		return []roi.Event{{Kind: roi.EventSubmissionRejected, Actor: actor, Body: map[string]any{"submission_id": id, "reason": reason}}}, nil
+		return []roi.Event{{Kind: roi.EventSubmissionRejected, Actor: actor, Body: roi.SubmissionBody{SubmissionID: id, Reason: reason}}}, nil
 	})
 }
 
@@ -598,6 +598,6 @@ func (d *Desk) ConfirmSubmissionContact(ctx context.Context, actor string, id in
 			return nil, roi.Errorf(roi.CodeConflict, "Submission %s's address is already confirmed.", sub.Number)
 		}
 		sub.EmailVerified, sub.CodeHash = true, ""
-		return []roi.Event{{Kind: roi.EventSubmissionContactConfirmed, Actor: actor, Body: map[string]any{"submission_id": id, "how": how}}}, nil
+		return []roi.Event{{Kind: roi.EventSubmissionContactConfirmed, Actor: actor, Body: roi.SubmissionBody{SubmissionID: id, How: how}}}, nil
 	})
 }
