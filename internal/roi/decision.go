@@ -51,7 +51,12 @@ type Decision struct {
 	Accountable *bool          // nil when nothing is released
 	Part2Notice bool
 	Flags       []Flag // sorted
-	Disclosures []DisclosureDecision
+	// InfoBlocking maps each withheld item ID, and InfoBlockingRequest for a
+	// request-level deny, pending or endangerment escalation, to the Part 171
+	// exception it rests on. Nil when the request is not access or directive;
+	// empty when nothing is withheld.
+	InfoBlocking map[string]Exception
+	Disclosures  []DisclosureDecision
 	Steps       []Step
 }
 

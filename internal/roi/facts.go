@@ -27,6 +27,11 @@ type Jurisdiction struct {
 	// WorkersComp reports that state law authorizes disclosure to a
 	// workers' compensation carrier without authorization (164.512(l)).
 	WorkersComp bool
+	// Unclear are labels where the state's law is unsettled (a pack says
+	// so): an item carrying one that a disclosure would release to someone
+	// other than the patient waits for a person instead of being released
+	// or withheld by guess.
+	Unclear Labels
 }
 
 // Majority returns the age of majority, 18 unless the state sets another.
