@@ -57,7 +57,7 @@ type Decision struct {
 	// empty when nothing is withheld.
 	InfoBlocking map[string]Exception
 	Disclosures  []DisclosureDecision
-	Steps       []Step
+	Steps        []Step
 }
 
 // Released returns the IDs of the released items, sorted.
