@@ -646,6 +646,7 @@ func (d *decoder) coverageField(m string, raw map[string]json.RawMessage) roi.Co
 var expectMembers = map[string]bool{
 	"outcome": true, "reasons": true, "release": true, "withhold": true, "due": true,
 	"accountable": true, "part2_notice": true, "flags": true, "accounting": true,
+	"info_blocking": true,
 }
 
 // expect checks that every expectation is a member the decision has and
@@ -705,6 +706,17 @@ func (d *decoder) expect(x map[string]json.RawMessage) {
 		case "part2_notice":
 			var b bool
 			d.field(m, raw, &b)
+		case "info_blocking":
+			// null (not an access or directive request) or an object of
+			// item ids and "request" mapped to Part 171 exceptions.
+			var ib map[string]roi.Exception
+			if d.field(m, raw, &ib) {
+				for id, x := range ib {
+					if !x.Valid() {
+						d.fail(m+"."+id, "unknown information-blocking exception %s", quote(string(x)))
+					}
+				}
+			}
 		}
 	}
 }

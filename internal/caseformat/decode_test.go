@@ -58,6 +58,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"items not a list", `"items": [{"id": "G1", "date": "2025-03-14", "labels": []}]`, `"items": 3`, "items", "expected"},
 		{"unknown expect code", "\n}", `, "expect": {"withhold": {"G1": "because"}}` + "\n}", "expect.withhold.G1", "unknown item-level code"},
 		{"unknown expect member", "\n}", `, "expect": {"verdict": "release"}` + "\n}", "expect.verdict", "not a member of a decision"},
+		{"unknown exception", "\n}", `, "expect": {"info_blocking": {"G1": "privacy"}}` + "\n}", "expect.info_blocking.G1", "unknown information-blocking exception"},
+		{"info_blocking not an object", "\n}", `, "expect": {"info_blocking": ["G1"]}` + "\n}", "expect.info_blocking", "expected"},
 		{"unknown request code", "\n}", `, "expect": {"reasons": ["too-late"]}` + "\n}", "expect.reasons[0]", "unknown request-level code"},
 		{"unknown authority", `{"type": "identity", "verified": true}`, `{"type": "identity", "verified": true}, {"type": "representative", "authority": "uncle", "verified": true}`, "evidence[1].authority", "unknown authority"},
 		{"authorization without forms", `{"type": "identity", "verified": true}`, `{"type": "identity", "verified": true}, {"type": "authorization", "id": "A1"}`, "evidence[1].forms", "required"},
@@ -138,4 +140,20 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("two evaluations of one case differ")
 		}
 	})
+}
+
+// TestDecodeExpectInfoBlocking: a case may expect info_blocking as an
+// object of exceptions or as null.
+func TestDecodeExpectInfoBlocking(t *testing.T) {
+	for _, x := range []string{`{"G1": "not-ehi", "request": "privacy-precondition"}`, `{}`, `null`} {
+		in := strings.Replace(base, "\n}", `, "expect": {"info_blocking": `+x+`}`+"\n}", 1)
+		c, err := Decode(strings.NewReader(in))
+		if err != nil {
+			t.Errorf("%s: %v", x, err)
+			continue
+		}
+		if _, ok := c.Expect["info_blocking"]; !ok {
+			t.Errorf("%s: expect lost info_blocking", x)
+		}
+	}
 }

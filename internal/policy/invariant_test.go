@@ -74,6 +74,7 @@ func TestInvariants(t *testing.T) {
 				}
 			}
 		}
+		checkInfoBlocking(&f, &d, fail)
 		rel := d.Released()
 		if (d.Outcome == roi.OutcomeDeny || d.Outcome == roi.OutcomePending) && len(rel) > 0 {
 			fail("outcome %s releases %v", d.Outcome, rel)
@@ -131,6 +132,47 @@ func TestInvariants(t *testing.T) {
 		}
 	}
 	t.Logf("outcomes %v; releases by basis %v", counts, released)
+}
+
+// checkInfoBlocking: on the individual's access and on a directive, every
+// withheld item and nothing else names the Part 171 exception it rests on,
+// and so does the request whenever it is refused or held as a whole
+// (FORMAT.md, info_blocking); on every other request the member is null.
+func checkInfoBlocking(f *roi.Facts, d *roi.Decision, fail func(string, ...any)) {
+	b := f.Request.Basis
+	if f.Request.Type == roi.RequestAccounting || (b != roi.BasisAccess && b != roi.BasisDirective) {
+		if d.InfoBlocking != nil {
+			fail("info_blocking %v on a %s request", d.InfoBlocking, b)
+		}
+		return
+	}
+	if d.InfoBlocking == nil {
+		fail("info_blocking is null on a %s request", b)
+		return
+	}
+	want := map[string]roi.Exception{}
+	for id, c := range d.Withheld() {
+		switch c {
+		case roi.CodePNAccessExcluded, roi.CodeLitigationCompiled:
+			want[id] = roi.ExceptionNotEHI
+		case roi.CodeReviewableHarm:
+			want[id] = roi.ExceptionPreventingHarm
+		case roi.CodeDateUncertain:
+			want[id] = roi.ExceptionNone
+		default:
+			want[id] = roi.ExceptionPrivacyPrecondition
+		}
+	}
+	endangers := slices.Contains(d.Reasons, roi.CodeRepresentativeEndangers)
+	switch {
+	case endangers:
+		want[roi.InfoBlockingRequest] = roi.ExceptionPreventingHarm
+	case d.Outcome == roi.OutcomeDeny || d.Outcome == roi.OutcomePending:
+		want[roi.InfoBlockingRequest] = roi.ExceptionPrivacyPrecondition
+	}
+	if !reflect.DeepEqual(want, d.InfoBlocking) {
+		fail("info_blocking %v, want %v (outcome %s, reasons %v)", d.InfoBlocking, want, d.Outcome, d.Reasons)
+	}
 }
 
 func anyValidAuth(f *roi.Facts) bool {

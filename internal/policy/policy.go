@@ -237,6 +237,7 @@ func (e *evaluator) finish(accounting bool) {
 		d.Due, d.Flags = roi.NoDate, nil
 	}
 	sort.Slice(d.Flags, func(i, j int) bool { return d.Flags[i] < d.Flags[j] })
+	e.infoBlocking(accounting)
 }
 
 func sortedCodes(cs []roi.Code) []roi.Code {

@@ -128,7 +128,9 @@ type decisionJSON struct {
 	Part2Notice bool            `json:"part2_notice"`
 	Flags       []Flag          `json:"flags"`
 	Accounting  []string        `json:"accounting"`
-	Explain     explainJSON     `json:"explain"`
+	// InfoBlocking is null for requests other than access and directive.
+	InfoBlocking map[string]Exception `json:"info_blocking"`
+	Explain      explainJSON          `json:"explain"`
 }
 
 func ruleOf(r *Rule, detail string) ruleJSON {
@@ -147,15 +149,16 @@ func ruleOf(r *Rule, detail string) ruleJSON {
 // giving the rule behind the request and behind every item.
 func (d Decision) MarshalJSON() ([]byte, error) {
 	out := decisionJSON{
-		Outcome:     d.Outcome,
-		Reasons:     d.Reasons,
-		Release:     d.Released(),
-		Withhold:    d.Withheld(),
-		Due:         d.Due,
-		Accountable: d.Accountable,
-		Part2Notice: d.Part2Notice,
-		Flags:       d.Flags,
-		Accounting:  d.Accounting(),
+		Outcome:      d.Outcome,
+		Reasons:      d.Reasons,
+		Release:      d.Released(),
+		Withhold:     d.Withheld(),
+		Due:          d.Due,
+		Accountable:  d.Accountable,
+		Part2Notice:  d.Part2Notice,
+		Flags:        d.Flags,
+		Accounting:   d.Accounting(),
+		InfoBlocking: d.InfoBlocking,
 		Explain: explainJSON{
 			RuleSet: d.RuleSet,
 			Request: make([]ruleJSON, 0, len(d.Steps)),
