@@ -13,7 +13,7 @@ func TestBuiltinSchedules(t *testing.T) {
 	if builtinErr != nil {
 		t.Fatalf("embedded schedules: %v", builtinErr)
 	}
-	want := []string{"CA", "FL", "IL", "NY", "OH", "PA", "TX", "WA"}
+	want := []string{"CA", "FL", "IL", "MA", "NJ", "NY", "OH", "PA", "TX", "WA"}
 	var got []string
 	for _, s := range Schedules() {
 		got = append(got, s.State)
