@@ -11,6 +11,9 @@ type Facts struct {
 	Request      Request
 	Evidence     Evidence
 	Disclosures  []Disclosure // the disclosure log, for accounting requests
+	// Suspensions are the agencies' statements suspending the accounting
+	// of disclosures to them (164.528(a)(2)), for accounting requests.
+	Suspensions []AccountingSuspension
 }
 
 // Jurisdiction holds state rules that apply on top of HIPAA and Part 2.
