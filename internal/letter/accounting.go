@@ -19,6 +19,12 @@ type Disclosure struct {
 	Address     string // empty when not known
 	Description string
 	Purpose     string
+	// Count and Last make a summary entry (164.528(b)(3)): Count
+	// disclosures to the same recipient for the same purpose, the first of
+	// them described above, the last made on Last. Count 0 or 1: a single
+	// disclosure, and Last is not used.
+	Count int
+	Last  roi.Date
 }
 
 // Accounting returns the accounting of disclosures of 164.528: for each
@@ -55,6 +61,15 @@ func Accounting(in Input, from, through roi.Date, ds []Disclosure) (doc.Letter, 
 			return doc.Letter{}, invalid("Disclosure " + strconv.Itoa(i+1) + " lacks a date, recipient, description or purpose, which " +
 				"an accounting must give (45 CFR 164.528(b)(2)).")
 		}
+		if x.Count > 1 && (!x.Last.Known() || x.Last < x.Date) {
+			return doc.Letter{}, invalid("Summary entry " + strconv.Itoa(i+1) + " lacks the date of its last disclosure, or gives one " +
+				"before its first (45 CFR 164.528(b)(3)).")
+		}
+	}
+	summary, total := false, 0
+	for _, x := range ds {
+		summary = summary || x.Count > 1
+		total += max(x.Count, 1)
 	}
 	ds = append([]Disclosure(nil), ds...)
 	sort.SliceStable(ds, func(i, j int) bool { return ds[i].Date < ds[j].Date })
@@ -72,15 +87,30 @@ func Accounting(in Input, from, through roi.Date, ds []Disclosure) (doc.Letter, 
 			if addr == "" {
 				addr = c.notKnown
 			}
-			rows = append(rows, []string{c.date(x.Date), x.Recipient, addr, x.Description, x.Purpose})
+			row := []string{c.date(x.Date), x.Recipient, addr, x.Description, x.Purpose}
+			if summary {
+				// A single disclosure in a summarized table is one, on its date.
+				last := x.Last
+				if x.Count <= 1 {
+					last = x.Date
+				}
+				row = append(row, strconv.Itoa(max(x.Count, 1)), c.date(last))
+			}
+			rows = append(rows, row)
 		}
 		n := c.disclosure[1]
-		if len(ds) == 1 {
+		if total == 1 {
 			n = c.disclosure[0]
 		}
-		l.Blocks = append(l.Blocks,
-			doc.P(fill(c.accountingSome, "count", strconv.Itoa(len(ds))+" "+n)),
-			doc.Block{Kind: doc.Table, Header: append([]string(nil), c.accountingHeader...), Rows: rows})
+		header := append([]string(nil), c.accountingHeader...)
+		if summary {
+			header = append(header, c.accountingSummaryHeader...)
+		}
+		l.Blocks = append(l.Blocks, doc.P(fill(c.accountingSome, "count", strconv.Itoa(total)+" "+n)))
+		if summary {
+			l.Blocks = append(l.Blocks, doc.P(c.accountingSummary))
+		}
+		l.Blocks = append(l.Blocks, doc.Block{Kind: doc.Table, Header: header, Rows: rows})
 	}
 	l.Blocks = append(l.Blocks, doc.H(c.accountingNotListed),
 		doc.Block{Kind: doc.Notice, Text: c.accountingExemptLead + strings.Join(c.exempt, " ") + " (45 CFR 164.528(a)(1))"},

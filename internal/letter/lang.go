@@ -145,6 +145,11 @@ type catalog struct {
 	exempt               []string
 	fees                 string
 	feesNotice           string
+
+	// Summary entries of an accounting (164.528(b)(3)): the two more
+	// columns a summarized table has, and the sentence that explains them.
+	accountingSummaryHeader []string
+	accountingSummary       string
 }
 
 // reasonWords is what a letter says of one reason: the basis and what

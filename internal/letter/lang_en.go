@@ -232,4 +232,8 @@ var english = catalog{
 	feesNotice: "The first accounting you ask for in any 12-month period is free. For another within the same 12 " +
 		"months we may charge a reasonable, cost-based fee; we will tell you the fee in advance, and you may then withdraw or change " +
 		"your request to avoid or reduce it. (45 CFR 164.528(c)(2))",
+
+	accountingSummaryHeader: []string{"Number of disclosures", "Date of the last"},
+	accountingSummary: "Where we made several disclosures to the same recipient for the same purpose, one line gives the " +
+		"first of them in full, how many there were, and the date of the last one (45 CFR 164.528(b)(3)).",
 }

@@ -273,4 +273,8 @@ var spanish = catalog{
 	feesNotice: "El primer informe que usted pida en cualquier período de 12 meses es gratuito. Por otro dentro de los mismos 12 meses " +
 		"podemos cobrar una tarifa razonable basada en el costo; le informaremos la tarifa por adelantado, y usted podrá entonces " +
 		"retirar o cambiar su solicitud para evitarla o reducirla. (45 CFR 164.528(c)(2))",
+
+	accountingSummaryHeader: []string{"Número de divulgaciones", "Fecha de la última"},
+	accountingSummary: "Cuando hicimos varias divulgaciones al mismo destinatario con el mismo propósito, una sola línea da " +
+		"los datos completos de la primera, cuántas fueron y la fecha de la última (45 CFR 164.528(b)(3)).",
 }

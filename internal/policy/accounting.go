@@ -76,8 +76,13 @@ func (e *evaluator) accounting() {
 }
 
 // Temporary suspension (164.528(a)(2)) and summary entries (164.528(b)(3)).
+
+// SuspendedRuleID is the rule a disclosure held back by a suspension
+// carries in the decision (DisclosureDecision.Rule.ID), so the desk can
+// tell staff what a suspension holds back.
+const SuspendedRuleID = "accounting-suspended"
 var (
-	ruleAccountingSuspended = rule("accounting-suspended", "A health oversight agency or law enforcement official stated that an accounting would be "+
+	ruleAccountingSuspended = rule(SuspendedRuleID, "A health oversight agency or law enforcement official stated that an accounting would be "+
 		"reasonably likely to impede its activities: disclosures to it are left out of an accounting until the suspension ends, "+
 		"for the time a written statement specifies, or at most 30 days from an oral one.", "45 CFR 164.528(a)(2)")
 )
