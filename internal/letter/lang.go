@@ -75,6 +75,13 @@ type catalog struct {
 	denialAccessTitle    string
 	denialOpening        string // {opening}
 	why                  string
+	// The ground under the information-blocking rules (45 CFR Part 171)
+	// that a denial, a partial denial or a hold of the individual's
+	// access rests on, in plain words; ibGround has no entry for
+	// roi.ExceptionNone, which is never printed (infoblocking.go).
+	ibHeading string
+	ibIntro   string
+	ibGround  map[roi.Exception]string
 	partialTitle         string
 	partialAccessTitle   string
 	partialOpening       string // {opening}

@@ -66,6 +66,24 @@ var english = catalog{
 	denialAccessTitle:    "Notice of denial of access",
 	denialOpening:        "We have reviewed {opening}. We are unable to release the records you asked for.",
 	why:                  "Why",
+	ibHeading:            "The legal ground for withholding or delaying",
+	ibIntro: "Federal rules on information blocking (45 CFR part 171) allow a health care provider to withhold or delay " +
+		"electronic health information only on certain grounds. This decision rests on the following:",
+	ibGround: map[roi.Exception]string{
+		roi.ExceptionNotEHI: "Some of the information asked for is not electronic health information that these rules require us to share.",
+		roi.ExceptionPreventingHarm: "A licensed health care professional determined that withholding the information reduces a " +
+			"risk of harm to a person.",
+		roi.ExceptionPrivacyPrecondition: "A condition that privacy law sets before release, such as proof of identity or authority " +
+			"or a written permission the law requires, has not been met.",
+		roi.ExceptionPrivacyDenial:            "The law allows access to be denied on this ground, and the ground is not subject to review.",
+		roi.ExceptionPrivacyIndividualRequest: "The individual asked that the information not be shared, or that its release wait.",
+		roi.ExceptionSecurity:                 "Withholding the information is needed to keep it secure.",
+		roi.ExceptionInfeasibility:            "We cannot fulfill the request as made under the circumstances.",
+		roi.ExceptionHealthITPerformance:      "Our records system is temporarily unavailable for maintenance or repair.",
+		roi.ExceptionProtectingCareAccess:     "Withholding the information protects people's access to lawful health care.",
+		roi.ExceptionManner:                   "We cannot provide the information in the form or manner asked for, and offer another.",
+		roi.ExceptionFees:                     "A fee that the law permits applies.",
+	},
 	partialTitle:         "Notice of partial denial",
 	partialAccessTitle:   "Notice of partial denial of access",
 	partialOpening:       "We have reviewed {opening}. We are releasing some of the records you asked for, and cannot release others.",

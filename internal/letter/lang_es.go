@@ -97,6 +97,24 @@ var spanish = catalog{
 	denialAccessTitle:    "Aviso de denegación de acceso",
 	denialOpening:        "Hemos revisado {opening}. No podemos entregarle los registros que pidió.",
 	why:                  "Motivos",
+	ibHeading:            "El fundamento legal para retener o demorar la información",
+	ibIntro: "Las normas federales sobre bloqueo de información (45 CFR part 171) permiten a un proveedor de atención médica " +
+		"retener o demorar información médica electrónica solo por ciertos motivos. Esta decisión se basa en lo siguiente:",
+	ibGround: map[roi.Exception]string{
+		roi.ExceptionNotEHI: "Una parte de lo que pidió no es información médica electrónica que estas normas nos obliguen a compartir.",
+		roi.ExceptionPreventingHarm: "Un profesional de la salud con licencia determinó que retener la información reduce un riesgo " +
+			"de daño para una persona.",
+		roi.ExceptionPrivacyPrecondition: "No se ha cumplido una condición que la ley de privacidad exige antes de entregar la " +
+			"información, como una prueba de identidad o de autoridad, o un permiso por escrito que la ley requiere.",
+		roi.ExceptionPrivacyDenial:            "La ley permite negar el acceso por este motivo, y este motivo no está sujeto a revisión.",
+		roi.ExceptionPrivacyIndividualRequest: "La persona pidió que la información no se comparta, o que su entrega espere.",
+		roi.ExceptionSecurity:                 "Retener la información es necesario para mantenerla segura.",
+		roi.ExceptionInfeasibility:            "No podemos atender la solicitud tal como se hizo, dadas las circunstancias.",
+		roi.ExceptionHealthITPerformance:      "Nuestro sistema de registros no está disponible por un tiempo, por mantenimiento o reparación.",
+		roi.ExceptionProtectingCareAccess:     "Retener la información protege el acceso de las personas a atención médica legal.",
+		roi.ExceptionManner:                   "No podemos entregar la información en la forma o el medio que pidió, y le ofrecemos otro.",
+		roi.ExceptionFees:                     "Se aplica un cargo que la ley permite.",
+	},
 	partialTitle:         "Aviso de denegación parcial",
 	partialAccessTitle:   "Aviso de denegación parcial de acceso",
 	partialOpening:       "Hemos revisado {opening}. Le entregamos una parte de los registros que pidió y no podemos entregarle otros.",

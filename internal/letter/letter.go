@@ -111,6 +111,10 @@ type Input struct {
 	// reasons) is printed as written. The escalation summary is internal
 	// and always in English.
 	Language roi.Language
+	// InfoBlocking is the decision's Part 171 exception per withheld item
+	// and for the request (access and directive requests); the letters to
+	// the individual name each ground in plain words, never none.
+	InfoBlocking map[string]roi.Exception
 }
 
 func (in *Input) accounting() bool { return in.Type == roi.RequestAccounting }

@@ -117,6 +117,7 @@ func Denial(in Input) (doc.Letter, error) {
 		doc.P(fill(c.denialOpening, "opening", opening(&in))),
 		doc.H(c.why), doc.P(withheldCount(&in)), reasonList(rs))
 	l.Blocks = append(l.Blocks, heldElsewhere(&in)...)
+	l.Blocks = append(l.Blocks, infoBlockingGround(&in)...)
 	l.Blocks = append(l.Blocks, cures(&in, rs)...)
 	l.Blocks = append(l.Blocks, rights(&in, rs)...)
 	l.Blocks = append(l.Blocks, questions(&in))
@@ -153,6 +154,7 @@ func Partial(in Input) (doc.Letter, error) {
 		doc.P(c.partialAllElse),
 		doc.H(c.partialNotReleasing), doc.P(withheldCount(&in)), reasonList(rs))
 	l.Blocks = append(l.Blocks, heldElsewhere(&in)...)
+	l.Blocks = append(l.Blocks, infoBlockingGround(&in)...)
 	l.Blocks = append(l.Blocks, cures(&in, rs)...)
 	l.Blocks = append(l.Blocks, rights(&in, rs)...)
 	l.Blocks = append(l.Blocks, questions(&in))
@@ -219,6 +221,7 @@ func Pending(in Input) (doc.Letter, error) {
 	if len(whys) > 0 {
 		l.Blocks = append(l.Blocks, doc.H(c.pendingWhy), doc.L(whys...))
 	}
+	l.Blocks = append(l.Blocks, infoBlockingGround(&in)...)
 	how := c.pendingSendIt
 	if in.Org.PortalURL != "" {
 		how += fill(c.pendingThrough, "url", in.Org.PortalURL)
