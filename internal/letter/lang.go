@@ -71,17 +71,17 @@ type catalog struct {
 	everythingElse   string
 
 	// Denial and partial denial.
-	denialTitle          string
-	denialAccessTitle    string
-	denialOpening        string // {opening}
-	why                  string
+	denialTitle       string
+	denialAccessTitle string
+	denialOpening     string // {opening}
+	why               string
 	// The ground under the information-blocking rules (45 CFR Part 171)
 	// that a denial, a partial denial or a hold of the individual's
 	// access rests on, in plain words; ibGround has no entry for
 	// roi.ExceptionNone, which is never printed (infoblocking.go).
-	ibHeading string
-	ibIntro   string
-	ibGround  map[roi.Exception]string
+	ibHeading            string
+	ibIntro              string
+	ibGround             map[roi.Exception]string
 	partialTitle         string
 	partialAccessTitle   string
 	partialOpening       string // {opening}

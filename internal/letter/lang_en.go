@@ -62,11 +62,11 @@ var english = catalog{
 	notReleased:       "What was not released",
 	everythingElse:    "Everything else within your request that we hold is enclosed.",
 
-	denialTitle:          "Notice of denial",
-	denialAccessTitle:    "Notice of denial of access",
-	denialOpening:        "We have reviewed {opening}. We are unable to release the records you asked for.",
-	why:                  "Why",
-	ibHeading:            "The legal ground for withholding or delaying",
+	denialTitle:       "Notice of denial",
+	denialAccessTitle: "Notice of denial of access",
+	denialOpening:     "We have reviewed {opening}. We are unable to release the records you asked for.",
+	why:               "Why",
+	ibHeading:         "The legal ground for withholding or delaying",
 	ibIntro: "Federal rules on information blocking (45 CFR part 171) allow a health care provider to withhold or delay " +
 		"electronic health information only on certain grounds. This decision rests on the following:",
 	ibGround: map[roi.Exception]string{

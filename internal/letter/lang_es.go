@@ -93,11 +93,11 @@ var spanish = catalog{
 	notReleased:    "Qué no se entregó",
 	everythingElse: "Adjuntamos todo lo demás que usted pidió y que obra en nuestro poder.",
 
-	denialTitle:          "Aviso de denegación",
-	denialAccessTitle:    "Aviso de denegación de acceso",
-	denialOpening:        "Hemos revisado {opening}. No podemos entregarle los registros que pidió.",
-	why:                  "Motivos",
-	ibHeading:            "El fundamento legal para retener o demorar la información",
+	denialTitle:       "Aviso de denegación",
+	denialAccessTitle: "Aviso de denegación de acceso",
+	denialOpening:     "Hemos revisado {opening}. No podemos entregarle los registros que pidió.",
+	why:               "Motivos",
+	ibHeading:         "El fundamento legal para retener o demorar la información",
 	ibIntro: "Las normas federales sobre bloqueo de información (45 CFR part 171) permiten a un proveedor de atención médica " +
 		"retener o demorar información médica electrónica solo por ciertos motivos. Esta decisión se basa en lo siguiente:",
 	ibGround: map[roi.Exception]string{
