@@ -90,7 +90,9 @@ func (d *Desk) PatientPage(ctx context.Context, actor string, pid roi.PatientID,
 		}
 		listed := map[int64]bool{}
 		for _, row := range v.Accounting.Rows {
-			listed[row.LedgerSeq] = true
+			for _, seq := range row.Seqs() { // a summary row stands for several
+				listed[seq] = true
+			}
 		}
 		for i := range v.Disclosures {
 			v.Disclosures[i].InAccounting = listed[v.Disclosures[i].LedgerSeq]

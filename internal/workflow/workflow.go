@@ -48,6 +48,10 @@ type Desk struct {
 	Fees FeeSettings
 	// Dates is how pages write and read dates (the API is ISO always).
 	Dates DateStyle
+	// ReadyLimitDays is how long an access or directive request may sit
+	// ready to release before it is listed as an information-blocking
+	// risk; 0 is DefaultReadyLimitDays (infoblocking.go).
+	ReadyLimitDays int
 
 	access *accessLog
 	// sensitive serializes working out "sensitive in scope": two hundred
@@ -167,6 +171,9 @@ func (d *Desk) factsFrom(ctx context.Context, r *roi.DeskRequest, chart []roi.Ch
 		}
 		for _, x := range ds {
 			f.Disclosures = append(f.Disclosures, roi.Disclosure{ID: x.id, Date: x.Date, Recipient: x.Recipient, Basis: x.Basis})
+		}
+		if f.Suspensions, err = d.suspensionFacts(ctx, r.PatientID); err != nil {
+			return nil, err
 		}
 	}
 	return f, nil
