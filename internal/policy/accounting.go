@@ -81,6 +81,7 @@ func (e *evaluator) accounting() {
 // carries in the decision (DisclosureDecision.Rule.ID), so the desk can
 // tell staff what a suspension holds back.
 const SuspendedRuleID = "accounting-suspended"
+
 var (
 	ruleAccountingSuspended = rule(SuspendedRuleID, "A health oversight agency or law enforcement official stated that an accounting would be "+
 		"reasonably likely to impede its activities: disclosures to it are left out of an accounting until the suspension ends, "+
