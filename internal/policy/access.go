@@ -2,6 +2,42 @@ package policy
 
 import "github.com/custodian-roi/custodian/internal/roi"
 
+// repStatus is what the representative evidence shows.
+type repStatus uint8
+
+const (
+	// repShown: a verified entry whose authority lets that person act for
+	// this patient.
+	repShown repStatus = iota
+	// repUndocumented: no entry, or only unverified ones of an authority
+	// that could qualify: the papers are owed (164.514(h)(1)).
+	repUndocumented
+	// repNotRepresentative: entries, none of an authority that could make
+	// the person this patient's representative.
+	repNotRepresentative
+)
+
+// representativeEvidence reads the representative entries: of the requester
+// asking in the patient's name, or of the representative who signed an
+// authorization for the patient.
+func (e *evaluator) representativeEvidence() (repStatus, *roi.Representative) {
+	var unverified bool
+	for i := range e.f.Evidence.Representatives {
+		r := &e.f.Evidence.Representatives[i]
+		if !e.qualifies(r.Authority) {
+			continue
+		}
+		if r.Verified {
+			return repShown, r
+		}
+		unverified = true
+	}
+	if unverified || len(e.f.Evidence.Representatives) == 0 {
+		return repUndocumented, nil
+	}
+	return repNotRepresentative, nil
+}
+
 // representative checks a requester who claims to stand in the patient's
 // shoes (164.502(g)). It reports whether the request may go on; when it may
 // not, it has recorded the gate that stops it.
@@ -10,23 +46,10 @@ func (e *evaluator) representative() bool {
 		e.step(ruleIndividual, "")
 		return true
 	}
-	var unverified bool
-	var ok *roi.Representative
-	for i := range e.f.Evidence.Representatives {
-		r := &e.f.Evidence.Representatives[i]
-		if !e.qualifies(r.Authority) {
-			continue
-		}
-		if r.Verified {
-			ok = r
-			break
-		}
-		unverified = true
-	}
-	switch {
-	case ok != nil:
+	switch st, ok := e.representativeEvidence(); st {
+	case repShown:
 		e.step(ruleRepresentative, string(ok.Authority))
-	case unverified || len(e.f.Evidence.Representatives) == 0:
+	case repUndocumented:
 		// 164.514(h)(1): document the authority of a requester before
 		// relying on it.
 		e.step(ruleAuthorityUndocumented, "")
@@ -91,6 +114,14 @@ func (e *evaluator) access() {
 			return withhold(it, roi.CodeReviewableHarm, ruleReviewableHarm)
 		case parent && l.Has(roi.LabelMinorConsented) && !e.f.Evidence.MinorDisclosureConsent:
 			return e.minorConsented(it)
+		case parent && l.Has(roi.LabelPart2) && l.Has(roi.LabelMinorConsented):
+			// Only the minor's own written consent lets this go to the
+			// parent (42 CFR 2.14): a consented disclosure, so the 2.32
+			// notice and the consent go with it.
+			e.part2ViaConsent = true
+			return release(it, rulePart2MinorConsentGiven)
+		case parent && l.Has(roi.LabelMinorConsented):
+			return release(it, ruleMinorConsentGiven)
 		case l.Has(roi.LabelPart2):
 			return release(it, rulePart2PatientAccess)
 		}
@@ -166,6 +197,11 @@ func (e *evaluator) directive() {
 			return withhold(it, roi.CodeLitigationCompiled, ruleLitigation)
 		case e.f.Evidence.HarmItems[it.ID]:
 			return withhold(it, roi.CodeReviewableHarm, ruleReviewableHarm)
+		case l&e.f.Jurisdiction.SpecificAuthorization != 0 && e.reliedOn(it) == nil:
+			// A directive names no categories: a record the state lets go
+			// only on a specific authorization goes to a third party only
+			// when one naming its category is also held.
+			return withhold(it, roi.CodeStateSpecificAuth, ruleDirectiveStateSpecific)
 		}
 		return release(it, ruleDirective)
 	})

@@ -12,7 +12,31 @@ import (
 type authCheck struct {
 	a       *roi.Authorization
 	defects []roi.Code
+	// not508: the document lacks an element or statement 164.508 requires
+	// (a Part 2 consent may), so it can let go only the Part 2 records its
+	// Part 2 form covers: whatever its forms say, every other record needs
+	// a document meeting 164.508.
+	not508 bool
+	// signer: whether the authority of the representative who signed it
+	// is shown (164.502(g), 164.508(c)(1)(vi)).
+	signer signerStatus
 }
+
+// signerStatus is what the evidence shows about who signed a document.
+type signerStatus uint8
+
+const (
+	// signerShown: the patient signed, or a representative whose verified
+	// authority lets them act for this patient.
+	signerShown signerStatus = iota
+	// signerUndocumented: signed by a representative whose authority is
+	// not documented (no representative entry, or only unverified ones of
+	// an authority that could qualify): the requester owes the papers.
+	signerUndocumented
+	// signerEndangers: signed by a representative believed to endanger the
+	// patient (164.502(g)(5)): a person decides whether to rely on it.
+	signerEndangers
+)
 
 func (c *authCheck) defect(code roi.Code) {
 	for _, d := range c.defects {
@@ -32,8 +56,12 @@ func (e *evaluator) checkAuthorizations() {
 		c := &e.auths[i]
 		c.a = &as[i]
 		e.checkAuthorization(c)
-		if len(c.defects) == 0 {
+		switch {
+		case len(c.defects) > 0:
+		case c.signer == signerShown || e.trustSigners:
 			e.valid = append(e.valid, c)
+		default:
+			e.unproven = append(e.unproven, c)
 		}
 	}
 }
@@ -76,6 +104,27 @@ func (e *evaluator) checkAuthorization(c *authCheck) {
 	if a.KnownFalse { // 164.508(b)(2)(v)
 		c.defect(roi.CodeAuthorizationFalse)
 	}
+	// A signature dated after the patient's death cannot be the patient's:
+	// the document says something known to be false (164.508(b)(2)(v)).
+	if d := e.f.Patient.DeathDate; a.SignedBy == roi.SignerPatient && d.Known() && a.Signed.Known() && a.Signed > d {
+		c.defect(roi.CodeAuthorizationFalse)
+	}
+	// A representative signs only with authority to act for this patient
+	// (164.508(c)(1)(vi), 164.502(g)), judged as for access on the day of
+	// decision.
+	if a.SignedBy == roi.SignerRepresentative {
+		switch st, _ := e.representativeEvidence(); st {
+		case repUndocumented:
+			c.signer = signerUndocumented
+		case repNotRepresentative:
+			c.defect(roi.CodeNotPersonalRep)
+		case repShown:
+			if e.f.Evidence.EndangermentConcern {
+				c.signer = signerEndangers
+			}
+		}
+	}
+	c.not508 = len(missing508(a)) > 0
 	if !blank(a.Recipient) && !e.recipientNamed(a) {
 		c.defect(roi.CodeRecipientNotAuthorized)
 	}
@@ -151,25 +200,43 @@ func (e *evaluator) anyValid(ok func(a *roi.Authorization) bool) bool {
 	return false
 }
 
+// meets reports whether c's document is one that may be relied on for it:
+// a Part 2 record is judged against the Part 2 form (authCovers requires
+// one), every other record against 164.508 whatever the forms say.
+func meets(c *authCheck, it *roi.Item) bool {
+	return it.Labels.Has(roi.LabelPart2) || !c.not508
+}
+
+// reliedOn returns a valid document that lets it go, or nil.
+func (e *evaluator) reliedOn(it *roi.Item) *authCheck {
+	for _, c := range e.valid {
+		if e.authCovers(c.a, it) && meets(c, it) && e.minorMaySign(c.a, it) {
+			return c
+		}
+	}
+	return nil
+}
+
 // viaConsent decides an item that needs the patient's written permission:
 // it goes when a valid authorization or consent covers it, and otherwise
 // is withheld with the first code, in precedence order, that says what the
 // paperwork lacks.
 func (e *evaluator) viaConsent(it *roi.Item) roi.ItemDecision {
-	for _, c := range e.valid {
-		if e.authCovers(c.a, it) && e.minorMaySign(c.a, it) {
-			if it.Labels.Has(roi.LabelPart2) {
-				e.part2ViaConsent = true
-				return release(it, rulePart2Consent)
-			}
-			return release(it, ruleAuthorizationCovers)
+	if c := e.reliedOn(it); c != nil {
+		if it.Labels.Has(roi.LabelPart2) {
+			e.part2ViaConsent = true
+			return release(it, rulePart2Consent)
 		}
+		return release(it, ruleAuthorizationCovers)
 	}
 	l := it.Labels
 	names := func(want roi.Labels, part2 bool) bool {
-		return e.anyValid(func(a *roi.Authorization) bool {
-			return a.Covers.Labels.HasAll(want) && (!part2 || a.Part2)
-		})
+		for _, c := range e.valid {
+			if c.a.Covers.Labels.HasAll(want) && (!part2 || c.a.Part2) && (part2 || !c.not508) {
+				return true
+			}
+		}
+		return false
 	}
 	switch {
 	case e.minor && l.Has(roi.LabelPart2) && l.Has(roi.LabelMinorConsented) &&
@@ -190,6 +257,15 @@ func (e *evaluator) viaConsent(it *roi.Item) roi.ItemDecision {
 		return e.authCovers(a, it)
 	}):
 		return withhold(it, roi.CodeMinorConsentedService, ruleMinorSignedByParent)
+	}
+	for _, c := range e.valid {
+		if c.not508 && e.authCovers(c.a, it) {
+			// Covered only by a Part 2 consent that is not a 164.508
+			// authorization: incomplete for this record. When nothing else
+			// goes, the request fails as authorization-incomplete.
+			e.itemDeny = append(e.itemDeny, roi.CodeAuthorizationIncomplete)
+			return withhold(it, roi.CodeOutsideAuthScope, ruleNot508)
+		}
 	}
 	return withhold(it, roi.CodeOutsideAuthScope, ruleOutsideAuthScope)
 }
@@ -212,17 +288,29 @@ func (e *evaluator) authorization() {
 			e.step(ruleAuthorizationDefective, c.a.ID+": "+joinCodes(c.defects))
 		}
 	}
-	if len(e.valid) == 0 {
-		for i := range e.auths {
-			e.deny = append(e.deny, e.auths[i].defects...)
-		}
+	if len(e.valid) == 0 && len(e.unproven) == 0 {
+		e.deny = append(e.deny, e.defects()...)
 		return
 	}
+	// With only documents whose signer's authority is not shown, the items
+	// are decided without them; signerGate then asks for the papers (or a
+	// person's judgment) if they could let something go, and otherwise the
+	// request fails for the defects found.
+	e.denyIfNothing = len(e.valid) == 0
 	if e.stopped() {
 		return
 	}
 	e.accountable = false
 	e.decideItems(e.viaConsent)
+}
+
+// defects lists the defects of every authorization, in the order found.
+func (e *evaluator) defects() []roi.Code {
+	var out []roi.Code
+	for i := range e.auths {
+		out = append(out, e.auths[i].defects...)
+	}
+	return out
 }
 
 func joinCodes(cs []roi.Code) string {

@@ -165,8 +165,11 @@ func (e *evaluator) underProcess(ps []process, it *roi.Item) roi.ItemDecision {
 // court order or court-issued subpoena it is legal process. Without process,
 // 164.512(f)(2) lets only limited identifying data go in answer to a request
 // to identify or locate a suspect, fugitive, material witness or missing
-// person; anything more (victims, crime on the premises, imminent threat)
-// is the privacy officer's judgment.
+// person: the items labeled demographics. Every other item is withheld as
+// beyond what (f)(2) permits; that is a plain partial release, nothing left
+// to judgment. The privacy officer may still find that another paragraph
+// applies ((f)(3) victims, (f)(5) crime on the premises, (j) a serious
+// threat), but that is a new decision on new facts, not this one.
 func (e *evaluator) lawEnforcement() {
 	if ps, _ := e.processes(false); len(ps) > 0 {
 		e.legalProcess()
@@ -178,16 +181,24 @@ func (e *evaluator) lawEnforcement() {
 	}
 	e.accountable = true
 	e.decideItems(func(it *roi.Item) roi.ItemDecision {
+		l := it.Labels
 		switch {
-		case it.Labels.Has(roi.LabelPart2):
+		case l.Has(roi.LabelPart2):
+			// 42 CFR 2.65: only a court order opens Part 2 records to a
+			// criminal investigation; even identifying a patient as one of a
+			// program's (2.13(c)).
 			return withhold(it, roi.CodePart2NoCourtOrder, rulePart2NoCourtOrder)
-		case it.Labels.Has(roi.LabelPsychotherapyNote):
+		case l.Has(roi.LabelPsychotherapyNote):
 			// Never identifying data alone, whatever else it is labeled.
 			return e.viaConsent(it)
-		case it.Labels.Has(roi.LabelDemographics):
+		case l&e.f.Jurisdiction.SpecificAuthorization != 0 && e.reliedOn(it) == nil:
+			// A state that lets this category go only on a specific
+			// authorization is not preempted by (f)(2) (160.203(b)).
+			return withhold(it, roi.CodeStateSpecificAuth, ruleStateSpecific)
+		case l.Has(roi.LabelDemographics):
 			return release(it, ruleLawEnforcementLimitedID)
 		}
-		return e.wait(it, roi.CodeMinimumNecessary, ruleLawEnforcementBeyondID)
+		return withhold(it, roi.CodeMinimumNecessary, ruleLawEnforcementBeyondID)
 	})
 }
 

@@ -11,23 +11,51 @@ import (
 // one the elements and statements it lacks, named in words. It is what the
 // engine itself found (checkAuthorization), so a page that shows it cannot
 // say an incomplete document has every element.
+//
+// A document signed by a representative whose authority is not documented
+// has the defect authority-documents-missing, and one signed by a
+// representative believed to endanger the patient representative-
+// endangerment: neither may be relied on until that is settled. A Part 2
+// consent that lacks what 164.508 requires is Part2Only: it may let go
+// the Part 2 records it covers and nothing else; its Defects then include
+// authorization-incomplete and Missing what 164.508 lacks.
 type AuthorizationFinding struct {
-	ID      string     `json:"id"`
-	Valid   bool       `json:"valid"`
-	Defects []roi.Code `json:"defects"`
-	Missing []string   `json:"missing"`
+	ID        string     `json:"id"`
+	Valid     bool       `json:"valid"`
+	Defects   []roi.Code `json:"defects"`
+	Missing   []string   `json:"missing"`
+	Part2Only bool       `json:"part2_only,omitempty"`
 }
 
 // AuthorizationFindings checks every authorization of f as Evaluate does,
 // in the order they were presented.
 func AuthorizationFindings(f *roi.Facts) []AuthorizationFinding {
-	e := evaluator{f: f}
-	e.specific = specificLabels(f.Jurisdiction)
+	e := newEvaluator(f)
 	e.checkAuthorizations()
 	out := make([]AuthorizationFinding, len(e.auths))
 	for i, c := range e.auths {
-		out[i] = AuthorizationFinding{ID: c.a.ID, Valid: len(c.defects) == 0, Defects: append([]roi.Code{}, c.defects...),
-			Missing: missingElements(c.a)}
+		defects := append([]roi.Code{}, c.defects...)
+		switch c.signer {
+		case signerUndocumented:
+			defects = append(defects, roi.CodeAuthorityDocsMissing)
+		case signerEndangers:
+			defects = append(defects, roi.CodeRepresentativeEndangers)
+		}
+		missing := missingElements(c.a)
+		part2Only := false
+		if c.not508 {
+			for _, m := range missing508(c.a) {
+				if !containsString(missing, m) {
+					missing = append(missing, m)
+				}
+			}
+			if !hasCode(defects, roi.CodeAuthorizationIncomplete) {
+				part2Only = c.a.Part2 && len(defects) == 0
+				defects = append(defects, roi.CodeAuthorizationIncomplete)
+			}
+		}
+		out[i] = AuthorizationFinding{ID: c.a.ID, Valid: len(defects) == 0, Defects: defects,
+			Missing: missing, Part2Only: part2Only}
 	}
 	return out
 }
@@ -36,8 +64,21 @@ func AuthorizationFindings(f *roi.Facts) []AuthorizationFinding {
 // elements (164.508(c)(1), 42 CFR 2.31(a)) and required statements
 // (164.508(c)(2), 2.31) that a lacks. Empty: the document is complete.
 func missingElements(a *roi.Authorization) []string {
+	return missingFor(a, a.HIPAA, a.Part2)
+}
+
+// missing508 lists what a lacks to be a HIPAA authorization (164.508(c)),
+// whatever forms it claims: an expiry date or event other than "none"
+// (which only a Part 2 TPO consent may use), and the three statements.
+func missing508(a *roi.Authorization) []string {
+	return missingFor(a, true, false)
+}
+
+// missingFor lists what a lacks when judged against the HIPAA form, the
+// Part 2 form, or both.
+func missingFor(a *roi.Authorization, hipaa, part2 bool) []string {
 	var out []string
-	tpo := a.TPO && a.Part2
+	tpo := a.TPO && part2
 	miss := func(cond bool, what string) {
 		if cond {
 			out = append(out, what)
@@ -55,10 +96,10 @@ func missingElements(a *roi.Authorization) []string {
 	miss(a.SignedBy == roi.SignerNone, "a signature (by the patient or a representative)")
 	miss(!a.Signed.Known(), "the date signed")
 	var need []roi.Statement
-	if a.HIPAA {
+	if hipaa {
 		need = append(need, hipaaStatements...)
 	}
-	if a.Part2 {
+	if part2 {
 		need = append(need, part2Statements...)
 	}
 	if tpo {
@@ -81,4 +122,22 @@ var statementWords = map[roi.Statement]string{
 	roi.StatementRedisclosure:        "the statement that the information may be redisclosed",
 	roi.StatementTPORedisclosure:     "the Part 2 statement on redisclosure for treatment, payment and operations",
 	roi.StatementRefusalConsequences: "the Part 2 statement of the consequences of refusing to sign",
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func hasCode(list []roi.Code, c roi.Code) bool {
+	for _, x := range list {
+		if x == c {
+			return true
+		}
+	}
+	return false
 }

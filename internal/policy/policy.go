@@ -18,13 +18,27 @@ import (
 // RuleSetVersion names the rules in this package. It is stored with every
 // decision so that a past decision can be explained with the rules that
 // made it. Change it whenever a rule changes an outcome.
-const RuleSetVersion = "custodian-rules/2026-11-22"
+const RuleSetVersion = "custodian-rules/2026-12-06"
 
 // Evaluate decides the request described by f.
 func Evaluate(f *roi.Facts) roi.Decision {
-	e := evaluator{f: f}
+	e := newEvaluator(f)
 	e.run()
 	return e.d
+}
+
+// newEvaluator derives once what every rule reads about the patient and
+// the state.
+func newEvaluator(f *roi.Facts) *evaluator {
+	e := &evaluator{f: f}
+	e.specific = specificLabels(f.Jurisdiction)
+	e.deceased = f.Patient.DeathDate.Known() && f.Patient.DeathDate <= f.Now
+	e.minor = !e.deceased && !f.Patient.Emancipated &&
+		roi.YearsOld(f.Patient.BirthDate, f.Now) < f.Jurisdiction.Majority()
+	// 45 CFR 160.103 (definition of PHI, (2)(iv)) and 164.502(f): a person
+	// dead more than 50 years has no PHI.
+	e.nonPHI = e.deceased && f.Now > f.Patient.DeathDate.AddYears(50)
+	return e
 }
 
 // evaluator holds one evaluation: the facts, what has been derived from
@@ -38,6 +52,18 @@ type evaluator struct {
 	deceased bool
 	auths    []authCheck // every authorization, checked against this request
 	valid    []*authCheck
+	// unproven: documents with no defect whose representative signer's
+	// authority is not shown (undocumented, or endangerment).
+	unproven []*authCheck
+	// probe: a what-if evaluation (signerGate) that skips the identity gate;
+	// trustSigners: in it, the unproven documents count as valid.
+	probe, trustSigners bool
+	// itemDeny: request-level codes that say why, when every item is
+	// withheld (a Part 2 consent relied on for other records).
+	itemDeny []roi.Code
+	// denyIfNothing: on an authorization, no document was valid; if the
+	// signer gate asks for nothing, the request fails for their defects.
+	denyIfNothing bool
 
 	pending  []roi.Code // request-level gates: the requester owes something
 	deny     []roi.Code // request-level failures
@@ -61,13 +87,6 @@ func (e *evaluator) run() {
 	f := e.f
 	e.d.RuleSet = RuleSetVersion
 	e.d.Due = roi.NoDate
-	e.specific = specificLabels(f.Jurisdiction)
-	e.deceased = f.Patient.DeathDate.Known() && f.Patient.DeathDate <= f.Now
-	e.minor = !e.deceased && !f.Patient.Emancipated &&
-		roi.YearsOld(f.Patient.BirthDate, f.Now) < f.Jurisdiction.Majority()
-	// 45 CFR 160.103 (definition of PHI, (2)(iv)) and 164.502(f): a person
-	// dead more than 50 years has no PHI.
-	e.nonPHI = e.deceased && f.Now > f.Patient.DeathDate.AddYears(50)
 	e.checkAuthorizations()
 
 	accounting := f.Request.Type == roi.RequestAccounting
@@ -75,7 +94,7 @@ func (e *evaluator) run() {
 	e.dueApplies = !e.nonPHI && (accounting || basis == roi.BasisAccess || basis == roi.BasisDirective)
 
 	// 164.514(h): verify the identity of a requester before any disclosure.
-	if e.identityVerified() {
+	if e.probe || e.identityVerified() {
 		e.step(ruleIdentityVerified, "")
 	} else {
 		e.step(ruleIdentityUnverified, "")
@@ -107,6 +126,9 @@ func (e *evaluator) run() {
 			e.step(ruleNoPermission, "")
 			e.deny = append(e.deny, roi.CodeNoPermission)
 		}
+	}
+	if !accounting && !e.nonPHI {
+		e.signerGate()
 	}
 	if e.dueApplies {
 		e.computeDue(accounting)
@@ -163,14 +185,14 @@ func (e *evaluator) decideItems(decide func(it *roi.Item) roi.ItemDecision) {
 			// but only an item that would go once placed. One the rules
 			// withhold whatever its date is withheld for that rule, so that
 			// placing it can never release it.
-			if d := decide(it); !d.Release {
+			if d := e.unsettled(it, decide(it)); !d.Release {
 				e.d.Items = append(e.d.Items, d)
 				continue
 			}
 			e.d.Items = append(e.d.Items, e.wait(it, roi.CodeDateUncertain, ruleDateUncertain))
 			continue
 		}
-		e.d.Items = append(e.d.Items, decide(it))
+		e.d.Items = append(e.d.Items, e.unsettled(it, decide(it)))
 	}
 }
 
@@ -207,9 +229,15 @@ func (e *evaluator) finish(accounting bool) {
 		d.Items, d.Disclosures = nil, nil
 	case e.waitAll:
 		d.Outcome, d.Reasons = roi.OutcomeEscalate, e.escalate
-		d.Items = nil
+		d.Items, released = nil, 0
 	case e.waits:
 		d.Outcome, d.Reasons = roi.OutcomeEscalate, e.escalate
+	case e.denyIfNothing && released == 0 && len(e.defects()) > 0:
+		// On an authorization no document was valid, and proving the
+		// signers' authority would let nothing go: the defects say why.
+		d.Outcome, d.Reasons = roi.OutcomeDeny, e.defects()
+		d.Items = nil
+		e.step(ruleAllWithheld, "")
 	case accounting || released == len(d.Items):
 		d.Outcome = roi.OutcomeRelease
 	case released > 0:
@@ -222,6 +250,11 @@ func (e *evaluator) finish(accounting bool) {
 			if c := d.Items[i].Code; roi.IsRequestCode(c) {
 				d.Reasons = append(d.Reasons, c)
 			}
+		}
+		if len(e.itemDeny) > 0 {
+			// A document was relied on for records it cannot authorize;
+			// say so, with every other document's defects.
+			d.Reasons = append(append(d.Reasons, e.itemDeny...), e.defects()...)
 		}
 		e.step(ruleAllWithheld, "")
 	}
