@@ -86,6 +86,10 @@ type Decide struct {
 	Note   string
 	// Missing says what the requester must supply (pending).
 	Missing []string
+	// Exception is the Part 171 exception a person's own hold rests on
+	// (escalating an access or directive request the rules decided);
+	// empty is none. What the engine decides carries the engine's.
+	Exception roi.Exception
 }
 
 // Final is what a decision lets go: the items released and the codes of
@@ -103,6 +107,10 @@ type Final struct {
 	EvaluationID int64 `json:"evaluation_id"`
 	Accountable  bool  `json:"accountable"`
 	Part2Notice  bool  `json:"part2_notice"`
+	// InfoBlocking maps each withheld item, and roi.InfoBlockingRequest
+	// for a denial or a hold, to the Part 171 exception it rests on
+	// (access and directive requests only; infoblocking.go).
+	InfoBlocking map[string]roi.Exception `json:"info_blocking,omitempty"`
 }
 
 // latestEvaluation returns the request's most recent evaluation.
@@ -133,6 +141,10 @@ type StoredDecision struct {
 	Withhold    map[string]roi.Code `json:"withhold"`
 	Accountable *bool               `json:"accountable"`
 	Part2Notice bool                `json:"part2_notice"`
+	// InfoBlocking is the engine's Part 171 exception per withheld item
+	// and for a request-level deny or hold; nil for other requests and for
+	// evaluations stored before the engine named them.
+	InfoBlocking map[string]roi.Exception `json:"info_blocking"`
 	// Authorizations is the engine's finding on each authorization, in
 	// the order presented (evaluations before it was kept have none).
 	Authorizations []policy.AuthorizationFinding `json:"authorizations,omitempty"`
@@ -200,6 +212,9 @@ func (d *Desk) Decide(ctx context.Context, actor string, id roi.RequestID, versi
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkPick(in.Exception); err != nil {
+		return nil, nil, err
+	}
 	want, agrees := actionFor[ev.Outcome]
 	switch {
 	case in.Action == ActEscalate:
@@ -227,7 +242,19 @@ func (d *Desk) Decide(ctx context.Context, actor string, id roi.RequestID, versi
 		if r.EvaluatedVersion != version {
 			return roi.Errorf(roi.CodeConflict, "Request %s changed since it was evaluated; evaluate it again before deciding.", r.Number)
 		}
-		return d.record(ctx, r, tx, actor, to, final)
+		own := false
+		if InPart171(r) {
+			var err error
+			if own, err = decisionExceptions(r, ev, final, pickOf(in.Exception)); err != nil {
+				return err
+			}
+		}
+		decID, err := d.record(ctx, r, tx, actor, to, final)
+		if err != nil || !own {
+			return err
+		}
+		return tx.Append(roi.Event{Kind: roi.EventInfoBlocking, Actor: actor, Body: roi.InfoBlockingBody{Practice: roi.PracticePending,
+			Exception: final.InfoBlocking[roi.InfoBlockingRequest], DecisionID: decID, Note: in.Note}})
 	})
 	if err != nil {
 		return nil, nil, err
@@ -237,25 +264,27 @@ func (d *Desk) Decide(ctx context.Context, actor string, id roi.RequestID, versi
 
 // record moves r to status to and stores the decision final, marking
 // whether it now waits for a second person's review (the reviewers'
-// queue).
-func (d *Desk) record(ctx context.Context, r *roi.DeskRequest, tx *store.Tx, actor string, to roi.Status, final *Final) error {
+// queue), and returns the stored decision's ID. An approval that needs no
+// review makes the request ready to release now (infoblocking.go).
+func (d *Desk) record(ctx context.Context, r *roi.DeskRequest, tx *store.Tx, actor string, to roi.Status, final *Final) (int64, error) {
 	mv, err := move(r, to, actor, final.Action)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	chart, err := d.store.ChartItems(ctx, r.PatientID)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if err := tx.SetAwaitingReview(NeedsReview(final, chart)); err != nil {
-		return err
+	review := NeedsReview(final, chart)
+	if err := tx.SetAwaitingReview(review); err != nil {
+		return 0, err
 	}
 	// A decision changes no fact the engine sees: the evaluation it rests
 	// on stays current (an escalation can be resolved on it).
 	r.EvaluatedVersion = r.Version
 	rec := roi.DecisionRecord{Kind: roi.DecisionByPerson, RuleSet: RuleSet, Outcome: outcomeOf(final), Body: toJSON(final), By: actor}
 	if err := tx.AddDecision(&rec); err != nil {
-		return err
+		return 0, err
 	}
 	kind := map[roi.Status]roi.EventKind{roi.StatusDenied: roi.EventDenial, roi.StatusEscalated: roi.EventEscalation,
 		roi.StatusAwaitingRequester: roi.EventPending}[to]
@@ -264,9 +293,15 @@ func (d *Desk) record(ctx context.Context, r *roi.DeskRequest, tx *store.Tx, act
 	}
 	if err := tx.Append(roi.Event{Kind: kind, Actor: actor, Body: roi.DecisionBody{DecisionID: rec.ID, Action: string(final.Action),
 		Reasons: final.Reasons, Released: len(final.Release), Withheld: len(final.Withhold), Missing: final.Missing}}); err != nil {
-		return err
+		return 0, err
 	}
-	return tx.Append(mv)
+	if err := tx.Append(mv); err != nil {
+		return 0, err
+	}
+	if ev, ok := readyEvent(r, final, actor, rec.ID, 0); ok && to == roi.StatusApproved && !review {
+		return rec.ID, tx.Append(ev)
+	}
+	return rec.ID, nil
 }
 
 func outcomeOf(f *Final) roi.Outcome {
@@ -292,6 +327,10 @@ type Resolve struct {
 	// person decided may go.
 	Release []string
 	Note    string
+	// Exception is the Part 171 exception the person's denial, or their
+	// keeping back waiting items, rests on (access and directive
+	// requests); empty is none.
+	Exception roi.Exception
 }
 
 // ResolveEscalation settles an escalated request. approve releases what
@@ -321,13 +360,23 @@ func (d *Desk) ResolveEscalation(ctx context.Context, actor string, id roi.Reque
 	for k, v := range ev.Withhold {
 		final.Withhold[k] = v
 	}
+	if err := checkPick(in.Exception); err != nil {
+		return nil, nil, err
+	}
+	var waiting []string
+	var engIB map[string]roi.Exception
+	if InPart171(r) {
+		if engIB, err = engineExceptions(r, ev); err != nil {
+			return nil, nil, err
+		}
+	}
 	var to roi.Status
 	switch in.Action {
 	case "deny":
 		to, final.Release, final.Withhold = roi.StatusDenied, nil, nil
 	case "approve":
 		to = roi.StatusApproved
-		waiting := ev.waiting()
+		waiting = ev.waiting()
 		if len(ev.Release) == 0 && len(ev.Withhold) == 0 {
 			// The whole request waited: re-decide without the concern.
 			f, err := d.Facts(ctx, r)
@@ -336,7 +385,7 @@ func (d *Desk) ResolveEscalation(ctx context.Context, actor string, id roi.Reque
 			}
 			f.Evidence.EndangermentConcern = false
 			alt := policy.Evaluate(f)
-			final.Release, final.Withhold, waiting = alt.Released(), alt.Withheld(), nil
+			final.Release, final.Withhold, waiting, engIB = alt.Released(), alt.Withheld(), nil, alt.InfoBlocking
 			for _, it := range alt.Items {
 				if it.Waits {
 					waiting = append(waiting, it.ID)
@@ -374,7 +423,19 @@ func (d *Desk) ResolveEscalation(ctx context.Context, actor string, id roi.Reque
 		if r.EvaluatedVersion != version {
 			return roi.Errorf(roi.CodeConflict, "Request %s changed since it was evaluated; evaluate it again before resolving.", r.Number)
 		}
-		return d.record(ctx, r, tx, actor, to, final)
+		var own []string
+		if InPart171(r) {
+			own = resolutionExceptions(final, engIB, waiting, pickOf(in.Exception))
+		}
+		decID, err := d.record(ctx, r, tx, actor, to, final)
+		if err != nil || len(own) == 0 {
+			return err
+		}
+		body := roi.InfoBlockingBody{Practice: roi.PracticeWithhold, Exception: pickOf(in.Exception), DecisionID: decID, Keys: own, Note: in.Note}
+		if to == roi.StatusDenied {
+			body.Practice, body.Keys = roi.PracticeDeny, nil
+		}
+		return tx.Append(roi.Event{Kind: roi.EventInfoBlocking, Actor: actor, Body: body})
 	})
 	if err != nil {
 		return nil, nil, err
@@ -387,6 +448,9 @@ func (d *Desk) ResolveEscalation(ctx context.Context, actor string, id roi.Reque
 type Extend struct {
 	NewDue roi.Date
 	Reason string
+	// Exception is the Part 171 exception the delay rests on (access and
+	// directive requests); empty is none.
+	Exception roi.Exception
 }
 
 // Extend extends an access or accounting deadline once (164.524(b)(2)(ii),
@@ -400,6 +464,9 @@ func (d *Desk) Extend(ctx context.Context, actor string, id roi.RequestID, versi
 	}
 	if strings.TrimSpace(in.Reason) == "" {
 		return nil, invalid("The extension notice must state the reasons for the delay.")
+	}
+	if err := checkPick(in.Exception); err != nil {
+		return nil, err
 	}
 	today := d.Today()
 	return d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
@@ -428,7 +495,15 @@ func (d *Desk) Extend(ctx context.Context, actor string, id roi.RequestID, versi
 		}
 		old := r.Due
 		r.Due, r.Extended = in.NewDue, true
-		return tx.Append(roi.Event{Kind: roi.EventExtension, Actor: actor, Body: roi.ExtensionBody{
-			EvidenceID: evID, From: old, To: in.NewDue, Reason: in.Reason}})
+		if err := tx.Append(roi.Event{Kind: roi.EventExtension, Actor: actor, Body: roi.ExtensionBody{
+			EvidenceID: evID, From: old, To: in.NewDue, Reason: in.Reason}}); err != nil {
+			return err
+		}
+		if !InPart171(r) {
+			return nil
+		}
+		// The delay of an individual's access names its exception.
+		return tx.Append(roi.Event{Kind: roi.EventInfoBlocking, Actor: actor, Body: roi.InfoBlockingBody{
+			Practice: roi.PracticeExtension, Exception: pickOf(in.Exception), Note: in.Reason}})
 	})
 }

@@ -19,6 +19,7 @@ func (d *Desk) letterInput(r *roi.DeskRequest, final *Final, chart []roi.ChartIt
 		Type: r.Type, Basis: r.Basis, Requester: r.Requester.Kind, Received: r.Received, Due: r.Due,
 		Outcome: outcomeOf(final), Reasons: final.Reasons, Released: final.Release, Withheld: final.Withhold,
 		Missing: final.Missing, Note: final.Note, Part2Notice: final.Part2Notice, Language: r.Language,
+		InfoBlocking: final.InfoBlocking,
 	}
 	inScope := make(map[string]bool, len(final.Release)+len(final.Withhold))
 	for _, k := range final.Release {
@@ -89,6 +90,9 @@ func (d *Desk) Letter(ctx context.Context, actor string, id roi.RequestID, kind 
 		if err != nil {
 			return doc.Letter{}, err
 		}
+		if err := d.requireExplained(ctx, r, 0, true, "the extension letter"); err != nil {
+			return doc.Letter{}, err
+		}
 		in := d.letterInput(r, &Final{}, chart, f)
 		// The notice must go out within the original deadline: 30 days
 		// for access (164.524(b)(2)), 60 for an accounting (164.528(c)(1)).
@@ -100,7 +104,7 @@ func (d *Desk) Letter(ctx context.Context, actor string, id roi.RequestID, kind 
 			return doc.Letter{}, err
 		}
 	case letter.KindCover, letter.KindDenial, letter.KindPartial, letter.KindPending:
-		final, _, err := d.finalDecision(ctx, id)
+		final, decisionID, err := d.finalDecision(ctx, id)
 		if err != nil {
 			return doc.Letter{}, err
 		}
@@ -108,6 +112,9 @@ func (d *Desk) Letter(ctx context.Context, actor string, id roi.RequestID, kind 
 			if err := d.requireReview(ctx, r, final, chart); err != nil {
 				return doc.Letter{}, err
 			}
+		}
+		if err := d.requireExplained(ctx, r, decisionID, false, "the "+kind+" letter"); err != nil {
+			return doc.Letter{}, err
 		}
 		in := d.letterInput(r, final, chart, f)
 		switch kind {

@@ -83,7 +83,7 @@ func TestLetters_DenialPendingExtensionEscalation(t *testing.T) {
 
 	// The extension notice gives the reasons and the new date.
 	newDue := p.Due.AddDays(20)
-	p, err = f.desk.Extend(f.ctx, "specialist", p.ID, p.Version, Extend{NewDue: newDue, Reason: "records are held in an off-site archive"})
+	p, err = f.desk.Extend(f.ctx, "specialist", p.ID, p.Version, Extend{NewDue: newDue, Reason: "records are held in an off-site archive", Exception: roi.ExceptionInfeasibility})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,9 @@ type Metrics struct {
 	// denials and pending decisions made in the period.
 	DenialsByReason map[roi.Code]int `json:"denials_by_reason"`
 	PendingByReason map[roi.Code]int `json:"pending_by_reason"`
+	// InfoBlocking: the time access and directive requests waited from
+	// ready to release, and those at risk now (infoblocking_metrics.go).
+	InfoBlocking IBMetrics `json:"info_blocking"`
 }
 
 // WeekCount is the requests received in one ISO week, by requester kind.
@@ -184,6 +187,9 @@ func (d *Desk) Metrics(ctx context.Context, asOf roi.Date, weeks int) (*Metrics,
 	}
 	if n := m.OnTime + m.Late; n > 0 {
 		m.OnTimeShare = float64(m.OnTime) / float64(n)
+	}
+	if err := d.ibMetrics(ctx, m, rs, entries[roi.EventDisclosure], inPeriod); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -103,6 +103,11 @@ func (d *Desk) Release(ctx context.Context, actor string, id roi.RequestID, vers
 	if err := d.requireReview(ctx, r, final, chart); err != nil {
 		return nil, nil, nil, err
 	}
+	// The cover letter names what is withheld: nothing resting on no
+	// exception goes in it without the privacy officer's reason.
+	if err := d.requireExplained(ctx, r, decisionID, false, "the release"); err != nil {
+		return nil, nil, nil, err
+	}
 	f, err := d.factsFrom(ctx, r, chart, evidence)
 	if err != nil {
 		return nil, nil, nil, err

@@ -133,6 +133,14 @@ func (d *Desk) Review(ctx context.Context, actor string, id roi.RequestID, versi
 	if u.participants[person(actor)] {
 		return nil, roi.Errorf(roi.CodeForbidden, "A second person must review the decision: whoever made it (or escalated or resolved it) cannot review it.")
 	}
+	r0, err := d.store.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	chart, err := d.store.ChartItems(ctx, r0.PatientID)
+	if err != nil {
+		return nil, err
+	}
 	return d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		if r.Status != roi.StatusApproved && r.Status != roi.StatusDenied {
 			return roi.Errorf(roi.CodeConflict, "Request %s is %s; only an approved or denied request is reviewed.", r.Number, r.Status)
@@ -155,6 +163,10 @@ func (d *Desk) Review(ctx context.Context, actor string, id roi.RequestID, versi
 			return err
 		}
 		if approve {
+			// The review a release waited for makes it ready now.
+			if ev, ok := readyEvent(r, u.final, actor, u.id, rec.ID); ok && r.Status == roi.StatusApproved && NeedsReview(u.final, chart) {
+				return tx.Append(ev)
+			}
 			return nil
 		}
 		mv, err := move(r, roi.StatusInReview, actor, "review rejected the decision: "+note)
