@@ -64,6 +64,10 @@ type wireJurisdiction struct {
 	MinorConsent          []wireMinorConsent `json:"minor_consent"`
 	AgeOfMajority         *int               `json:"age_of_majority"`
 	WorkersComp           *string            `json:"workers_comp"`
+	// Unclear is Custodian's extension (the decoder has always let members
+	// it does not know pass): labels whose state law a jurisdiction pack
+	// marks as unsettled (roi.Jurisdiction.Unclear).
+	Unclear []string `json:"unclear"`
 }
 
 type wireDeadline struct {
@@ -411,6 +415,7 @@ func (d *decoder) jurisdiction(j *roi.Jurisdiction, w *wireJurisdiction) {
 		}
 		j.AgeOfMajority = *w.AgeOfMajority
 	}
+	j.Unclear = d.labels("jurisdiction.unclear", w.Unclear, false)
 	if w.WorkersComp != nil {
 		switch *w.WorkersComp {
 		case "permitted":

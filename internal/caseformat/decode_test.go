@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/custodian-roi/custodian/internal/policy"
+	"github.com/custodian-roi/custodian/internal/roi"
 )
 
 // base is a minimal valid case; tests replace one part of it.
@@ -155,5 +156,27 @@ func TestDecodeExpectInfoBlocking(t *testing.T) {
 		if _, ok := c.Expect["info_blocking"]; !ok {
 			t.Errorf("%s: expect lost info_blocking", x)
 		}
+	}
+}
+
+// TestDecodeUnclear: the jurisdiction's unclear labels (Custodian's
+// extension) decode into roi.Jurisdiction.Unclear, sti and violence
+// included; an unknown label there is an error like anywhere else.
+func TestDecodeUnclear(t *testing.T) {
+	in := strings.Replace(base, "\n}", `, "jurisdiction": {"specific_authorization": ["sti"], "unclear": ["violence", "hiv"]}`+"\n}", 1)
+	c, err := Decode(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := c.Facts.Jurisdiction
+	if !j.Unclear.Has(roi.LabelViolence) || !j.Unclear.Has(roi.LabelHIV) || j.Unclear.Len() != 2 {
+		t.Errorf("unclear = %v", j.Unclear.Strings())
+	}
+	if !j.SpecificAuthorization.Has(roi.LabelSTI) {
+		t.Errorf("specific_authorization = %v", j.SpecificAuthorization.Strings())
+	}
+	bad := strings.Replace(base, "\n}", `, "jurisdiction": {"unclear": ["general"]}`+"\n}", 1)
+	if _, err := Decode(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "jurisdiction.unclear[0]") {
+		t.Errorf("unclear general: %v, want an error naming jurisdiction.unclear[0]", err)
 	}
 }

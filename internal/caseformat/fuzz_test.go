@@ -112,7 +112,7 @@ func coverageOf(c roi.Coverage) *wireCoverage {
 }
 
 func jurisdictionOf(j roi.Jurisdiction) *wireJurisdiction {
-	w := &wireJurisdiction{State: j.State, SpecificAuthorization: j.SpecificAuthorization.Strings()}
+	w := &wireJurisdiction{State: j.State, SpecificAuthorization: j.SpecificAuthorization.Strings(), Unclear: j.Unclear.Strings()}
 	if j.AccessDeadline.Days != 0 {
 		days := j.AccessDeadline.Days
 		w.AccessDeadline = &wireDeadline{Days: &days, BusinessDays: j.AccessDeadline.BusinessDays}

@@ -69,6 +69,10 @@ func (g gen) facts(nItems int) roi.Facts {
 			ParentAccess: pick(g, []roi.ParentAccess{roi.ParentAccessSilent, roi.ParentAccessAllowed, roi.ParentAccessProhibited}),
 		}}
 	}
+	if g.r.IntN(4) == 0 {
+		// A state pack marking a category's law as unsettled.
+		f.Jurisdiction.Unclear = roi.LabelsOf(pick(g, []roi.Label{roi.LabelHIV, roi.LabelSTI, roi.LabelViolence, roi.LabelBehavioralHealth}))
+	}
 	for i := 0; i < nItems; i++ {
 		it := roi.Item{ID: "I" + strconv.Itoa(i), Date: g.day(3000), Labels: g.labels(false)}
 		switch g.r.IntN(8) { // some records are undated or dated to a span
@@ -98,7 +102,12 @@ func (g gen) facts(nItems int) roi.Facts {
 		ev.Representatives = []roi.Representative{{Authority: pick(g, roi.Authorities), Verified: g.r.IntN(5) != 0}}
 	}
 	for n := g.r.IntN(3); n > 0; n-- {
-		ev.Authorizations = append(ev.Authorizations, g.authorization(f.Request.Requester.Name))
+		a := g.authorization(f.Request.Requester.Name)
+		if f.Patient.DeathDate.Known() && g.r.IntN(2) == 0 {
+			// Signed around the patient's death: before, on the day, after.
+			a.Signed = f.Patient.DeathDate.AddDays(g.r.IntN(21) - 10)
+		}
+		ev.Authorizations = append(ev.Authorizations, a)
 	}
 	if g.r.IntN(3) == 0 {
 		ev.Directives = []roi.Directive{{Recipient: f.Request.Requester.Name, Signed: g.day(100)}}
@@ -139,8 +148,12 @@ func (g gen) authorization(recipient string) roi.Authorization {
 	if g.r.IntN(6) == 0 {
 		a.Revoked = g.maybeDay(200)
 	}
-	if g.r.IntN(8) == 0 {
+	switch g.r.IntN(8) {
+	case 0:
 		a.Statements = a.Statements[:2]
+	case 1:
+		// A Part 2 consent with only what 42 CFR 2.31 asks of it.
+		a.Statements = []roi.Statement{roi.StatementRevocation}
 	}
 	if g.r.IntN(3) == 0 {
 		a.Covers.Labels = roi.LabelsOf(roi.LabelPsychotherapyNote)

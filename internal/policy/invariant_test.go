@@ -75,6 +75,29 @@ func TestInvariants(t *testing.T) {
 			}
 		}
 		checkInfoBlocking(&f, &d, fail)
+		// The 2.32 notice goes with Part 2 records released on written
+		// consent, never with the patient's own access.
+		if f.Request.Requester.Kind == roi.KindPatient && f.Request.Basis == roi.BasisAccess && d.Part2Notice {
+			fail("part2_notice on the patient's own access")
+		}
+		if f.Request.Basis == roi.BasisAuthorization && !nonPHIOf(&f) {
+			for _, id := range d.Released() {
+				for _, it := range f.Items {
+					if it.ID == id && it.Labels.Has(roi.LabelPart2) && !d.Part2Notice {
+						fail("Part 2 item %s released on an authorization without the 2.32 notice", id)
+					}
+				}
+			}
+		}
+		// Law enforcement without process is never left to a person for
+		// the records beyond (f)(2): they are withheld outright.
+		if f.Request.Basis == roi.BasisLawEnforcement && !hasProcess(&f) {
+			for _, it := range d.Items {
+				if it.Waits && it.Code == roi.CodeMinimumNecessary {
+					fail("item %s waits for a person on law enforcement without process", it.ID)
+				}
+			}
+		}
 		rel := d.Released()
 		if (d.Outcome == roi.OutcomeDeny || d.Outcome == roi.OutcomePending) && len(rel) > 0 {
 			fail("outcome %s releases %v", d.Outcome, rel)
@@ -103,6 +126,18 @@ func TestInvariants(t *testing.T) {
 			// a revoked, expired or defective one never does.
 			if f.Request.Basis == roi.BasisAuthorization && !nonPHI && !anyValidAuth(&f) {
 				fail("released %s with no valid authorization", id)
+			}
+			// A record whose state law is unsettled goes to someone other
+			// than the patient only on a document that names its category.
+			if u := it.Labels & f.Jurisdiction.Unclear; u != 0 && !nonPHI && f.Request.Basis != roi.BasisAccess && !namesLabels(&f, u) {
+				fail("item %s with unsettled state law %v released on %s without a document naming it", id, u.Strings(), f.Request.Basis)
+			}
+			// Without warrant, order or subpoena, law enforcement gets
+			// identifying data only (164.512(f)(2)).
+			if f.Request.Basis == roi.BasisLawEnforcement && !nonPHI && !hasProcess(&f) && !it.Labels.Has(roi.LabelDemographics) {
+				if r := ruleOf(&d, id); r != "authorization-covers" && r != "part2-consent" {
+					fail("item %s released to law enforcement without process (rule %s)", id, r)
+				}
 			}
 			// A Part 2 record leaves only on the patient's own access, a
 			// Part 2 consent (with the 2.32 notice), a subpart E order or
@@ -175,13 +210,61 @@ func checkInfoBlocking(f *roi.Facts, d *roi.Decision, fail func(string, ...any))
 	}
 }
 
+// anyValidAuth reports whether some authorization could be valid, judged
+// apart from the engine: in force, signed, not known false or conditioned,
+// not signed "by the patient" after the patient's death, and if signed by
+// a representative, with some verified representative evidence.
 func anyValidAuth(f *roi.Facts) bool {
+	verifiedRep := false
+	for _, r := range f.Evidence.Representatives {
+		verifiedRep = verifiedRep || r.Verified && r.Authority != roi.AuthorityFinancialPOA
+	}
 	for _, a := range f.Evidence.Authorizations {
 		if a.Revoked.Known() && a.Revoked <= f.Now || a.Expires.Known() && a.Expires < f.Now ||
 			a.ExpiredEventOccurred || a.KnownFalse || a.Conditioned || a.SignedBy == roi.SignerNone {
 			continue
 		}
+		if a.SignedBy == roi.SignerPatient && f.Patient.DeathDate.Known() && a.Signed > f.Patient.DeathDate {
+			continue
+		}
+		if a.SignedBy == roi.SignerRepresentative && !verifiedRep {
+			continue
+		}
 		return true
+	}
+	return false
+}
+
+func nonPHIOf(f *roi.Facts) bool {
+	return f.Patient.DeathDate.Known() && f.Now > f.Patient.DeathDate.AddYears(50)
+}
+
+func hasProcess(f *roi.Facts) bool {
+	return len(f.Evidence.CourtOrders) > 0 || len(f.Evidence.Warrants) > 0 || len(f.Evidence.Subpoenas) > 0
+}
+
+// namesLabels reports whether some authorization or legal process names
+// every label of u.
+func namesLabels(f *roi.Facts, u roi.Labels) bool {
+	for _, a := range f.Evidence.Authorizations {
+		if a.Covers.Labels.HasAll(u) {
+			return true
+		}
+	}
+	for _, o := range f.Evidence.CourtOrders {
+		if o.Covers.Labels.HasAll(u) {
+			return true
+		}
+	}
+	for _, w := range f.Evidence.Warrants {
+		if w.Covers.Labels.HasAll(u) {
+			return true
+		}
+	}
+	for _, s := range f.Evidence.Subpoenas {
+		if s.Covers.Labels.HasAll(u) {
+			return true
+		}
 	}
 	return false
 }
@@ -217,4 +300,13 @@ func pnAuthorized(f *roi.Facts) bool {
 		}
 	}
 	return false
+}
+
+func ruleOf(d *roi.Decision, id string) string {
+	for _, it := range d.Items {
+		if it.ID == id && it.Rule != nil {
+			return it.Rule.ID
+		}
+	}
+	return ""
 }
