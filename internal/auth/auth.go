@@ -148,7 +148,7 @@ func (s *Service) AddUser(ctx context.Context, username, name string, role Role,
 		return nil, "", err
 	}
 	u := &store.User{Username: username, Name: name, Role: string(role), PasswordHash: hash, TOTPSecret: secret}
-	ev := roi.Event{Kind: roi.EventUserAdded, Actor: "system", Body: map[string]string{"username": username, "role": string(role)}}
+	ev := roi.Event{Kind: roi.EventUserAdded, Actor: "system", Body: roi.UserAddedBody{Username: username, Role: string(role)}}
 	if err := s.Store.AddUser(ctx, u, ev); err != nil {
 		return nil, "", err
 	}
@@ -163,7 +163,7 @@ func (s *Service) Disable(ctx context.Context, username string) error {
 	}
 	err = s.Store.UpdateUser(ctx, u.ID, func(u *store.User) ([]roi.Event, error) {
 		u.Disabled = true
-		return []roi.Event{{Kind: roi.EventUserDisabled, Actor: "system", Body: map[string]string{"username": u.Username}}}, nil
+		return []roi.Event{{Kind: roi.EventUserDisabled, Actor: "system", Body: roi.UserDisabledBody{Username: u.Username}}}, nil
 	})
 	if err != nil {
 		return err
@@ -208,11 +208,8 @@ func hashToken(token string) string {
 // (empty when the name named none: what was typed may be a password) and
 // the client, never what was typed.
 func failedEvent(actor, reason, client string, clientLimited bool) roi.Event {
-	body := map[string]any{"reason": reason, "client": client}
-	if clientLimited {
-		body["client_limited"] = true
-	}
-	return roi.Event{Kind: roi.EventLoginFailed, Actor: actor, Body: body}
+	return roi.Event{Kind: roi.EventLoginFailed, Actor: actor,
+		Body: roi.LoginFailedBody{Reason: reason, Client: client, ClientLimited: clientLimited}}
 }
 
 // countFailure counts one failed step on u, locking it at MaxFailures, and
@@ -225,8 +222,8 @@ func countFailure(u *store.User, now time.Time, reason, client string, clientLim
 	}
 	u.Failed = 0
 	u.LockedUntil = now.Add(LockFor)
-	evs = append(evs, roi.Event{Kind: roi.EventAccountLocked, Actor: u.Username, Body: map[string]any{
-		"until": u.LockedUntil.UTC().Format(ledger.TimeFormat), "failures": MaxFailures, "client": client}})
+	evs = append(evs, roi.Event{Kind: roi.EventAccountLocked, Actor: u.Username, Body: roi.AccountLockedBody{
+		Until: u.LockedUntil.UTC().Format(ledger.TimeFormat), Failures: MaxFailures, Client: client}})
 	return evs, u.LockedUntil
 }
 
@@ -377,7 +374,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, pending, code string) (string,
 		if good {
 			ok = true
 			u.TOTPLastStep, u.Failed, u.LockedUntil = step, 0, time.Time{}
-			return []roi.Event{{Kind: roi.EventLogin, Actor: u.Username, Body: map[string]string{"client": client, "session": hash[:12]}}}, nil
+			return []roi.Event{{Kind: roi.EventLogin, Actor: u.Username, Body: roi.LoginBody{Client: client, Session: hash[:12]}}}, nil
 		}
 		reason := "code"
 		if _, old := CheckTOTP(u.TOTPSecret, code, now, -1<<62); old {
@@ -468,7 +465,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if u, err := s.Store.UserByID(ctx, sess.UserID); err == nil {
 		actor = u.Username
 	}
-	return s.Store.Append(ctx, roi.Event{Kind: roi.EventLogout, Actor: actor, Body: map[string]string{"session": hash[:12]}})
+	return s.Store.Append(ctx, roi.Event{Kind: roi.EventLogout, Actor: actor, Body: roi.LogoutBody{Session: hash[:12]}})
 }
 
 // RoleOf returns u's role; an unknown one (a row edited by hand) is

@@ -124,7 +124,7 @@ func (s *Store) ImportChart(ctx context.Context, p roi.PatientRecord, items []ro
 			return err
 		}
 		return s.append(ctx, tx, roi.Event{Kind: roi.EventImport, PatientID: id, Actor: actor,
-			Body: map[string]int{"items": len(items), "new_items": added, "resources": len(raws)}})
+			Body: roi.ImportBody{Items: len(items), NewItems: added, Resources: len(raws)}})
 	})
 	return id, added, err
 }
@@ -204,7 +204,7 @@ func (s *Store) OverrideLabel(ctx context.Context, id roi.PatientID, key string,
 			return err
 		}
 		return s.append(ctx, tx, roi.Event{Kind: roi.EventLabel, PatientID: id, Actor: by,
-			Body: map[string]string{"item": key, "label": lb.String(), "action": action, "reason": reason}})
+			Body: roi.LabelBody{Item: key, Label: lb.String(), Action: action, Reason: reason}})
 	})
 	return effective, err
 }

@@ -645,7 +645,7 @@ func (s *Server) handleAccounting() http.Handler {
 			writeError(w, s.log, err)
 			return
 		}
-		acc, err := s.desk.Accounting(r.Context(), actor(r), roi.PatientID(id), roi.NoDate)
+		acc, err := s.desk.AccountingWith(r.Context(), actor(r), roi.PatientID(id), workflow.AccountingOptions{Summarize: summarize(r)})
 		if err != nil {
 			writeError(w, s.log, err)
 			return

@@ -10,15 +10,23 @@ import (
 )
 
 // patientPage is the patient page: the desk's view of the patient and
-// whether the signed-in user may see the accounting of disclosures.
+// whether the signed-in user may see the accounting of disclosures, and
+// record a suspension of it (the privacy officer).
 type patientPage struct {
 	*workflow.PatientView
 	CanAccounting bool
+	// CanSuspend: the user may record an agency's statement suspending the
+	// accounting (164.528(a)(2)); Suspensions are those on record.
+	CanSuspend  bool
+	Suspensions []workflow.Suspension
+	Suspend     *suspendForm // the form as submitted, when refused
+	Done        string
 }
 
 // handlePatientPage shows a patient: who they are, their requests, the
 // disclosures of their records, and for the privacy officer and the
-// auditor the accounting of disclosures with its letter and CSV.
+// auditor the accounting of disclosures with its letter and CSV, and the
+// suspensions of it.
 func (s *Server) handlePatientPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := pathID(r, "id")
@@ -26,16 +34,33 @@ func (s *Server) handlePatientPage() http.Handler {
 			s.renderError(w, r, err)
 			return
 		}
-		can := staffOf(r).can(auth.PermAccounting)
-		v, err := s.desk.PatientPage(r.Context(), actor(r), roi.PatientID(id), can)
+		p, err := s.patientPage(r, id)
 		if err != nil {
 			s.renderError(w, r, err)
 			return
 		}
+		p.Done = r.URL.Query().Get("done")
 		// The title is the tab's name: no patient name in it either way,
 		// but the page is no-store like every other.
-		s.render(w, r, http.StatusOK, "patient", "Patient", patientPage{PatientView: v, CanAccounting: can})
+		s.render(w, r, http.StatusOK, "patient", "Patient", p)
 	})
+}
+
+// patientPage gathers the patient page for the signed-in user.
+func (s *Server) patientPage(r *http.Request, id int64) (*patientPage, error) {
+	u := staffOf(r)
+	can := u.can(auth.PermAccounting)
+	v, err := s.desk.PatientPage(r.Context(), actor(r), roi.PatientID(id), can)
+	if err != nil {
+		return nil, err
+	}
+	p := &patientPage{PatientView: v, CanAccounting: can, CanSuspend: can && u.can(auth.PermResolveEscalation)}
+	if can {
+		if p.Suspensions, err = s.desk.AccountingSuspensions(r.Context(), actor(r), roi.PatientID(id)); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 // handleAccountingCSV downloads the accounting of disclosures as CSV from
@@ -48,7 +73,7 @@ func (s *Server) handleAccountingCSV() http.Handler {
 			s.renderError(w, r, err)
 			return
 		}
-		acc, err := s.desk.Accounting(r.Context(), actor(r), roi.PatientID(id), roi.NoDate)
+		acc, err := s.desk.AccountingWith(r.Context(), actor(r), roi.PatientID(id), workflow.AccountingOptions{Summarize: summarize(r)})
 		if err != nil {
 			s.renderError(w, r, err)
 			return

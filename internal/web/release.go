@@ -244,7 +244,7 @@ func (s *Server) handleAccountingLetter() http.Handler {
 			writeError(w, s.log, err)
 			return
 		}
-		l, err := s.desk.AccountingLetter(r.Context(), actor(r), roi.PatientID(id), roi.NoDate)
+		l, err := s.desk.AccountingLetterWith(r.Context(), actor(r), roi.PatientID(id), workflow.AccountingOptions{Summarize: summarize(r)})
 		if err != nil {
 			writeError(w, s.log, err)
 			return

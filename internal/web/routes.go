@@ -56,6 +56,8 @@ var routes = []route{
 	{"GET", "/portal/download", (*Server).handlePortalPage, "Requester: the download page a delivery link opens", ""},
 	{"POST", "/portal/v1/code", (*Server).handlePortalCode, "Requester: send a one-time code to the e-mail address on file", ""},
 	{"POST", "/portal/v1/download", (*Server).handlePortalDownload, "Requester: download the packet with the link's token and a one-time code", ""},
+	{"GET", "/api/v1/patients/{id}/accounting/suspensions", (*Server).handleSuspensions, "Suspensions of the accounting on an agency's statement (164.528(a)(2)), each with its end", auth.PermAccounting},
+	{"POST", "/api/v1/patients/{id}/accounting/suspensions", (*Server).handleSuspend, "Record an agency's statement suspending the accounting of disclosures to it (164.528(a)(2))", auth.PermResolveEscalation},
 
 	{"GET", "/api/v1/ledger/verify", (*Server).handleLedgerVerify, "Walk the ledger's hash chain", auth.PermLedger},
 	{"POST", "/api/v1/requests/{id}/review", (*Server).handleReview, "Second pair of eyes: approve or send back the latest decision", auth.PermReview},
@@ -89,6 +91,7 @@ var routes = []route{
 	{"POST", "/requests/{id}/deliveries/{delivery}", (*Server).handleDeliveryComplete, "Record a mailing, a fax or a pickup", auth.PermCompleteDelivery},
 	{"POST", "/requests/{id}/portal-code", (*Server).handlePageIssueCode, "Issue a download code to read to the requester (shown once)", auth.PermCompleteDelivery},
 	{"GET", "/requests/{id}/evidence/new", (*Server).handleEvidenceFormPage, "An evidence form (?type=, or ?correct= an entry), the scan beside it", auth.PermEvidence},
+	{"POST", "/patients/{id}/accounting/suspensions", (*Server).handlePageSuspend, "Record a suspension of the accounting on an agency's statement", auth.PermResolveEscalation},
 	{"POST", "/requests/{id}/evidence", (*Server).handlePageEvidence, "Record evidence from its form, or a correction of an entry", auth.PermEvidence},
 	{"POST", "/requests/{id}/evidence/{ev}/withdraw", (*Server).handlePageWithdrawEvidence, "Withdraw an evidence entry, with the reason", auth.PermEvidence},
 	{"GET", "/requests/{id}/documents/{doc}", (*Server).handleDocumentInline, "An uploaded document shown inline beside a form", auth.PermViewRequest},

@@ -164,7 +164,8 @@ func (d *Desk) Deliver(ctx context.Context, worker string) (bool, error) {
 	body, _ := json.Marshal(receipt)
 	return true, d.store.FinishDelivery(ctx, job.ID, worker, roi.DeliveryDone, body, roi.Event{Kind: roi.EventDelivery, RequestID: r.ID,
 		PatientID: r.PatientID, Actor: "delivery:" + worker,
-		Body: map[string]any{"delivery_id": job.ID, "packet": job.Packet, "channel": job.Channel, "attempt": job.Attempts, "receipt": receipt}})
+		Body: roi.DeliverySentBody{DeliveryID: job.ID, Packet: job.Packet, Channel: job.Channel, Attempt: job.Attempts,
+			Receipt: (*roi.SentReceipt)(receipt)}})
 }
 
 // carryOut performs one attempt of job.
@@ -267,24 +268,15 @@ func (d *Desk) RunDeliveries(ctx context.Context, worker string, poll time.Durat
 // postal mail the carrier, the tracking number and the day it was mailed;
 // for fax the pages sent, the machine's confirmation and when; for a
 // pickup who took it and how their identity was checked. Tracking alone
-// is still taken as a fax confirmation (the API's first form).
-type Complete struct {
-	Carrier      string     `json:"carrier,omitempty"`
-	Tracking     string     `json:"tracking,omitempty"`
-	Mailed       roi.Date   `json:"mailed,omitempty"`
-	Pages        int        `json:"pages,omitempty"`
-	Confirmation string     `json:"confirmation,omitempty"`
-	SentAt       *time.Time `json:"sent_at,omitempty"`
-	PickedUpBy   string     `json:"picked_up_by,omitempty"`
-	IDChecked    string     `json:"id_checked,omitempty"`
-	Note         string     `json:"note,omitempty"`
-}
+// is still taken as a fax confirmation (the API's first form). It is the
+// receipt's details as typed, before receipt keeps the channel's own.
+type Complete = roi.DeliveryDetails
 
 // receipt checks what staff recorded for a delivery by channel and
 // returns it as the receipt kept with the delivery and in the ledger.
 func (d *Desk) receipt(channel roi.Delivery, actor string, in Complete) (roi.DeliveryReceipt, error) {
 	tr := strings.TrimSpace
-	rc := roi.DeliveryReceipt{Channel: channel, Note: tr(in.Note), RecordedBy: actor}
+	rc := roi.DeliveryReceipt{Channel: channel, DeliveryDetails: roi.DeliveryDetails{Note: tr(in.Note)}, RecordedBy: actor}
 	switch channel {
 	case roi.DeliveryMail:
 		rc.Carrier, rc.Tracking, rc.Mailed = tr(in.Carrier), tr(in.Tracking), in.Mailed
@@ -486,9 +478,10 @@ func (d *Desk) Download(ctx context.Context, token, code string) (*roi.PacketRec
 	}
 	for _, j := range jobs {
 		if j.Packet == packetID && j.Channel == roi.DeliveryPortal && j.State == roi.DeliveryWaiting {
-			receipt, _ := json.Marshal(map[string]any{"channel": j.Channel, "downloaded": true, "sha256": rec.SHA256})
+			rc := roi.DownloadReceipt{Channel: j.Channel, Downloaded: true, SHA256: rec.SHA256}
+			receipt, _ := json.Marshal(rc)
 			err := d.store.CompleteWaiting(ctx, j.ID, receipt, roi.Event{Kind: roi.EventDelivery, RequestID: rid, Actor: "portal",
-				Body: map[string]any{"delivery_id": j.ID, "packet": j.Packet, "channel": j.Channel, "receipt": json.RawMessage(receipt)}})
+				Body: roi.DeliveryDownloadedBody{DeliveryID: j.ID, Packet: j.Packet, Channel: j.Channel, Receipt: rc}})
 			if err != nil && !errors.Is(err, context.Canceled) && roi.CodeOf(err) != roi.CodeConflict {
 				return nil, nil, err
 			}

@@ -107,7 +107,7 @@ func (d *Desk) Export(ctx context.Context, actor string, id roi.RequestID) ([]by
 		return nil, err
 	}
 	err = d.store.Append(ctx, roi.Event{Kind: roi.EventExport, RequestID: r.ID, PatientID: r.PatientID, Actor: actor,
-		Body: map[string]any{"resources": len(entries) - 1, "decision_id": decisionID, "at": now.Format(ledger.TimeFormat)}})
+		Body: roi.ExportBody{Resources: len(entries) - 1, DecisionID: decisionID, At: now.Format(ledger.TimeFormat)}})
 	return out, err
 }
 

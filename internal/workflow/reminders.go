@@ -49,8 +49,8 @@ func (d *Desk) SendReminders(ctx context.Context, worker string) (ReminderRun, e
 		r := x.Request
 		rem := &store.Reminder{RequestID: r.ID, Day: today, DaysLeft: x.DaysLeft, Worker: worker}
 		added, err := d.store.AddReminder(ctx, rem, roi.Event{Kind: roi.EventReminder, RequestID: r.ID, PatientID: r.PatientID,
-			Actor: "reminders:" + worker, Body: map[string]any{"day": today.String(), "due": r.Due.String(),
-				"days_left": x.DaysLeft, "overdue": x.DaysLeft < 0, "assignee": r.Assignee}})
+			Actor: "reminders:" + worker, Body: roi.ReminderBody{Day: today, Due: r.Due,
+				DaysLeft: x.DaysLeft, Overdue: x.DaysLeft < 0, Assignee: r.Assignee}})
 		if err != nil {
 			return run, err
 		}

@@ -95,14 +95,8 @@ func (d *Desk) Intake(ctx context.Context, actor string, in Intake) (*roi.DeskRe
 		return nil, err
 	}
 	r.LinkedTo = dup
-	body := map[string]any{"type": r.Type, "basis": r.Basis, "requester_kind": r.Requester.Kind,
-		"delivery": r.Delivery, "due": r.Due, "received": r.Received, "language": r.Language}
-	if dup != 0 {
-		body["possible_duplicate_of"] = dup
-	}
-	if in.Channel != "" {
-		body["channel"] = in.Channel
-	}
+	body := roi.IntakeBody{Type: r.Type, Basis: r.Basis, RequesterKind: r.Requester.Kind, Delivery: r.Delivery,
+		Due: r.Due, Received: r.Received, Language: r.Language, PossibleDuplicateOf: dup, Channel: in.Channel}
 	if err := d.store.CreateRequest(ctx, r, roi.Event{Kind: roi.EventIntake, Actor: actor, Body: body}); err != nil {
 		return nil, err
 	}
