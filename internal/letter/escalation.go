@@ -27,7 +27,6 @@ var notModeled = []string{
 	"the information-blocking exceptions (45 CFR part 171);",
 	"fees, and electronic versus paper form and format (45 CFR 164.524(c));",
 	"correctional-custody and other unreviewable grounds of 45 CFR 164.524(a)(2)(ii)-(v);",
-	"temporary suspension of an accounting for oversight or law enforcement (45 CFR 164.528(a)(2));",
 	"disclosures for serious threats, crime victims or crimes on the premises (45 CFR 164.512(f)(3), (f)(5), (j)).",
 }
 
