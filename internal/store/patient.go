@@ -38,6 +38,10 @@ func (s *Store) ImportChart(ctx context.Context, p roi.PatientRecord, items []ro
 		if err != nil {
 			return fmt.Errorf("store: import patient: %w", err)
 		}
+		// The name and MRN may have changed: the search's words with them.
+		if err := indexPatient(ctx, tx, id, p.Name, p.MRN); err != nil {
+			return err
+		}
 		over, err := overrides(ctx, tx, id)
 		if err != nil {
 			return err

@@ -392,8 +392,9 @@ func (d *Desk) fillSensitive(ctx context.Context, stale []store.Stale) error {
 }
 
 // Search finds requests by request number (R-…), by the patient's birth
-// date (typed in the desk's date style or ISO), name or MRN, or by the
-// requester's name ("Smith & Jones"), and records the look as one view.
+// date (typed in the desk's date style or ISO), name (every word typed
+// begins a word of the name: "pat exa") or MRN, or by the requester's
+// name ("Smith & Jones"), and records the look as one view.
 // The words searched for are not recorded: they may be a patient's name.
 // At most MaxPage requests come back, soonest due first.
 func (d *Desk) Search(ctx context.Context, actor, term string) ([]QueueRow, error) {
@@ -425,16 +426,15 @@ func (d *Desk) Search(ctx context.Context, actor, term string) ([]QueueRow, erro
 			}
 		}
 	default:
-		ps, err := d.store.Patients(ctx)
+		// The name's words and the MRN are matched in the database, on an
+		// index (store.SearchPatients), not by reading every patient.
+		ps, err := d.store.SearchPatients(ctx, term, 0)
 		if err != nil {
 			return nil, err
 		}
-		low := strings.ToLower(term)
 		for _, p := range ps {
-			if strings.Contains(strings.ToLower(p.Name), low) || strings.EqualFold(p.MRN, term) {
-				if err := add(store.RequestFilter{PatientID: p.ID}); err != nil {
-					return nil, err
-				}
+			if err := add(store.RequestFilter{PatientID: p.ID}); err != nil {
+				return nil, err
 			}
 		}
 		if err := add(store.RequestFilter{RequesterName: term}); err != nil {
@@ -500,7 +500,8 @@ func (d *Desk) Patients(ctx context.Context, actor string) ([]*roi.PatientRecord
 }
 
 // FindPatients finds the patients a clerk means by a birth date (typed in
-// the desk's date style or ISO), an MRN or part of a name: the candidates
+// the desk's date style or ISO), an MRN or the beginnings of the name's
+// words (as Search): the candidates
 // an intake picks from. At most 50 come back; the look is one view. The
 // words searched for are not recorded.
 func (d *Desk) FindPatients(ctx context.Context, actor, term string) ([]*roi.PatientRecord, error) {
@@ -519,16 +520,12 @@ func (d *Desk) FindPatients(ctx context.Context, actor, term string) ([]*roi.Pat
 		}
 		out = ps
 	} else {
-		ps, err := d.store.Patients(ctx)
+		// As Search: words of the name or the MRN, on the index.
+		ps, err := d.store.SearchPatients(ctx, term, 51)
 		if err != nil {
 			return nil, err
 		}
-		low := strings.ToLower(term)
-		for _, p := range ps {
-			if strings.EqualFold(p.MRN, term) || strings.Contains(strings.ToLower(p.Name), low) {
-				out = append(out, p)
-			}
-		}
+		out = ps
 	}
 	if len(out) > 50 {
 		out = out[:50]
