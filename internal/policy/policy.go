@@ -252,9 +252,12 @@ func (e *evaluator) finish(accounting bool) {
 			}
 		}
 		if len(e.itemDeny) > 0 {
-			// A document was relied on for records it cannot authorize;
-			// say so, with every other document's defects.
+			// A document was relied on for records it cannot authorize:
+			// the request fails as any defective authorization does, with
+			// every other document's defects, and nothing decided item by
+			// item.
 			d.Reasons = append(append(d.Reasons, e.itemDeny...), e.defects()...)
+			d.Items = nil
 		}
 		e.step(ruleAllWithheld, "")
 	}
