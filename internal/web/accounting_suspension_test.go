@@ -88,6 +88,9 @@ func TestAccountingSuspensionPages(t *testing.T) {
 		t.Fatalf("record a suspension: %d %q", status, h.Get("Location"))
 	}
 	status, body, _ = e.page(auth.RolePrivacyOfficer, "GET", "/patients/"+pid+"?done=suspension", nil)
+	if status != 200 {
+		t.Fatalf("patient page after the suspension: %d", status)
+	}
 	end := e.desk.FormatDate(roi.MakeDate(2026, 4, 30))
 	for _, want := range []string{`id="suspension-done"`, `id="suspensions-in-force"`, "Suspension in force", "county sheriff", end,
 		"in force", `id="suspend-form"`, "1 held back"} {
