@@ -17,6 +17,7 @@ import (
 
 	"github.com/custodian-roi/custodian/internal/caseformat"
 	"github.com/custodian-roi/custodian/internal/fee"
+	"github.com/custodian-roi/custodian/internal/jurisdiction"
 	"github.com/custodian-roi/custodian/internal/label"
 	"github.com/custodian-roi/custodian/internal/letter"
 	"github.com/custodian-roi/custodian/internal/policy"
@@ -30,6 +31,10 @@ type Desk struct {
 	// Jurisdiction holds the state rules the desk applies on top of HIPAA
 	// and Part 2.
 	Jurisdiction roi.Jurisdiction
+	// JurisdictionPack is the built-in or site pack Jurisdiction was
+	// compiled from, with its citations; nil when the rules come from a
+	// file without citations or there are none (federal law only).
+	JurisdictionPack *jurisdiction.Pack
 	// Labeler labels chart items at import (nil: the embedded value sets and
 	// no Part 2 programs or minor services configured).
 	Labeler *label.Labeler
