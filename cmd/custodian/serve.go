@@ -19,7 +19,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/custodian-roi/custodian/internal/caseformat"
 	"github.com/custodian-roi/custodian/internal/demo"
 	"github.com/custodian-roi/custodian/internal/fhir"
 	"github.com/custodian-roi/custodian/internal/label"
@@ -129,7 +128,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	var dbf dbFlags
 	dbf.register(fs, getenv)
 	addr := fs.String("addr", or(getenv("CUSTODIAN_ADDR"), "127.0.0.1:8080"), "listen address HOST:PORT")
-	jur := fs.String("jurisdiction", getenv("CUSTODIAN_JURISDICTION"), "state rules: a JSON file in the conformance format's jurisdiction vocabulary")
+	jur := fs.String("jurisdiction", getenv("CUSTODIAN_JURISDICTION"), "state rules: a two-letter code picks a built-in pack (CA, FL, IL, MA, NJ, NY, OH, PA, TX, WA; docs/STATES.md), "+
+		"or a JSON file: a pack of your own, or the conformance format's jurisdiction vocabulary")
 	demoMode := fs.Bool("demo", false, "seed a fresh SQLite database with synthetic Synthea patients and sample requests")
 	labels := labelsFlag(fs, getenv)
 	insecureCookies := fs.Bool("insecure-cookies", false, "send the session cookie without Secure (only for plain HTTP on loopback; never in production)")
@@ -204,13 +204,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			"Links to the requester portal are built from it.")
 		return exitUsage
 	}
+	// After the configuration, so that the flag (or its variable) wins
+	// over the configuration's "jurisdiction". The demo's sample requests
+	// are decided under federal law (a state pack changes their
+	// outcomes), so the demo stays federal-only.
+	if *demoMode && (*jur != "" || hasRules(desk.Jurisdiction) || desk.JurisdictionPack != nil) {
+		fmt.Fprintln(stderr, "custodian: --demo seeds sample requests decided under federal law only; drop --jurisdiction (and CUSTODIAN_JURISDICTION, the configuration's jurisdiction)")
+		return exitUsage
+	}
 	if *jur != "" {
-		data, err := os.ReadFile(*jur)
-		if err == nil {
-			desk.Jurisdiction, err = caseformat.DecodeJurisdiction(data)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "custodian: %s: %s\n", *jur, describe(err))
+		if err := useJurisdiction(desk, *jur); err != nil {
+			fmt.Fprintf(stderr, "custodian: --jurisdiction %s: %s\n", *jur, describe(err))
 			return exitUsage
 		}
 	}
@@ -246,6 +250,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	} else {
 		fmt.Fprintf(stdout, "Custodian listening on %s (database: %s); public address %s\n", base, s.Dialect(), desk.Org.PortalURL)
 	}
+	fmt.Fprintln(stdout, stateLawLine(desk))
 
 	srv := &http.Server{Handler: web.NewServer(log, desk, opts), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
