@@ -76,6 +76,12 @@ type config struct {
 		Summary      fee.Cents `json:"summary"`
 		Accounting   fee.Cents `json:"accounting"`
 	} `json:"fees"`
+	// InfoBlocking: how many days an access or directive request may sit
+	// ready to release before the desk lists it as an information-blocking
+	// risk (45 CFR Part 171); 0 or absent is workflow.DefaultReadyLimitDays.
+	InfoBlocking struct {
+		ReadyLimitDays int `json:"ready_limit_days"`
+	} `json:"info_blocking"`
 }
 
 // demoOrg is the organization the demo and an unconfigured desk print.
@@ -125,6 +131,10 @@ func configure(desk *workflow.Desk, file string, getenv func(string) string) err
 		return fmt.Errorf("organization.date_style must be us, intl or iso")
 	}
 	desk.Dates = style
+	if n := c.InfoBlocking.ReadyLimitDays; n < 0 || n > 30 {
+		return fmt.Errorf("info_blocking.ready_limit_days must be between 1 and 30 (0 or absent: %d)", workflow.DefaultReadyLimitDays)
+	}
+	desk.ReadyLimitDays = c.InfoBlocking.ReadyLimitDays
 	desk.Org = letter.Org{Name: o.Name, Address: o.Address, Phone: o.Phone, PrivacyContact: o.PrivacyContact,
 		PrivacyPhone: o.PrivacyPhone, PrivacyEmail: o.PrivacyEmail, PortalURL: strings.TrimRight(public, "/")}
 	if m := c.SMTP; m != nil {

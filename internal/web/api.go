@@ -466,9 +466,12 @@ func (s *Server) handleDecide() http.Handler {
 			Action  string   `json:"action"`
 			Note    string   `json:"note"`
 			Missing []string `json:"missing"`
+			// Exception: the Part 171 exception a person's own hold
+			// rests on (infoblocking.go); empty is none.
+			Exception roi.Exception `json:"exception"`
 		}
 		s.change(w, r, &in, func(id roi.RequestID) (any, error) {
-			req, final, err := s.desk.Decide(r.Context(), actor(r), id, in.Version, workflow.Decide{Action: in.Action, Note: in.Note, Missing: in.Missing})
+			req, final, err := s.desk.Decide(r.Context(), actor(r), id, in.Version, workflow.Decide{Action: in.Action, Note: in.Note, Missing: in.Missing, Exception: in.Exception})
 			if err != nil {
 				return nil, err
 			}
@@ -481,12 +484,13 @@ func (s *Server) handleResolve() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			versioned
-			Action  string   `json:"action"`
-			Release []string `json:"release"`
-			Note    string   `json:"note"`
+			Action    string        `json:"action"`
+			Release   []string      `json:"release"`
+			Note      string        `json:"note"`
+			Exception roi.Exception `json:"exception"`
 		}
 		s.change(w, r, &in, func(id roi.RequestID) (any, error) {
-			req, final, err := s.desk.ResolveEscalation(r.Context(), actor(r), id, in.Version, workflow.Resolve{Action: in.Action, Release: in.Release, Note: in.Note})
+			req, final, err := s.desk.ResolveEscalation(r.Context(), actor(r), id, in.Version, workflow.Resolve{Action: in.Action, Release: in.Release, Note: in.Note, Exception: in.Exception})
 			if err != nil {
 				return nil, err
 			}
@@ -499,11 +503,12 @@ func (s *Server) handleExtend() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			versioned
-			NewDue roi.Date `json:"new_due"`
-			Reason string   `json:"reason"`
+			NewDue    roi.Date      `json:"new_due"`
+			Reason    string        `json:"reason"`
+			Exception roi.Exception `json:"exception"`
 		}
 		s.change(w, r, &in, func(id roi.RequestID) (any, error) {
-			req, err := s.desk.Extend(r.Context(), actor(r), id, in.Version, workflow.Extend{NewDue: in.NewDue, Reason: in.Reason})
+			req, err := s.desk.Extend(r.Context(), actor(r), id, in.Version, workflow.Extend{NewDue: in.NewDue, Reason: in.Reason, Exception: in.Exception})
 			if err != nil {
 				return nil, err
 			}

@@ -286,6 +286,8 @@ type requestPage struct {
 	Can map[string]bool
 	// Colleagues are the people the request can be assigned to.
 	Colleagues []auth.Colleague
+	// IB is the information-blocking section (pages_infoblocking.go).
+	IB ibPage
 }
 
 func (s *Server) handleRequestPage() http.Handler {
@@ -307,6 +309,12 @@ func (s *Server) handleRequestPage() http.Handler {
 			"assign": u.can(auth.PermIntake), "delivery": u.can(auth.PermCompleteDelivery),
 			"access": u.can(auth.PermAccounting),
 		}}
+		ib, err := s.desk.InfoBlocking(r.Context(), roi.RequestID(id))
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		pd.IB = ibPage{InfoBlocking: ib, Choices: exceptionChoices(), PrivacyOfficer: u != nil && u.Role == auth.RolePrivacyOfficer}
 		if s.opts.Auth != nil { // the assignee by name, and whom to assign to
 			if pd.Colleagues, err = s.opts.Auth.Colleagues(r.Context(), auth.PermEvidence); err != nil {
 				s.renderError(w, r, err)
@@ -394,8 +402,12 @@ func (s *Server) handlePageDecide() http.Handler {
 				missing = append(missing, m)
 			}
 		}
-		_, _, err := s.desk.Decide(r.Context(), actor(r), id, v, workflow.Decide{Action: r.PostForm.Get("action"),
-			Note: r.PostForm.Get("note"), Missing: missing})
+		x, err := workflow.ParseException(r.PostForm.Get("exception"))
+		if err != nil {
+			return err
+		}
+		_, _, err = s.desk.Decide(r.Context(), actor(r), id, v, workflow.Decide{Action: r.PostForm.Get("action"),
+			Note: r.PostForm.Get("note"), Missing: missing, Exception: x})
 		return err
 	})
 }
@@ -409,8 +421,12 @@ func (s *Server) handlePageReview() http.Handler {
 
 func (s *Server) handlePageResolve() http.Handler {
 	return s.act("resolved", func(w http.ResponseWriter, r *http.Request, id roi.RequestID, v int) error {
-		_, _, err := s.desk.ResolveEscalation(r.Context(), actor(r), id, v, workflow.Resolve{Action: r.PostForm.Get("action"),
-			Release: r.PostForm["release"], Note: r.PostForm.Get("note")})
+		x, err := workflow.ParseException(r.PostForm.Get("exception"))
+		if err != nil {
+			return err
+		}
+		_, _, err = s.desk.ResolveEscalation(r.Context(), actor(r), id, v, workflow.Resolve{Action: r.PostForm.Get("action"),
+			Release: r.PostForm["release"], Note: r.PostForm.Get("note"), Exception: x})
 		return err
 	})
 }
