@@ -82,6 +82,9 @@ type config struct {
 	InfoBlocking struct {
 		ReadyLimitDays int `json:"ready_limit_days"`
 	} `json:"info_blocking"`
+	// Jurisdiction picks the state rules: a two-letter code for a built-in
+	// pack ("NY"), or a file (docs/STATES.md). --jurisdiction overrides it.
+	Jurisdiction string `json:"jurisdiction"`
 }
 
 // demoOrg is the organization the demo and an unconfigured desk print.
@@ -220,6 +223,13 @@ func configure(desk *workflow.Desk, file string, getenv func(string) string) err
 		defer fh.Close()
 		if desk.Fees.Schedule, err = fee.LoadSchedule(fh); err != nil {
 			return fmt.Errorf("fees.schedule_file: %w", err)
+		}
+	}
+	// After the fees, so that a pack's schedule applies only where the
+	// organization chose none.
+	if c.Jurisdiction != "" {
+		if err := useJurisdiction(desk, c.Jurisdiction); err != nil {
+			return fmt.Errorf("jurisdiction: %w", err)
 		}
 	}
 	// Quote once now, so that costs the calculator refuses (a flat fee

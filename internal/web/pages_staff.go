@@ -288,6 +288,9 @@ type requestPage struct {
 	Colleagues []auth.Colleague
 	// IB is the information-blocking section (pages_infoblocking.go).
 	IB ibPage
+	// StateLaw is the jurisdiction pack and the state rules that touched
+	// the request (part_jurisdiction.html).
+	StateLaw *workflow.StateLaw
 }
 
 func (s *Server) handleRequestPage() http.Handler {
@@ -308,7 +311,7 @@ func (s *Server) handleRequestPage() http.Handler {
 			"review": u.can(auth.PermReview), "resolve": u.can(auth.PermResolveEscalation), "release": u.can(auth.PermRelease),
 			"assign": u.can(auth.PermIntake), "delivery": u.can(auth.PermCompleteDelivery),
 			"access": u.can(auth.PermAccounting),
-		}}
+		}, StateLaw: s.desk.StateLaw(v)}
 		ib, err := s.desk.InfoBlocking(r.Context(), roi.RequestID(id))
 		if err != nil {
 			s.renderError(w, r, err)
