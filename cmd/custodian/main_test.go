@@ -29,7 +29,7 @@ func TestEvaluateFile(t *testing.T) {
 		t.Fatalf("output is not one JSON object: %v", err)
 	}
 	// Exactly the format's members plus explain.
-	want := []string{"outcome", "reasons", "release", "withhold", "due", "accountable", "part2_notice", "flags", "accounting", "explain"}
+	want := []string{"outcome", "reasons", "release", "withhold", "due", "accountable", "part2_notice", "flags", "accounting", "info_blocking", "explain"}
 	if len(d) != len(want) {
 		t.Errorf("members %v, want %v", keys(d), want)
 	}
@@ -44,6 +44,11 @@ func TestEvaluateFile(t *testing.T) {
 	if w := d["withhold"].(map[string]any); w["PN1"] != "psychotherapy-note-access-excluded" {
 		t.Errorf("withhold=%v", w)
 	}
+	// Psychotherapy notes are not EHI (45 CFR 171.102); nothing else is
+	// withheld, and the request itself is not refused.
+	if ib, _ := d["info_blocking"].(map[string]any); len(ib) != 1 || ib["PN1"] != "not-ehi" {
+		t.Errorf("info_blocking=%v, want {PN1: not-ehi}", d["info_blocking"])
+	}
 	items := d["explain"].(map[string]any)["items"].(map[string]any)
 	pn := items["PN1"].(map[string]any)
 	if pn["rule"] == "" || !strings.Contains(strings.Join(toStrings(pn["cite"]), " "), "164.524(a)(1)(i)") {
@@ -51,6 +56,22 @@ func TestEvaluateFile(t *testing.T) {
 	}
 	if len(items) != 3 {
 		t.Errorf("explain has %d items, want one per item in scope (3)", len(items))
+	}
+}
+
+// TestEvaluateInfoBlockingNull: a disclosure on an authorization is not
+// the individual's access, so info_blocking is printed as null.
+func TestEvaluateInfoBlockingNull(t *testing.T) {
+	code, out, errs := runCmd(t, "", "evaluate", filepath.Join(sampleDir, "C16-attorney-valid-authorization.json"))
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errs)
+	}
+	var d map[string]any
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	if ib, ok := d["info_blocking"]; !ok || ib != nil {
+		t.Errorf("info_blocking=%v (present %v), want null", ib, ok)
 	}
 }
 
