@@ -66,7 +66,7 @@ func TestOwnCorpusCoverage(t *testing.T) {
 		_ = json.Unmarshal(data, &struct {
 			Expect *map[string]json.RawMessage `json:"expect"`
 		}{&members})
-		for _, m := range []string{"outcome", "reasons", "release", "withhold", "due", "accountable", "part2_notice", "flags"} {
+		for _, m := range []string{"outcome", "reasons", "release", "withhold", "due", "accountable", "part2_notice", "flags", "info_blocking"} {
 			if _, ok := members[m]; !ok {
 				t.Errorf("%s: expect lacks %s", filepath.Base(f), m)
 			}
