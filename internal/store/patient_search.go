@@ -11,14 +11,18 @@ import (
 	"github.com/custodian-roi/custodian/internal/roi"
 )
 
-// Finding patients by name or MRN (migration 0015). Each patient's name is
+// Finding patients by name or MRN, and requests by the requester's name
+// (migration 0015). Each patient's name is
 // kept as its words, case-folded, in patient_words, with the MRN folded
 // whole under a leading '#'. A search term matches a patient when every
 // word of the term begins a word of the name ("pat exa" finds "Pat
 // Example", "smi" finds "Smith-Jones"), or when the whole term is the MRN
 // (any case). A word is matched from its start only: "mith" does not find
 // "Smith", which the in-memory comparison this replaced did; a prefix is
-// what an index can answer without reading every name.
+// what an index can answer without reading every name. Requesters' names
+// are kept the same way in request_words; there the words only narrow the
+// requests, and RequestFilter.RequesterName's LIKE keeps the names that
+// contain the term as typed ("Jones & Smith" is not "Smith & Jones").
 
 // maxSearchWords bounds the words of a term that are looked up: a name
 // has a few; more is a paste of something else.
@@ -46,58 +50,75 @@ func prefixEnd(w string) string { return w + "\U0010FFFF" }
 // indexPatient writes patient id's words in tx, replacing any it had, and
 // marks the patient indexed.
 func indexPatient(ctx context.Context, tx *sql.Tx, id roi.PatientID, name, mrn string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM patient_words WHERE patient_id = $1`, id); err != nil {
-		return fmt.Errorf("store: patient words: %w", err)
+	return patientWords.index(ctx, tx, int64(id), name, mrn)
+}
+
+// wordIndex is one table of words (migration 0015) and the rows it
+// indexes: patients by name and MRN, requests by the requester's name.
+type wordIndex struct {
+	rows, words, idColumn string
+	text                  string // the columns read for the words: a name and an MRN ('' for requests)
+	mu                    *sync.Mutex
+}
+
+var (
+	patientWords = wordIndex{rows: "patients", words: "patient_words", idColumn: "patient_id", text: "name, mrn", mu: new(sync.Mutex)}
+	requestWords = wordIndex{rows: "requests", words: "request_words", idColumn: "request_id", text: "requester_name, ''", mu: new(sync.Mutex)}
+)
+
+// index writes row id's words in tx, replacing any it had, and marks the
+// row indexed.
+func (w wordIndex) index(ctx context.Context, tx *sql.Tx, id int64, name, mrn string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM `+w.words+` WHERE `+w.idColumn+` = $1`, id); err != nil {
+		return fmt.Errorf("store: %s: %w", w.words, err)
 	}
 	words := SearchWords(name)
 	if strings.TrimSpace(mrn) != "" {
 		words = append(words, mrnWord(mrn))
 	}
 	seen := map[string]bool{}
-	for _, w := range words {
-		if seen[w] {
+	for _, word := range words {
+		if seen[word] {
 			continue
 		}
-		seen[w] = true
-		// DO NOTHING: two instances indexing the same pending patient at
-		// once write the same words.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO patient_words (word, patient_id) VALUES ($1, $2)
-			ON CONFLICT (word, patient_id) DO NOTHING`, w, id); err != nil {
-			return fmt.Errorf("store: patient words: %w", err)
+		seen[word] = true
+		// DO NOTHING: two instances indexing the same pending row at once
+		// write the same words.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+w.words+` (word, `+w.idColumn+`) VALUES ($1, $2)
+			ON CONFLICT (word, `+w.idColumn+`) DO NOTHING`, word, id); err != nil {
+			return fmt.Errorf("store: %s: %w", w.words, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE patients SET search_indexed = 1 WHERE id = $1`, id); err != nil {
-		return fmt.Errorf("store: patient words: %w", err)
+	if _, err := tx.ExecContext(ctx, `UPDATE `+w.rows+` SET search_indexed = 1 WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("store: %s: %w", w.words, err)
 	}
 	return nil
 }
 
-// indexing lets one search at a time index the patients still waiting
-// (after the migration, or a bulk seed); the others wait for it and then
-// find none left.
-var indexing sync.Mutex
-
-// indexPending indexes every patient not yet in patient_words, a few
-// thousand per transaction so that the writer is never held long.
-func (s *Store) indexPending(ctx context.Context) error {
-	var pending bool
-	if err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM patients WHERE search_indexed = 0)`).Scan(&pending); err != nil {
+// pending indexes every row not yet indexed (after the migration, a bulk
+// seed, or for requests every new one), a few thousand per transaction so
+// that the writer is never held long. One caller at a time does it; the
+// others wait and then find none left. When none waits it costs one
+// lookup on a partial index.
+func (s *Store) pending(ctx context.Context, w wordIndex) error {
+	var waiting bool
+	if err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+w.rows+` WHERE search_indexed = 0)`).Scan(&waiting); err != nil {
 		return classify(err)
 	}
-	if !pending {
+	if !waiting {
 		return nil
 	}
-	indexing.Lock()
-	defer indexing.Unlock()
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	for {
 		n := 0
 		err := s.tx(ctx, func(tx *sql.Tx) error {
-			rows, err := tx.QueryContext(ctx, `SELECT id, name, mrn FROM patients WHERE search_indexed = 0 ORDER BY id LIMIT 2000`)
+			rows, err := tx.QueryContext(ctx, `SELECT id, `+w.text+` FROM `+w.rows+` WHERE search_indexed = 0 ORDER BY id LIMIT 2000`)
 			if err != nil {
 				return err
 			}
 			type row struct {
-				id        roi.PatientID
+				id        int64
 				name, mrn string
 			}
 			var todo []row
@@ -114,7 +135,7 @@ func (s *Store) indexPending(ctx context.Context) error {
 				return err
 			}
 			for _, r := range todo {
-				if err := indexPatient(ctx, tx, r.id, r.name, r.mrn); err != nil {
+				if err := w.index(ctx, tx, r.id, r.name, r.mrn); err != nil {
 					return err
 				}
 			}
@@ -127,6 +148,40 @@ func (s *Store) indexPending(ctx context.Context) error {
 	}
 }
 
+// indexPendingFor indexes the requests still waiting when f matches the
+// requester's name, which reads their words.
+func (s *Store) indexPendingFor(ctx context.Context, f RequestFilter) error {
+	if f.RequesterName == "" {
+		return nil
+	}
+	return s.pending(ctx, requestWords)
+}
+
+// requesterWords is the condition that narrows a requester-name match to
+// the requests whose requester's name has a word beginning with each word
+// of name, on request_words' key; "" when name has no word (the LIKE alone
+// decides then).
+func requesterWords(arg func(any) string, name string) string {
+	words := SearchWords(name)
+	if len(words) == 0 {
+		return ""
+	}
+	return " AND id IN (" + wordsQuery(arg, "request_id", "request_words", words) + ")"
+}
+
+// wordsQuery selects the ids of the rows with a word beginning with each
+// of words (at most maxSearchWords of them).
+func wordsQuery(arg func(any) string, idColumn, table string, words []string) string {
+	if len(words) > maxSearchWords {
+		words = words[:maxSearchWords]
+	}
+	parts := make([]string, len(words))
+	for i, w := range words {
+		parts[i] = `SELECT ` + idColumn + ` FROM ` + table + ` WHERE word >= ` + arg(w) + ` AND word < ` + arg(prefixEnd(w))
+	}
+	return strings.Join(parts, " INTERSECT ")
+}
+
 // SearchPatients lists the patients whose name has a word beginning with
 // each word of term, or whose MRN is term (ignoring case), by ID; at most
 // limit of them when limit > 0. A term without a letter or a digit finds
@@ -136,13 +191,10 @@ func (s *Store) SearchPatients(ctx context.Context, term string, limit int) ([]*
 	if term == "" {
 		return nil, nil
 	}
-	if err := s.indexPending(ctx); err != nil {
+	if err := s.pending(ctx, patientWords); err != nil {
 		return nil, err
 	}
 	words := SearchWords(term)
-	if len(words) > maxSearchWords {
-		words = words[:maxSearchWords]
-	}
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
@@ -150,11 +202,7 @@ func (s *Store) SearchPatients(ctx context.Context, term string, limit int) ([]*
 	}
 	cond := `id IN (SELECT patient_id FROM patient_words WHERE word = ` + arg(mrnWord(term)) + `)`
 	if len(words) > 0 {
-		parts := make([]string, len(words))
-		for i, w := range words {
-			parts[i] = `SELECT patient_id FROM patient_words WHERE word >= ` + arg(w) + ` AND word < ` + arg(prefixEnd(w))
-		}
-		cond = `id IN (` + strings.Join(parts, " INTERSECT ") + `) OR ` + cond
+		cond = `id IN (` + wordsQuery(arg, "patient_id", "patient_words", words) + `) OR ` + cond
 	}
 	q := `SELECT ` + patientColumns + ` FROM patients WHERE ` + cond + ` ORDER BY id`
 	if limit > 0 {

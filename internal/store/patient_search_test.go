@@ -134,3 +134,63 @@ func TestStore_SearchPatientsUsesIndex(t *testing.T) {
 		t.Errorf("the word lookup does not use the index: %s", joined)
 	}
 }
+
+// TestStore_RequesterNameSearch: the requester's name is matched on its
+// words and then as typed: the firm is found by its name and by the start
+// of it, never by its words in another order, nor by the inside of a word;
+// a request made after the last search is found at the next.
+func TestStore_RequesterNameSearch(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		pid := mustPatient(t, s)
+		named := func(name string) roi.RequestID {
+			return mustRequest(t, s, pid, func(r *roi.DeskRequest) { r.Requester = roi.Requester{Kind: roi.KindAttorney, Name: name} }).ID
+		}
+		firm := named("Smith & Jones LLP")
+		other := named("Jones, Smith and Partners")
+		ids := func(rs []*roi.DeskRequest) []roi.RequestID {
+			var out []roi.RequestID
+			for _, r := range rs {
+				out = append(out, r.ID)
+			}
+			slices.Sort(out)
+			return out
+		}
+		// Both readers of a requester-name filter, which must agree.
+		find := func(term string) []roi.RequestID {
+			t.Helper()
+			plain, err := s.Requests(ctx, RequestFilter{RequesterName: term})
+			if err != nil {
+				t.Fatalf("%q: %v", term, err)
+			}
+			withStale, _, err := s.RequestsWithStale(ctx, RequestFilter{RequesterName: term})
+			if err != nil {
+				t.Fatalf("%q: %v", term, err)
+			}
+			if a, b := ids(plain), ids(withStale); !slices.Equal(a, b) {
+				t.Errorf("%q: Requests %v, RequestsWithStale %v", term, a, b)
+			}
+			return ids(plain)
+		}
+		for _, c := range []struct {
+			term string
+			want []roi.RequestID
+		}{
+			{"Smith & Jones", []roi.RequestID{firm}},
+			{"smith & jones llp", []roi.RequestID{firm}},
+			{"smi", []roi.RequestID{firm, other}},
+			{"jones", []roi.RequestID{firm, other}},
+			{"Jones & Smith", nil},
+			{"mith", nil},
+			{"Test Patient", nil},
+		} {
+			if got := find(c.term); !slices.Equal(got, c.want) {
+				t.Errorf("requester %q: %v, want %v", c.term, got, c.want)
+			}
+		}
+		late := named("Smith & Jones LLP")
+		if got := find("smith & jones"); !slices.Equal(got, []roi.RequestID{firm, late}) {
+			t.Errorf("a request made after the last search: %v", got)
+		}
+	})
+}

@@ -192,6 +192,9 @@ func requestQuery(base string, f RequestFilter) (string, []any) {
 		q += " AND awaiting_review = 1"
 	}
 	if f.RequesterName != "" {
+		// The word index first (patient_search.go), so that the LIKE
+		// below reads a few candidates, not every request.
+		q += requesterWords(arg, f.RequesterName)
 		// lower() folds ASCII only in SQLite: a name with accented capitals
 		// matches when typed with the same capitals.
 		q += " AND lower(requester_name) LIKE " + arg("%"+likeEscape(strings.ToLower(f.RequesterName))+"%") + ` ESCAPE '\'`
@@ -211,6 +214,9 @@ func requestQuery(base string, f RequestFilter) (string, []any) {
 // Requests returns the matching requests, soonest due first (no due date
 // last), then by ID.
 func (s *Store) Requests(ctx context.Context, f RequestFilter) ([]*roi.DeskRequest, error) {
+	if err := s.indexPendingFor(ctx, f); err != nil {
+		return nil, err
+	}
 	q, args := requestQuery(`SELECT `+requestColumns+` FROM requests WHERE 1 = 1`, f)
 	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -506,6 +512,9 @@ func (s *Store) StaleSensitive(ctx context.Context, f RequestFilter, limit int) 
 // out); each Stale points at the row itself, so filling it in fills the
 // row. One query, whatever the page holds.
 func (s *Store) RequestsWithStale(ctx context.Context, f RequestFilter) ([]*roi.DeskRequest, []Stale, error) {
+	if err := s.indexPendingFor(ctx, f); err != nil {
+		return nil, nil, err
+	}
 	q, args := requestQuery(`SELECT `+requestColumns+`, chart_gen, CASE WHEN sensitive IS NULL THEN 1 ELSE 0 END FROM requests WHERE 1 = 1`, f)
 	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -18,3 +18,18 @@ CREATE INDEX patient_words_patient ON patient_words (patient_id);
 -- marked 0 and indexed by the store before the next search reads the words.
 ALTER TABLE patients ADD COLUMN search_indexed INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX patients_search_pending ON patients (id) WHERE search_indexed = 0;
+
+-- The same for the requester's name, which the search also matches ("Smith
+-- & Jones"): request_words narrows the requests to those whose requester's
+-- name has a word beginning with each word typed, and the search's LIKE
+-- then keeps those whose name contains the words as typed, in that order.
+-- Without it that LIKE read every request ever made. A requester's name is
+-- written once, at intake; requests are indexed before the next search.
+CREATE TABLE request_words (
+  word       TEXT NOT NULL,
+  request_id INTEGER NOT NULL REFERENCES requests (id),
+  PRIMARY KEY (word, request_id)
+) WITHOUT ROWID;
+CREATE INDEX request_words_request ON request_words (request_id);
+ALTER TABLE requests ADD COLUMN search_indexed INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX requests_search_pending ON requests (id) WHERE search_indexed = 0;
