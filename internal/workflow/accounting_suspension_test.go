@@ -2,13 +2,17 @@ package workflow
 
 import (
 	"bytes"
+	"context"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/custodian-roi/custodian/internal/policy"
 	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/store"
+	"github.com/custodian-roi/custodian/internal/storetest"
 )
 
 // logDisclosure writes a disclosure to the ledger as Release does.
@@ -248,4 +252,35 @@ func TestAccountingNothingToSummarize(t *testing.T) {
 	if ca.String() != cb.String() || !strings.HasPrefix(ca.String(), "date,recipient,address,description,purpose,basis,request_number,ledger_seq\n") {
 		t.Errorf("CSV changed:\n%s\n%s", ca.String(), cb.String())
 	}
+}
+
+// TestAccountingSuspensionBothDatabases: the suspension, read back from
+// the ledger, holds back the same disclosures on SQLite and PostgreSQL,
+// and the summary counts the same.
+func TestAccountingSuspensionBothDatabases(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		desk := New(s)
+		desk.SetClock(func() time.Time { return time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC) })
+		ctx := context.Background()
+		pid, _, err := s.ImportChart(ctx, roi.PatientRecord{FHIRID: "p1", MRN: "M1", Name: "Pat Example", BirthDate: roi.MakeDate(1980, 6, 15)},
+			[]roi.ChartItem{item("Encounter/1", "2025-01-01", "encounter")}, []roi.RawResource{{Key: "Encounter/1", JSON: []byte(`{"resourceType":"Encounter","id":"1"}`)}}, "import")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &fixture{t: t, desk: desk, ctx: ctx, pid: pid}
+		f.logDisclosure("2026-01-15", "County Sheriff", roi.BasisWarrant, "Response to a warrant")
+		f.logDisclosure("2026-01-20", "County Health Dept", roi.BasisPublicHealth, "Public health")
+		f.logDisclosure("2026-02-20", "County Health Dept", roi.BasisPublicHealth, "Public health")
+		must[*Suspension](t)(desk.SuspendAccounting(ctx, "privacy", pid, SuspensionInput{Agency: "County Sheriff", AgencyKind: roi.KindLawEnforcement,
+			Official: "Sgt. Roe", Statement: "would alert a suspect", Stated: d("2026-02-25")}))
+		if got := recipients(f.accounting(d("2026-03-27"), false)); !slices.Equal(got, []string{"County Health Dept", "County Health Dept"}) {
+			t.Errorf("during the oral suspension: %v", got)
+		}
+		if got := recipients(f.accounting(d("2026-03-28"), false)); len(got) != 3 {
+			t.Errorf("after it: %v", got)
+		}
+		if a := f.accounting(d("2026-03-02"), true); len(a.Rows) != 1 || a.Rows[0].Count != 2 || a.Rows[0].LastDate != d("2026-02-20") {
+			t.Errorf("summarized: %+v", a.Rows)
+		}
+	})
 }
