@@ -89,8 +89,8 @@ func TestUseJurisdiction(t *testing.T) {
 	}
 	// A broken site pack is refused with the member named.
 	broken := filepath.Join(dir, "broken.json")
-	os.WriteFile(broken, []byte(strings.Replace(site, `"permitted": false`, `"permitted": true`, 1)), 0o600)
-	if err := useJurisdiction(workflow.New(nil), broken); err == nil || !strings.Contains(err.Error(), "workers_comp.permitted") {
+	os.WriteFile(broken, []byte(strings.Replace(site, `"parent_access": "silent"`, `"parent_access": "sometimes"`, 1)), 0o600)
+	if err := useJurisdiction(workflow.New(nil), broken); err == nil || !strings.Contains(err.Error(), "parent_access") {
 		t.Errorf("broken site pack: %v", err)
 	}
 	if err := useJurisdiction(workflow.New(nil), "ZZ"); err == nil || !strings.Contains(err.Error(), "NY") {
