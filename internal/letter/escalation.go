@@ -24,7 +24,7 @@ var undecided = map[roi.Code]string{
 // "What the format cannot express"), for the privacy officer to weigh.
 var notModeled = []string{
 	"research disclosures and IRB or privacy board waivers (45 CFR 164.512(i));",
-	"the information-blocking exceptions (45 CFR part 171);",
+	"information-blocking exceptions other than not-EHI, preventing harm and privacy preconditions (45 CFR part 171): whoever denies or keeps back waiting records names the exception it rests on, or none, which then needs the privacy officer's recorded reason;",
 	"fees, and electronic versus paper form and format (45 CFR 164.524(c));",
 	"correctional-custody and other unreviewable grounds of 45 CFR 164.524(a)(2)(ii)-(v);",
 	"disclosures for serious threats, crime victims or crimes on the premises (45 CFR 164.512(f)(3), (f)(5), (j)).",
