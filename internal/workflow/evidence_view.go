@@ -152,6 +152,9 @@ var defectWords = map[roi.Code]string{
 	roi.CodeAuthorizationConditioned: "signing it was made a condition of treatment, payment, enrollment or eligibility",
 	roi.CodeAuthorizationFalse:       "it is known to be false",
 	roi.CodeRecipientNotAuthorized:   "it does not name this recipient",
+	roi.CodeAuthorityDocsMissing:     "it was signed by a representative whose authority to act for this patient is not on file (record a verified representative document)",
+	roi.CodeNotPersonalRep:           "it was signed by someone whose documented authority does not let them act for this patient (for example a financial power of attorney, a parent of an adult, an executor of a living patient)",
+	roi.CodeRepresentativeEndangers:  "it was signed by a representative believed to endanger the patient; the privacy officer decides whether it may be relied on",
 }
 
 // authorizationLabels names each authorization of the findings: by its
@@ -185,6 +188,13 @@ func verdictOf(f policy.AuthorizationFinding, ref string) AuthorizationVerdict {
 	}
 	var why []string
 	for _, c := range f.Defects {
+		if c == roi.CodeAuthorizationIncomplete && f.Part2Only {
+			// A Part 2 consent without the HIPAA statements still lets its
+			// Part 2 records go; only the other records need more.
+			vd.Missing = f.Missing
+			why = append(why, "as a Part 2 consent it may release the Part 2 records it covers, but it is not a HIPAA authorization for any other record — missing "+strings.Join(f.Missing, "; "))
+			continue
+		}
 		if c == roi.CodeAuthorizationIncomplete {
 			vd.Missing = f.Missing
 			why = append(why, "it is incomplete — missing "+strings.Join(f.Missing, "; "))
