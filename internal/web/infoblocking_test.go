@@ -96,6 +96,9 @@ func TestInfoBlockingPage(t *testing.T) {
 	if n := len(reasons()); n != 0 {
 		t.Fatalf("%d reasons after a refused post", n)
 	}
+	if _, body = e.page(sc, "/info-blocking"); !strings.Contains(body, `data-request="`+r.Number+`"`) || !strings.Contains(body, `data-risk="none-unexplained"`) {
+		t.Error("the risks page does not list the request resting on none")
+	}
 
 	pc := e.browser()
 	e.signIn(pc, auth.RolePrivacyOfficer)
@@ -113,6 +116,9 @@ func TestInfoBlockingPage(t *testing.T) {
 	}
 	if _, body = e.page(pc, path); strings.Contains(body, `id="ib-none-notice"`) || !strings.Contains(body, "counsel agrees") {
 		t.Error("the notice stays, or the reason is not shown, after the privacy officer's reason")
+	}
+	if _, body = e.page(sc, "/info-blocking"); strings.Contains(body, `data-request="`+r.Number+`"`) {
+		t.Error("the risks page still lists the request after the privacy officer's reason")
 	}
 	if code, body = e.page(pc, "/metrics"); code != http.StatusOK || !strings.Contains(body, `id="ib-metrics"`) || !strings.Contains(body, `id="ib-risks"`) {
 		t.Errorf("metrics page (%d) lacks the information-blocking section", code)

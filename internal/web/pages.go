@@ -109,6 +109,7 @@ func (s *Server) nav(u *staff, current string) []navLink {
 	add("/submissions", "Portal submissions", auth.PermIntake)
 	add("/requesters", "Requesters", auth.PermIntake)
 	add("/metrics", "Metrics", auth.PermMetrics)
+	add("/info-blocking", "Information blocking", auth.PermViewQueue)
 	return out
 }
 

@@ -215,3 +215,38 @@ func (s *Server) handleIBDelay() http.Handler {
 		})
 	})
 }
+
+func init() {
+	flashes["ib-reason"] = "The privacy officer's reason is recorded."
+	flashes["ib-delay"] = "The delay and the exception it rests on are recorded."
+}
+
+// handleRisksPage is the list of requests at information-blocking risk,
+// for everyone who works the queue (the metrics show it too, to fewer
+// people). Request numbers, statuses and dates only: no PHI.
+func (s *Server) handleRisksPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		risks, err := s.desk.InfoBlockingRisks(r.Context())
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		limit := s.desk.ReadyLimitDays
+		if limit <= 0 {
+			limit = workflow.DefaultReadyLimitDays
+		}
+		s.render(w, r, http.StatusOK, "risks", "Information-blocking risks", map[string]any{"Risks": risks, "LimitDays": limit})
+	})
+}
+
+// handleRisks is GET /api/v1/info-blocking/risks.
+func (s *Server) handleRisks() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		risks, err := s.desk.InfoBlockingRisks(r.Context())
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"risks": risks})
+	})
+}

@@ -74,7 +74,6 @@ func (d *Desk) ibMetrics(ctx context.Context, m *Metrics, rs []*roi.DeskRequest,
 	ib := &m.InfoBlocking
 	ib.ReadyLimitDays = int(limit / (24 * time.Hour))
 	ib.ReadyToRelease = append([]Bucket(nil), readyBuckets...)
-	ib.Risks = []IBRisk{}
 	byID := make(map[roi.RequestID]*roi.DeskRequest, len(rs))
 	for _, r := range rs {
 		byID[r.ID] = r
@@ -128,6 +127,25 @@ func (d *Desk) ibMetrics(ctx context.Context, m *Metrics, rs []*roi.DeskRequest,
 		ib.MedianHours, ib.MaxHours = hours(med), hours(waits[n-1])
 	}
 
+	ib.Risks, err = d.ibRisks(ctx, rs)
+	return err
+}
+
+// InfoBlockingRisks lists the access and directive requests at
+// information-blocking risk now (the metrics' Risks), the longest-waiting
+// first. It shows no PHI and records no view.
+func (d *Desk) InfoBlockingRisks(ctx context.Context) ([]IBRisk, error) {
+	rs, err := d.store.Requests(ctx, store.RequestFilter{})
+	if err != nil {
+		return nil, err
+	}
+	return d.ibRisks(ctx, rs)
+}
+
+// ibRisks works out the risks among rs: only the requests that can hold
+// one are read further (riskStatuses, or open past due).
+func (d *Desk) ibRisks(ctx context.Context, rs []*roi.DeskRequest) ([]IBRisk, error) {
+	risks := []IBRisk{}
 	today := d.Today()
 	for _, r := range rs {
 		if !InPart171(r) || !(riskStatuses[r.Status] || (r.Status.Open() && r.Due.Known() && r.Due < today)) {
@@ -135,7 +153,7 @@ func (d *Desk) ibMetrics(ctx context.Context, m *Metrics, rs []*roi.DeskRequest,
 		}
 		st, err := d.infoBlockingFor(ctx, r)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		risk := IBRisk{RequestID: r.ID, Number: r.Number, Status: r.Status, Due: r.Due, Unexplained: st.Unexplained}
 		if st.ReadyTooLong && r.Status == roi.StatusApproved {
@@ -149,10 +167,10 @@ func (d *Desk) ibMetrics(ctx context.Context, m *Metrics, rs []*roi.DeskRequest,
 			risk.Kinds = append(risk.Kinds, RiskNoneUnexplained)
 		}
 		if len(risk.Kinds) > 0 {
-			ib.Risks = append(ib.Risks, risk)
+			risks = append(risks, risk)
 		}
 	}
-	slices.SortStableFunc(ib.Risks, func(a, b IBRisk) int {
+	slices.SortStableFunc(risks, func(a, b IBRisk) int {
 		switch {
 		case a.ReadyHours > b.ReadyHours:
 			return -1
@@ -161,7 +179,7 @@ func (d *Desk) ibMetrics(ctx context.Context, m *Metrics, rs []*roi.DeskRequest,
 		}
 		return int(a.RequestID - b.RequestID)
 	})
-	return nil
+	return risks, nil
 }
 
 // hours is d in hours, to a tenth.
