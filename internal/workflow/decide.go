@@ -245,7 +245,7 @@ func (d *Desk) Decide(ctx context.Context, actor string, id roi.RequestID, versi
 		own := false
 		if InPart171(r) {
 			var err error
-			if own, err = decisionExceptions(r, ev, final, pickOf(in.Exception)); err != nil {
+			if own, err = decisionExceptions(r, ev, final, in.Exception); err != nil {
 				return err
 			}
 		}
@@ -425,13 +425,13 @@ func (d *Desk) ResolveEscalation(ctx context.Context, actor string, id roi.Reque
 		}
 		var own []string
 		if InPart171(r) {
-			own = resolutionExceptions(final, engIB, waiting, pickOf(in.Exception))
+			own = resolutionExceptions(final, engIB, waiting, in.Exception)
 		}
 		decID, err := d.record(ctx, r, tx, actor, to, final)
 		if err != nil || len(own) == 0 {
 			return err
 		}
-		body := roi.InfoBlockingBody{Practice: roi.PracticeWithhold, Exception: pickOf(in.Exception), DecisionID: decID, Keys: own, Note: in.Note}
+		body := roi.InfoBlockingBody{Practice: roi.PracticeWithhold, Exception: final.InfoBlocking[own[0]], DecisionID: decID, Keys: own, Note: in.Note}
 		if to == roi.StatusDenied {
 			body.Practice, body.Keys = roi.PracticeDeny, nil
 		}

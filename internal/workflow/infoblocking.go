@@ -456,8 +456,10 @@ func engineExceptions(r *roi.DeskRequest, ev *StoredDecision) (map[string]roi.Ex
 // decisionExceptions fills a person's decision's InfoBlocking on a Part 171
 // request: the engine's exception for what the engine withholds or holds,
 // and for a hold that is the person's own (escalating what the engine
-// decided) the exception the person picked, none when they picked nothing.
-// It returns whether the request entry is the person's.
+// decided) the exception the person picked — when they picked nothing, the
+// engine's own for the request if it named one (a pending request held
+// still lacks what the law requires), else none. It returns whether the
+// request entry is the person's.
 func decisionExceptions(r *roi.DeskRequest, ev *StoredDecision, final *Final, pick roi.Exception) (bool, error) {
 	eng, err := engineExceptions(r, ev)
 	if err != nil {
@@ -476,7 +478,11 @@ func decisionExceptions(r *roi.DeskRequest, ev *StoredDecision, final *Final, pi
 			final.InfoBlocking[roi.InfoBlockingRequest] = x
 		} else if ev.Outcome != roi.OutcomeEscalate {
 			// The person holds what the rules decided: their call.
-			final.InfoBlocking[roi.InfoBlockingRequest] = pick
+			x := pick
+			if e, ok := eng[roi.InfoBlockingRequest]; ok && x == "" {
+				x = e
+			}
+			final.InfoBlocking[roi.InfoBlockingRequest] = pickOf(x)
 			own = true
 		}
 	}
@@ -492,13 +498,20 @@ func exceptionOr(m map[string]roi.Exception, k string) roi.Exception {
 }
 
 // resolutionExceptions fills a resolution's InfoBlocking on a Part 171
-// request: a denial rests on what the person picked; an approval keeps the
-// engine's exception for what the rules withhold and takes the person's
-// pick for the waiting items they did not release. It returns the keys
-// resting on the person's pick.
-func resolutionExceptions(final *Final, eng map[string]roi.Exception, waiting []string, pick roi.Exception) []string {
+// request: a denial rests on what the person picked (picking nothing, on
+// the engine's exception for the request when it named one — a
+// representative's endangerment is preventing harm — else none); an
+// approval keeps the engine's exception for what the rules withhold and
+// takes the person's pick (none when nothing is picked) for the waiting
+// items they did not release. It returns the keys resting on the person's
+// call.
+func resolutionExceptions(final *Final, eng map[string]roi.Exception, waiting []string, picked roi.Exception) []string {
 	final.InfoBlocking = map[string]roi.Exception{}
+	pick := pickOf(picked)
 	if final.Action == "resolve-deny" {
+		if x, ok := eng[roi.InfoBlockingRequest]; ok && picked == "" {
+			pick = x
+		}
 		final.InfoBlocking[roi.InfoBlockingRequest] = pick
 		return []string{roi.InfoBlockingRequest}
 	}

@@ -329,3 +329,41 @@ func must3(t *testing.T) func(*roi.DeskRequest, *Disclosure, *Issued, error) (*r
 		return r, d, i
 	}
 }
+
+// A person escalating what the engine decided holds the request on their
+// own call: the exception they pick; picking nothing, the engine's for the
+// request when it named one, else none. The internal escalation summary is
+// not a letter to the individual and is never held.
+func TestOwnHoldTakesThePickOrTheEngines(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		identity bool
+		pick     roi.Exception
+		want     roi.Exception
+	}{
+		{"pending, nothing picked", false, "", roi.ExceptionPrivacyPrecondition},
+		{"release, security picked", true, roi.ExceptionSecurity, roi.ExceptionSecurity},
+		{"release, nothing picked", true, "", roi.ExceptionNone},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, roi.MakeDate(1980, 6, 15), item("Encounter/1", "2025-03-14", "encounter"))
+			r := f.intake(roi.KindPatient, "Pat Example", roi.BasisAccess)
+			if tc.identity {
+				r = f.evidence(r, identity)
+			}
+			r, _ = f.evaluate(r)
+			r, final := must2(t)(f.desk.Decide(f.ctx, "spec", r.ID, r.Version, Decide{Action: ActEscalate, Note: "odd request", Exception: tc.pick}))
+			if got := final.InfoBlocking[roi.InfoBlockingRequest]; got != tc.want || len(final.InfoBlocking) != 1 {
+				t.Errorf("hold rests on %v, want request: %s", final.InfoBlocking, tc.want)
+			}
+			es := f.ibEntries(r.ID, roi.EventInfoBlocking)
+			var b roi.InfoBlockingBody
+			if len(es) != 1 || json.Unmarshal(es[0].Body, &b) != nil || b.Practice != roi.PracticePending || b.Exception != tc.want {
+				t.Errorf("ledger: %d entries, %+v", len(es), b)
+			}
+			if _, err := f.desk.Letter(f.ctx, "spec", r.ID, "escalation"); err != nil {
+				t.Errorf("escalation summary: %v", err)
+			}
+		})
+	}
+}
