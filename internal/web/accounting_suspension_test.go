@@ -93,7 +93,7 @@ func TestAccountingSuspensionPages(t *testing.T) {
 	}
 	end := e.desk.FormatDate(roi.MakeDate(2026, 4, 30))
 	for _, want := range []string{`id="suspension-done"`, `id="suspensions-in-force"`, "Suspension in force", "county sheriff", end,
-		"in force", `id="suspend-form"`, "1 held back"} {
+		"in force", `id="suspend-form"`, "1 held back", "no — suspended until " + end} {
 		if !strings.Contains(body, want) {
 			t.Errorf("patient page after the suspension lacks %q", want)
 		}

@@ -84,6 +84,9 @@ type Accounting struct {
 	// staff only: never in the JSON, the CSV or the letter, which must not
 	// reveal the disclosures they hold back (164.528(a)(2)).
 	Suspended []SuspendedNote `json:"-"`
+	// HeldBack maps the ledger sequence of each disclosure a suspension
+	// holds back to the suspension's last day; staff only, like Suspended.
+	HeldBack map[int64]roi.Date `json:"-"`
 }
 
 // SuspendedNote is what staff are told of a suspension in force: whose,
@@ -180,14 +183,15 @@ func (d *Desk) AccountingWith(ctx context.Context, actor string, pid roi.Patient
 		out.Rows = append(out.Rows, AccountingRow{Date: x.Date, Recipient: x.Recipient, Address: x.Address,
 			Description: x.Description, Purpose: x.Purpose, Basis: x.Basis, RequestNumber: x.RequestNumber, LedgerSeq: x.Seq, Count: 1})
 	}
-	out.Suspended = suspendedNotes(susp, f.Disclosures, &dec, asOf)
+	out.Suspended, out.HeldBack = suspendedNotes(susp, f.Disclosures, &dec, asOf, byID)
 	err = d.viewed(ctx, actor, 0, pid, roi.ViewBody{What: "accounting", Results: len(out.Rows)})
 	return out, err
 }
 
 // suspendedNotes tells staff which suspensions are in force on day and how
 // many of the disclosures the engine held back each covers.
-func suspendedNotes(ss []roi.AccountingSuspension, ds []roi.Disclosure, dec *roi.Decision, day roi.Date) []SuspendedNote {
+func suspendedNotes(ss []roi.AccountingSuspension, ds []roi.Disclosure, dec *roi.Decision, day roi.Date,
+	byID map[string]*loggedDisclosure) ([]SuspendedNote, map[int64]roi.Date) {
 	held := map[string]bool{}
 	for _, x := range dec.Disclosures {
 		if !x.Listed && x.Rule != nil && x.Rule.ID == policy.SuspendedRuleID {
@@ -195,6 +199,7 @@ func suspendedNotes(ss []roi.AccountingSuspension, ds []roi.Disclosure, dec *roi
 		}
 	}
 	var out []SuspendedNote
+	until := map[int64]roi.Date{}
 	for _, s := range ss {
 		if !policy.SuspensionInForce(s, day) {
 			continue
@@ -203,11 +208,15 @@ func suspendedNotes(ss []roi.AccountingSuspension, ds []roi.Disclosure, dec *roi
 		for _, x := range ds {
 			if held[x.ID] && policy.Suspends(s, x) {
 				n.Omitted++
+				// Held back until the last of the suspensions covering it ends.
+				if seq := byID[x.ID].Seq; n.Until > until[seq] {
+					until[seq] = n.Until
+				}
 			}
 		}
 		out = append(out, n)
 	}
-	return out
+	return out, until
 }
 
 // WriteCSV writes the accounting as CSV with a header row. A summarized

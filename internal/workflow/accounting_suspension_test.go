@@ -57,9 +57,9 @@ func d(s string) roi.Date {
 
 func TestAccountingSuspension(t *testing.T) {
 	f := newFixture(t, roi.MakeDate(1980, 6, 15), item("Encounter/1", "2025-01-01", "encounter"))
-	f.logDisclosure("2025-10-01", "County Sheriff", roi.BasisLawEnforcement, "Law enforcement request")
-	f.logDisclosure("2026-01-15", "county  sheriff", roi.BasisWarrant, "Response to a warrant")
-	f.logDisclosure("2026-02-01", "State Police", roi.BasisLawEnforcement, "Law enforcement request")
+	sheriff1 := f.logDisclosure("2025-10-01", "County Sheriff", roi.BasisLawEnforcement, "Law enforcement request")
+	sheriff2 := f.logDisclosure("2026-01-15", "county  sheriff", roi.BasisWarrant, "Response to a warrant")
+	police := f.logDisclosure("2026-02-01", "State Police", roi.BasisLawEnforcement, "Law enforcement request")
 	f.logDisclosure("2026-02-10", "County Health Department", roi.BasisHealthOversight, "Health oversight")
 
 	// Refused: who may not suspend, what a statement must give.
@@ -111,6 +111,16 @@ func TestAccountingSuspension(t *testing.T) {
 	a := f.accounting(roi.NoDate, false)
 	if len(a.Suspended) != 1 || a.Suspended[0].Until != d("2026-04-30") || a.Suspended[0].Omitted != 2 || a.Suspended[0].Agency != "County Sheriff" {
 		t.Errorf("staff note %+v", a.Suspended)
+	}
+	if len(a.HeldBack) != 2 || a.HeldBack[sheriff1] != d("2026-04-30") || a.HeldBack[sheriff2] != d("2026-04-30") || a.HeldBack[police].Known() {
+		t.Errorf("held back %v", a.HeldBack)
+	}
+	// The patient page's history says so, disclosure by disclosure.
+	v := must[*PatientView](t)(f.desk.PatientPage(f.ctx, "privacy", f.pid, true))
+	for _, row := range v.Disclosures {
+		if held := row.LedgerSeq == sheriff1 || row.LedgerSeq == sheriff2; held != (row.SuspendedUntil == d("2026-04-30")) || held == row.InAccounting {
+			t.Errorf("patient page row %d: in accounting %v, suspended until %s", row.LedgerSeq, row.InAccounting, row.SuspendedUntil)
+		}
 	}
 	// Nothing of the sheriff in what goes out: JSON, CSV, the letter.
 	var csv bytes.Buffer

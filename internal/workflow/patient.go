@@ -41,7 +41,10 @@ type DisclosureRow struct {
 	// disclosures lists (164.528); InAccounting: the accounting produced
 	// today lists it (set only when the accounting was asked for).
 	Accountable, InAccounting bool
-	LedgerSeq                 int64
+	// SuspendedUntil: a suspension of the accounting (164.528(a)(2)) holds
+	// the disclosure back from the accounting through this day.
+	SuspendedUntil roi.Date
+	LedgerSeq      int64
 }
 
 // PatientPage returns the patient page's view of patient pid, recorded as
@@ -96,6 +99,7 @@ func (d *Desk) PatientPage(ctx context.Context, actor string, pid roi.PatientID,
 		}
 		for i := range v.Disclosures {
 			v.Disclosures[i].InAccounting = listed[v.Disclosures[i].LedgerSeq]
+			v.Disclosures[i].SuspendedUntil = v.Accounting.HeldBack[v.Disclosures[i].LedgerSeq]
 		}
 	}
 	return v, nil
