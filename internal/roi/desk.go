@@ -218,4 +218,12 @@ type LedgerEntry struct {
 	Body      json.RawMessage
 	PrevHash  string
 	Hash      string
+	// Refs are digests of the rows the entry is about (a request's intake
+	// fields, a decision, an evidence entry), so that the tables can be
+	// checked against the ledger; "" on entries written before them.
+	Refs string
+	// KeyID names the ledger key whose MAC seals the entry; "" when no
+	// ledger key was configured. MAC is HMAC-SHA256 under that key.
+	KeyID string
+	MAC   string
 }

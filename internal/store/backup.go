@@ -75,7 +75,7 @@ func Backup(ctx context.Context, db, out string) (*BackupInfo, error) {
 	if err := syncFile(tmp); err != nil {
 		return nil, fmt.Errorf("store: backup: %w", err)
 	}
-	n, err := checkSQLiteFile(ctx, tmp)
+	n, err := checkSQLiteFile(ctx, tmp, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +98,9 @@ type RestoreOptions struct {
 	// Force replaces an existing database. The server must be stopped:
 	// a running server keeps writing to the file it opened.
 	Force bool
+	// LedgerKeys, when set, check the backup's ledger seals too: a backup
+	// whose ledger was rewritten with recomputed hashes is refused.
+	LedgerKeys *ledger.Keyring
 }
 
 // Restore puts the backup from in place as the SQLite database file db.
@@ -157,7 +160,7 @@ func Restore(ctx context.Context, from, db string, opts RestoreOptions) (*Backup
 	} else if ok && want != sum {
 		return nil, roi.Errorf(roi.CodeInvalid, "%s is damaged: its SHA-256 is not the one its backup recorded in %s. Nothing was changed.", from, filepath.Base(from)+".sha256")
 	}
-	n, err := checkSQLiteFile(ctx, tmp)
+	n, err := checkSQLiteFile(ctx, tmp, opts.LedgerKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +182,7 @@ func Restore(ctx context.Context, from, db string, opts RestoreOptions) (*Backup
 // checkSQLiteFile opens the database file path read-only and checks it
 // whole: SQLite's integrity check, Custodian's tables, and the ledger's
 // hash chain. It returns the number of ledger entries.
-func checkSQLiteFile(ctx context.Context, path string) (int64, error) {
+func checkSQLiteFile(ctx context.Context, path string, keys *ledger.Keyring) (int64, error) {
 	name := filepath.Base(path)
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
@@ -200,7 +203,14 @@ func checkSQLiteFile(ctx context.Context, path string) (int64, error) {
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&migrations); err != nil || migrations == 0 {
 		return 0, roi.Errorf(roi.CodeInvalid, "The file is a SQLite database but not a Custodian database; it was not restored. Nothing was changed.")
 	}
-	s := &Store{dialect: SQLite, write: db, read: db}
+	s := &Store{dialect: SQLite, write: db, read: db, LedgerKeys: keys}
+	// A backup taken before migration 0017 has no seal columns; it is
+	// checked as it was written, and sealed from its next entry on.
+	var sealed int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('ledger') WHERE name = 'mac'`).Scan(&sealed); err != nil {
+		return 0, damaged("SQLite cannot read it: " + sqliteReason(err))
+	}
+	s.legacyLedger = sealed == 0
 	n, err := s.VerifyLedger(ctx)
 	var b *ledger.BrokenError
 	switch {

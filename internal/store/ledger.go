@@ -14,28 +14,67 @@ import (
 // updated in the same transaction, which serializes appenders on both
 // databases. No code path updates or deletes a ledger row; the schema's
 // triggers refuse it.
+//
+// Each entry carries digests of the rows it is about (refs.go), taken in
+// the same transaction, and, with a ledger key, its seal. The first entry
+// sealed with a key the entry before was not sealed with is preceded by a
+// ledger-key entry naming both keys (rotation, or the start of keying).
 func (s *Store) append(ctx context.Context, tx *sql.Tx, ev roi.Event) error {
 	var seq int64
 	var prev string
 	if err := tx.QueryRowContext(ctx, `UPDATE ledger_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("store: ledger head: %w", err)
 	}
-	body, err := ledger.Body(ev.Body)
+	if keys := s.LedgerKeys; keys != nil && ev.Kind != ledger.EventKey {
+		var last string
+		err := tx.QueryRowContext(ctx, `SELECT key_id FROM ledger WHERE seq = $1`, seq-1).Scan(&last)
+		if err != nil && err != sql.ErrNoRows {
+			return fmt.Errorf("store: ledger key: %w", err)
+		}
+		if cur := keys.Current().ID(); last != cur {
+			h, err := s.appendAt(ctx, tx, seq, prev, roi.Event{Kind: ledger.EventKey, Actor: "custodian", Body: ledger.KeyBody{From: last, To: cur}})
+			if err != nil {
+				return err
+			}
+			if err := tx.QueryRowContext(ctx, `UPDATE ledger_head SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&seq); err != nil {
+				return fmt.Errorf("store: ledger head: %w", err)
+			}
+			prev = h
+		}
+	}
+	h, err := s.appendAt(ctx, tx, seq, prev, ev)
 	if err != nil {
 		return err
 	}
-	at := s.Now().UTC().Truncate(1000) // microseconds, what both databases keep
-	e := roi.LedgerEntry{Seq: seq, At: at, Kind: ev.Kind, RequestID: ev.RequestID, PatientID: ev.PatientID, Actor: ev.Actor, Body: body}
-	ledger.Seal(prev, &e)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger (seq, at, kind, request_id, patient_id, actor, body, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		e.Seq, at.Format(ledger.TimeFormat), e.Kind, e.RequestID, e.PatientID, e.Actor, string(e.Body), e.PrevHash, e.Hash); err != nil {
-		return fmt.Errorf("store: ledger append: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE ledger_head SET hash = $1 WHERE id = 1`, e.Hash); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE ledger_head SET hash = $1 WHERE id = 1`, h); err != nil {
 		return fmt.Errorf("store: ledger head: %w", err)
 	}
 	return nil
+}
+
+// appendAt writes ev as entry seq after prev and returns its hash.
+func (s *Store) appendAt(ctx context.Context, tx *sql.Tx, seq int64, prev string, ev roi.Event) (string, error) {
+	body, err := ledger.Body(ev.Body)
+	if err != nil {
+		return "", err
+	}
+	refs, err := entryRefs(ctx, tx, ev.Kind, ev.RequestID, body)
+	if err != nil {
+		return "", err
+	}
+	at := s.Now().UTC().Truncate(1000) // microseconds, what both databases keep
+	e := roi.LedgerEntry{Seq: seq, At: at, Kind: ev.Kind, RequestID: ev.RequestID, PatientID: ev.PatientID, Actor: ev.Actor, Body: body, Refs: refs}
+	ledger.Seal(prev, &e)
+	if keys := s.LedgerKeys; keys != nil {
+		keys.Current().SealEntry(&e)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger (seq, at, kind, request_id, patient_id, actor, body, prev_hash, hash, refs, key_id, mac)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		e.Seq, at.Format(ledger.TimeFormat), e.Kind, e.RequestID, e.PatientID, e.Actor, string(e.Body), e.PrevHash, e.Hash,
+		e.Refs, e.KeyID, e.MAC); err != nil {
+		return "", fmt.Errorf("store: ledger append: %w", err)
+	}
+	return e.Hash, nil
 }
 
 // Append records events that change nothing else, such as a view of PHI.
@@ -63,7 +102,7 @@ type LedgerFilter struct {
 
 // Ledger returns the entries matching f in sequence order.
 func (s *Store) Ledger(ctx context.Context, f LedgerFilter) ([]roi.LedgerEntry, error) {
-	q := `SELECT seq, at, kind, request_id, patient_id, actor, body, prev_hash, hash FROM ledger WHERE 1 = 1`
+	q := `SELECT ` + s.ledgerSelect() + ` FROM ledger WHERE 1 = 1`
 	var args []any
 	add := func(cond string, v any) {
 		args = append(args, v)
@@ -98,8 +137,29 @@ func (s *Store) Ledger(ctx context.Context, f LedgerFilter) ([]roi.LedgerEntry, 
 	return out, err
 }
 
+// ledgerColumns are the columns scanLedger reads, in its order.
+const ledgerColumns = `seq, at, kind, request_id, patient_id, actor, body, prev_hash, hash, refs, key_id, mac`
+
+// ledgerSelect is ledgerColumns as this database has them.
+func (s *Store) ledgerSelect() string {
+	if s.legacyLedger {
+		return `seq, at, kind, request_id, patient_id, actor, body, prev_hash, hash, '', '', ''`
+	}
+	return ledgerColumns
+}
+
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
 func (s *Store) scanLedger(ctx context.Context, q string, args []any, fn func(*roi.LedgerEntry) error) error {
-	rows, err := s.read.QueryContext(ctx, q, args...)
+	return scanLedgerOn(ctx, s.read, q, args, fn)
+}
+
+func scanLedgerOn(ctx context.Context, db querier, q string, args []any, fn func(*roi.LedgerEntry) error) error {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return classify(err)
 	}
@@ -107,7 +167,7 @@ func (s *Store) scanLedger(ctx context.Context, q string, args []any, fn func(*r
 	for rows.Next() {
 		var e roi.LedgerEntry
 		var at, body string
-		if err := rows.Scan(&e.Seq, &at, &e.Kind, &e.RequestID, &e.PatientID, &e.Actor, &body, &e.PrevHash, &e.Hash); err != nil {
+		if err := rows.Scan(&e.Seq, &at, &e.Kind, &e.RequestID, &e.PatientID, &e.Actor, &body, &e.PrevHash, &e.Hash, &e.Refs, &e.KeyID, &e.MAC); err != nil {
 			return err
 		}
 		e.At, e.Body = parseTime(at), []byte(body)
@@ -116,24 +176,4 @@ func (s *Store) scanLedger(ctx context.Context, q string, args []any, fn func(*r
 		}
 	}
 	return classify(rows.Err())
-}
-
-// VerifyLedger walks the whole chain in order and returns the number of
-// entries checked; a *ledger.BrokenError names the first broken entry. The
-// head row must point at the last entry, so a removed tail is found too.
-func (s *Store) VerifyLedger(ctx context.Context) (int64, error) {
-	v := ledger.NewVerifier()
-	err := s.scanLedger(ctx, `SELECT seq, at, kind, request_id, patient_id, actor, body, prev_hash, hash FROM ledger ORDER BY seq`, nil, v.Check)
-	if err != nil {
-		return v.Count(), err
-	}
-	var seq int64
-	var hash string
-	if err := s.read.QueryRowContext(ctx, `SELECT seq, hash FROM ledger_head WHERE id = 1`).Scan(&seq, &hash); err != nil {
-		return v.Count(), classify(err)
-	}
-	if seq != v.Count() || hash != v.Head() {
-		return v.Count(), &ledger.BrokenError{Seq: v.Count() + 1, Reason: fmt.Sprintf("the ledger head says %d entries; entries after %d are missing", seq, v.Count())}
-	}
-	return v.Count(), nil
 }

@@ -54,6 +54,15 @@ type Store struct {
 	Now func() time.Time
 	// Keys seals content at rest (see keys.go); nil stores it as it is.
 	Keys *vault.Ring
+	// LedgerKeys seal new ledger entries and check sealed ones (see
+	// ledger.go); nil leaves new entries unkeyed.
+	LedgerKeys *ledger.Keyring
+	// CheckpointDir holds signed checkpoints of the ledger's head, outside
+	// the database (checkpoint.go); "" for none.
+	CheckpointDir string
+	// legacyLedger: a backup being checked predates migration 0017 (no
+	// refs, key_id or mac columns); its ledger is read without them.
+	legacyLedger bool
 }
 
 // Open opens the database named by dsn: a postgres:// or postgresql:// URL,
