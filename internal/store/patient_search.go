@@ -95,21 +95,28 @@ func (w wordIndex) index(ctx context.Context, tx *sql.Tx, id int64, name, mrn st
 	return nil
 }
 
-// pending indexes every row not yet indexed (after the migration, a bulk
-// seed, or for requests every new one), a few thousand per transaction so
+// pending indexes every row not yet indexed (the rows from before the
+// migration, or written by a bulk seed: the store indexes the patients and
+// requests it writes itself), a few thousand per transaction so
 // that the writer is never held long. One caller at a time does it; the
 // others wait and then find none left. When none waits it costs one
 // lookup on a partial index.
 func (s *Store) pending(ctx context.Context, w wordIndex) error {
-	var waiting bool
-	if err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+w.rows+` WHERE search_indexed = 0)`).Scan(&waiting); err != nil {
-		return classify(err)
+	waiting := func() (bool, error) {
+		var yes bool
+		err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+w.rows+` WHERE search_indexed = 0)`).Scan(&yes)
+		return yes, classify(err)
 	}
-	if !waiting {
-		return nil
+	if yes, err := waiting(); err != nil || !yes {
+		return err
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	// Whoever held the lock may have indexed them all: look again before
+	// taking the writer, which every change on the desk waits for.
+	if yes, err := waiting(); err != nil || !yes {
+		return err
+	}
 	for {
 		n := 0
 		err := s.tx(ctx, func(tx *sql.Tx) error {

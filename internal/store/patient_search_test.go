@@ -138,7 +138,8 @@ func TestStore_SearchPatientsUsesIndex(t *testing.T) {
 // TestStore_RequesterNameSearch: the requester's name is matched on its
 // words and then as typed: the firm is found by its name and by the start
 // of it, never by its words in another order, nor by the inside of a word;
-// a request made after the last search is found at the next.
+// a new request is found at once, one whose words were never written once
+// the search has written them.
 func TestStore_RequesterNameSearch(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
@@ -191,6 +192,17 @@ func TestStore_RequesterNameSearch(t *testing.T) {
 		late := named("Smith & Jones LLP")
 		if got := find("smith & jones"); !slices.Equal(got, []roi.RequestID{firm, late}) {
 			t.Errorf("a request made after the last search: %v", got)
+		}
+		// Words never written (a request from before the migration, or a
+		// bulk seed): written before the next requester search reads them.
+		if _, err := s.write.ExecContext(ctx, `DELETE FROM request_words WHERE request_id = $1`, other); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.write.ExecContext(ctx, `UPDATE requests SET search_indexed = 0 WHERE id = $1`, other); err != nil {
+			t.Fatal(err)
+		}
+		if got := find("partners"); !slices.Equal(got, []roi.RequestID{other}) {
+			t.Errorf("a request indexed again: %v", got)
 		}
 	})
 }

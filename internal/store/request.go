@@ -86,6 +86,11 @@ func (s *Store) CreateRequest(ctx context.Context, r *roi.DeskRequest, ev roi.Ev
 		if err != nil {
 			return fmt.Errorf("store: create request: %w", err)
 		}
+		// The requester's name into the search's words (patient_search.go),
+		// so that a search never waits for the writer to index it.
+		if err := requestWords.index(ctx, tx, int64(r.ID), r.Requester.Name, ""); err != nil {
+			return err
+		}
 		r.CreatedAt, r.UpdatedAt = parseTime(now), parseTime(now)
 		ev.RequestID, ev.PatientID = r.ID, r.PatientID
 		return s.append(ctx, tx, ev)

@@ -24,7 +24,8 @@ CREATE INDEX patients_search_pending ON patients (id) WHERE search_indexed = 0;
 -- name has a word beginning with each word typed, and the search's LIKE
 -- then keeps those whose name contains the words as typed, in that order.
 -- Without it that LIKE read every request ever made. A requester's name is
--- written once, at intake; requests are indexed before the next search.
+-- written once, at intake, with its words; requests from before (or from a
+-- bulk seed) are indexed before the next requester search.
 CREATE TABLE request_words (
   word       TEXT COLLATE "C" NOT NULL,
   request_id BIGINT NOT NULL REFERENCES requests (id),
