@@ -66,7 +66,14 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		fmt.Fprint(stderr, pgBackupAdvice)
 		return exitFailure
 	}
-	info, err := store.Restore(ctx, *from, dsn, store.RestoreOptions{Force: *force})
+	// With a ledger key, the backup's ledger seals are checked too: a
+	// backup whose ledger was rewritten with recomputed hashes is refused.
+	keys, err := dbf.ledger.ring()
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: restore: %s\n", err)
+		return exitUsage
+	}
+	info, err := store.Restore(ctx, *from, dsn, store.RestoreOptions{Force: *force, LedgerKeys: keys})
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian: restore: %s\n", roi.PublicMessage(err))
 		return exitFor(err)

@@ -22,7 +22,6 @@ import (
 	"github.com/custodian-roi/custodian/internal/demo"
 	"github.com/custodian-roi/custodian/internal/fhir"
 	"github.com/custodian-roi/custodian/internal/label"
-	"github.com/custodian-roi/custodian/internal/ledger"
 	"github.com/custodian-roi/custodian/internal/store"
 	"github.com/custodian-roi/custodian/internal/vault"
 	"github.com/custodian-roi/custodian/internal/web"
@@ -34,12 +33,14 @@ import (
 type dbFlags struct {
 	data, db string
 	keys     keyFlags
+	ledger   ledgerFlags // the ledger key ring and checkpoint directory (ledger.go)
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&f.data, "data", getenv("CUSTODIAN_DATA"), "data directory (SQLite file custodian.db in it)")
 	fs.StringVar(&f.db, "db", getenv("CUSTODIAN_DB"), "database: a postgres:// URL or a SQLite file path")
 	f.keys.register(fs, getenv)
+	f.ledger.register(fs, getenv)
 }
 
 // dsn is the database to open: --db, else DIR/custodian.db for --data,
@@ -72,12 +73,21 @@ func (f *dbFlags) openWith(ctx context.Context, ring *vault.Ring, stderr io.Writ
 		fmt.Fprintf(stderr, "custodian: cannot open the database: %s\n", describe(err))
 		return nil, false
 	}
-	if _, err := s.Migrate(ctx); err != nil {
-		fmt.Fprintf(stderr, "custodian: cannot migrate the database: %s\n", describe(err))
+	// An up-to-date database is not migrated: on PostgreSQL the runtime
+	// role may not create even the migrations table (docs/DEPLOYMENT.md).
+	if n, err := s.PendingMigrations(ctx); err != nil || n > 0 {
+		if _, err := s.Migrate(ctx); err != nil {
+			fmt.Fprintf(stderr, "custodian: cannot migrate the database: %s (on PostgreSQL, run custodian migrate as the owner role; docs/DEPLOYMENT.md)\n", describe(err))
+			s.Close()
+			return nil, false
+		}
+	}
+	s.Keys = ring
+	if err := f.ledger.apply(s); err != nil {
+		fmt.Fprintf(stderr, "custodian: %s\n", err)
 		s.Close()
 		return nil, false
 	}
-	s.Keys = ring
 	return s, true
 }
 
@@ -136,6 +146,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	cfgFile := fs.String("config", getenv("CUSTODIAN_CONFIG"), "the organization's configuration (letters, SMTP, SFTP destinations, fees) as JSON")
 	publicURL := fs.String("public-url", getenv("CUSTODIAN_PUBLIC_URL"), "the address staff and requesters reach the desk at, e.g. https://records.example.org "+
 		"(overrides organization.public_url; required outside --demo, which uses the listen address)")
+	checkpointEvery := fs.Duration("checkpoint-every", 10*time.Minute, "how often to write a signed checkpoint of the ledger's head into --checkpoint-dir (and always at shutdown)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -173,6 +184,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		fmt.Fprintln(stderr, "custodian: WARNING: no encryption key configured (--key-file, CUSTODIAN_KEY_FILE or CUSTODIAN_KEY): "+
 			"documents, packets and TOTP secrets are stored unencrypted. For development only; see docs/ENCRYPTION.md.")
 	}
+	// The ledger's key and checkpoints; the last checkpoint is written
+	// after the desk's last views (deferred later, so run earlier).
+	defer serveLedger(ctx, s, *demoMode, *checkpointEvery, stderr)()
 	var fallback []byte
 	if *demoMode {
 		fallback = demo.Labels
@@ -310,6 +324,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	fs := newFlagSet("migrate", stderr)
 	var dbf dbFlags
 	dbf.register(fs, getenv)
+	runtimeRole := fs.String("runtime-role", getenv("CUSTODIAN_RUNTIME_ROLE"), "PostgreSQL: after migrating, grant this role what serve needs and no more (no DDL, no triggers; the ledger insert-only); run migrate as the owner role")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -325,36 +340,13 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return exitFailure
 	}
 	fmt.Fprintf(stdout, "%d migrations applied; the %s database is up to date.\n", n, s.Dialect())
-	return exitOK
-}
-
-func cmdLedger(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(stderr, "usage: custodian ledger verify [--data DIR | --db URL]")
-		return exitUsage
+	if *runtimeRole != "" {
+		if err := s.GrantRuntime(ctx, *runtimeRole); err != nil {
+			fmt.Fprintf(stderr, "custodian: migrate: %s\n", describe(err))
+			return exitFailure
+		}
+		fmt.Fprintf(stdout, "Runtime role %s granted reading and writing rows; the ledger is insert-only for it, and it owns nothing.\n", *runtimeRole)
 	}
-	fs := newFlagSet("ledger verify", stderr)
-	var dbf dbFlags
-	dbf.register(fs, getenv)
-	if err := fs.Parse(args[1:]); err != nil {
-		return exitUsage
-	}
-	s, ok := dbf.open(ctx, stderr)
-	if !ok {
-		return exitFailure
-	}
-	defer s.Close()
-	n, err := s.VerifyLedger(ctx)
-	var b *ledger.BrokenError
-	switch {
-	case errors.As(err, &b):
-		fmt.Fprintf(stdout, "ledger BROKEN at entry %d: %s (%d entries before it verify)\n", b.Seq, b.Reason, n)
-		return exitFailure
-	case err != nil:
-		fmt.Fprintf(stderr, "custodian: ledger verify: %s\n", describe(err))
-		return exitFailure
-	}
-	fmt.Fprintf(stdout, "ledger intact: %d entries verify\n", n)
 	return exitOK
 }
 

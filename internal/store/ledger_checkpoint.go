@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -148,4 +149,30 @@ func (s *Store) WriteCheckpoint(ctx context.Context) (*ledger.Checkpoint, bool, 
 		return nil, false, fmt.Errorf("store: checkpoint: %w", err)
 	}
 	return cp, true, nil
+}
+
+// SealLedgerKey writes the ledger-key entry now if the last entry is not
+// sealed with the current ledger key (append would write it before the
+// next entry anyway), so that a desk started with a key seals its ledger's
+// tail at once: from then on a ledger whose last entry is unsealed was
+// rewritten. It reports whether it wrote an entry.
+func (s *Store) SealLedgerKey(ctx context.Context) (bool, error) {
+	if s.LedgerKeys == nil {
+		return false, nil
+	}
+	wrote := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var last string
+		err := tx.QueryRowContext(ctx, `SELECT key_id FROM ledger WHERE seq = (SELECT seq FROM ledger_head WHERE id = 1)`).Scan(&last)
+		if err != nil && err != sql.ErrNoRows {
+			return err
+		}
+		cur := s.LedgerKeys.Current().ID()
+		if last == cur {
+			return nil
+		}
+		wrote = true
+		return s.append(ctx, tx, roi.Event{Kind: ledger.EventKey, Actor: "custodian", Body: ledger.KeyBody{From: last, To: cur}})
+	})
+	return wrote, err
 }

@@ -254,8 +254,8 @@ func (tc *tableCheck) check(ctx context.Context, tx *sql.Tx, rows map[string]int
 	}
 	type simple struct {
 		table, q, what string
-		want       map[int64]recorded
-		same       func(rec, got string) bool
+		want           map[int64]recorded
+		same           func(rec, got string) bool
 	}
 	eq := func(a, b string) bool { return a == b }
 	for _, c := range []simple{
