@@ -367,3 +367,33 @@ func TestOwnHoldTakesThePickOrTheEngines(t *testing.T) {
 		})
 	}
 }
+
+// Part 171 is named on the individual's access and directives only: a
+// provider's request for treatment records no ready-to-release moment,
+// carries no exceptions, and takes no Part 171 delay.
+func TestInfoBlockingOnlyForAccess(t *testing.T) {
+	f := newFixture(t, roi.MakeDate(1980, 6, 15), item("Encounter/1", "2025-03-14", "encounter"))
+	r := f.intake(roi.KindProvider, "Dr. Lee", roi.BasisTreatment)
+	r = f.evidence(r, identity)
+	r, ev := f.evaluate(r)
+	if ev.Decision.InfoBlocking != nil {
+		t.Errorf("the engine named exceptions on a treatment request: %v", ev.Decision.InfoBlocking)
+	}
+	action := map[roi.Outcome]string{roi.OutcomeRelease: ActApprove, roi.OutcomePartial: ActPartial}[ev.Decision.Outcome]
+	if action == "" {
+		t.Skipf("treatment request outcome %s; nothing to release here", ev.Decision.Outcome)
+	}
+	r, final := must2(t)(f.desk.Decide(f.ctx, "spec", r.ID, r.Version, Decide{Action: action}))
+	if final.InfoBlocking != nil {
+		t.Errorf("a treatment decision carries exceptions: %v", final.InfoBlocking)
+	}
+	if n := len(f.ibEntries(r.ID, roi.EventReadyToRelease)); n != 0 {
+		t.Errorf("%d ready-to-release entries on a treatment request", n)
+	}
+	if ib := must[*InfoBlocking](t)(f.desk.InfoBlocking(f.ctx, r.ID)); ib.Applies || len(ib.Entries) != 0 {
+		t.Errorf("standing %+v", ib)
+	}
+	if _, err := f.desk.RecordDelay(f.ctx, "spec", r.ID, Delay{Exception: roi.ExceptionSecurity, Note: "x"}); roi.CodeOf(err) != roi.CodeInvalid {
+		t.Errorf("a Part 171 delay on a treatment request: %v", err)
+	}
+}
