@@ -7,9 +7,16 @@
 // VerifyTOTP checks the code and returns a new session token. Only the
 // SHA-256 of a token is stored.
 //
-// Five failed steps in a row (password or code) lock the account for 15
-// minutes; the count is kept in the database. Failures are also counted
-// per client address in memory, to slow one address trying many accounts.
+// Failures slow the address that makes them, not the account (issue #15,
+// M2): MaxFailures failed steps in a row on one account from one address
+// pass at once, after which each attempt from that address waits a
+// growing delay (DelayBase doubling up to MaxDelay); the owner signing in
+// from elsewhere is not slowed. Only AccountLockFailures failed steps in
+// a row on one account, from anywhere, lock it for LockFor, and that
+// lock is an alert: a ledger entry and Service.Alert. Failures are also
+// counted per client address, to stop one address trying many accounts.
+// Every limit counts an attempt before the password is hashed, so
+// concurrent guesses cannot all be checked.
 // Every failure, lockout, sign-in and sign-out goes to the ledger, with
 // the user name as actor and never the password or the code.
 package auth
@@ -34,9 +41,18 @@ import (
 
 // The sign-in limits.
 const (
-	// MaxFailures failed steps in a row lock an account for LockFor.
+	// MaxFailures failed steps in a row on one account from one address
+	// are answered at once; each further attempt from that address waits
+	// DelayBase, doubling with every failure up to MaxDelay. A full
+	// sign-in, or DelayForget without failures, starts again.
 	MaxFailures = 5
-	LockFor     = 15 * time.Minute
+	DelayBase   = 30 * time.Second
+	MaxDelay    = 15 * time.Minute
+	DelayForget = 24 * time.Hour
+	// AccountLockFailures failed steps in a row on one account, from any
+	// addresses, lock it for LockFor, with an alert to administrators.
+	AccountLockFailures = 20
+	LockFor             = 15 * time.Minute
 	// PendingFor is how long a pending token waits for its TOTP code.
 	PendingFor = 5 * time.Minute
 	// ClientMaxFailures failures from one client within ClientWindow
@@ -62,15 +78,23 @@ type Service struct {
 	IdleTimeout time.Duration
 	MaxAge      time.Duration
 
+	// Alert, if set, is told of every account lock (AccountLockFailures
+	// failures in a row): someone is guessing at that account from many
+	// addresses, and an administrator should look. The ledger holds the
+	// account-locked entry either way.
+	Alert func(ctx context.Context, username string, until time.Time)
+
 	once    sync.Once
-	clients *limiter // failures per client address
-	names   *limiter // failures per user name that names no account
+	clients *limiter  // failures per client address
+	names   *limiter  // failures per user name that names no account
+	pairs   *throttle // failures per account (or name) and address
 }
 
 func (s *Service) init() {
 	s.once.Do(func() {
 		s.clients = newLimiter(ClientMaxFailures, ClientWindow)
-		s.names = newLimiter(MaxFailures, LockFor)
+		s.names = newLimiter(AccountLockFailures, LockFor)
+		s.pairs = newThrottle(MaxFailures, DelayBase, MaxDelay, DelayForget)
 	})
 }
 
@@ -102,9 +126,9 @@ func errWrong() error {
 func errTooMany(d time.Duration) error {
 	m := int((d + time.Minute - 1) / time.Minute)
 	if m <= 1 {
-		return roi.Errorf(roi.CodeForbidden, "Too many attempts; try again in 1 minute.")
+		return roi.Errorf(roi.CodeRateLimited, "Too many attempts; try again in 1 minute.")
 	}
-	return roi.Errorf(roi.CodeForbidden, "Too many attempts; try again in %d minutes.", m)
+	return roi.Errorf(roi.CodeRateLimited, "Too many attempts; try again in %d minutes.", m)
 }
 
 func errSignIn() error {
@@ -172,6 +196,9 @@ func (s *Service) Disable(ctx context.Context, username string) error {
 	return err
 }
 
+// checkPassword is CheckPassword; a test counts the hashes through it.
+var checkPassword = CheckPassword
+
 // dummy is a hash of nothing anyone types, checked for user names that
 // name no account so that they cost the same time as a real one.
 var dummy struct {
@@ -217,13 +244,13 @@ func failedEvent(actor, reason, client string, clientLimited bool) roi.Event {
 func countFailure(u *store.User, now time.Time, reason, client string, clientLimited bool) ([]roi.Event, time.Time) {
 	evs := []roi.Event{failedEvent(u.Username, reason, client, clientLimited)}
 	u.Failed++
-	if u.Failed < MaxFailures {
+	if u.Failed < AccountLockFailures {
 		return evs, time.Time{}
 	}
 	u.Failed = 0
 	u.LockedUntil = now.Add(LockFor)
 	evs = append(evs, roi.Event{Kind: roi.EventAccountLocked, Actor: u.Username, Body: roi.AccountLockedBody{
-		Until: u.LockedUntil.UTC().Format(ledger.TimeFormat), Failures: MaxFailures, Client: client}})
+		Until: u.LockedUntil.UTC().Format(ledger.TimeFormat), Failures: AccountLockFailures, Client: client}})
 	return evs, u.LockedUntil
 }
 
@@ -237,7 +264,13 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 	s.init()
 	now := s.now()
 	name := NormalizeUsername(username)
-	if d, ok := s.clients.blocked(client, now); ok {
+	// Every limit is checked and the attempt counted in one step, before
+	// any hashing; a right password takes the counts back.
+	if d, ok := s.clients.reserve(client, now); !ok {
+		return "", errTooMany(d)
+	}
+	pair := name + "\x00" + client
+	if d, ok := s.pairs.reserve(pair, now); !ok {
 		return "", errTooMany(d)
 	}
 	u, err := s.Store.UserByName(ctx, name)
@@ -245,32 +278,44 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 		return "", s.unknownUser(ctx, name, password, client, now)
 	}
 	if err != nil {
+		s.clients.undo(client, now)
+		s.pairs.undo(pair)
 		return "", err
 	}
 	if u.Disabled {
-		CheckPassword(u.PasswordHash, password) // same time as any other
-		limited := s.clients.fail(client, now)
-		if err := s.Store.Append(ctx, failedEvent(u.Username, "disabled", client, limited)); err != nil {
+		checkPassword(u.PasswordHash, password) // same time as any other
+		if err := s.Store.Append(ctx, failedEvent(u.Username, "disabled", client, s.clients.full(client, now))); err != nil {
 			return "", err
 		}
 		return "", errWrong()
 	}
-	if u.LockedUntil.After(now) {
-		limited := s.clients.fail(client, now)
-		if err := s.Store.Append(ctx, failedEvent(u.Username, "locked", client, limited)); err != nil {
-			return "", err
-		}
-		return "", errTooMany(u.LockedUntil.Sub(now))
+	lockedUntil, err := s.reserveAccount(ctx, u.ID, client, now)
+	if err != nil {
+		return "", err
 	}
-	ok, err := CheckPassword(u.PasswordHash, password)
+	if !lockedUntil.IsZero() {
+		return "", errTooMany(lockedUntil.Sub(now))
+	}
+	ok, err := checkPassword(u.PasswordHash, password)
 	if err != nil {
 		return "", roi.WrapOp("auth.session-issue", roi.CodeInternal, fmt.Errorf("auth: user %d: %w", u.ID, err), "Signing in is not possible for this account; ask an administrator.")
 	}
 	if !ok {
 		return "", s.fail(ctx, u.ID, "password", client, now)
 	}
-	// A right password does not reset the failure count: only a full
-	// sign-in does, or codes could be guessed without end.
+	// A right password takes back this attempt's counts but resets
+	// nothing: only a full sign-in does, or codes could be guessed
+	// without end.
+	s.clients.undo(client, now)
+	s.pairs.undo(pair)
+	if err := s.Store.UpdateUser(ctx, u.ID, func(u *store.User) ([]roi.Event, error) {
+		if u.Failed > 0 {
+			u.Failed--
+		}
+		return nil, nil
+	}); err != nil {
+		return "", err
+	}
 	token, hash, err := newToken()
 	if err != nil {
 		return "", err
@@ -283,48 +328,86 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 	return token, nil
 }
 
+// reserveAccount counts an attempt on account id in the database before
+// its password is hashed, in one transaction with the check of its lock:
+// however many guesses arrive at once, no more than AccountLockFailures
+// in a row are checked. It returns the end of the lock if the account is
+// locked (or about to be, by attempts still in flight).
+func (s *Service) reserveAccount(ctx context.Context, id int64, client string, now time.Time) (time.Time, error) {
+	var lockedUntil time.Time
+	err := s.Store.UpdateUser(ctx, id, func(u *store.User) ([]roi.Event, error) {
+		switch {
+		case u.LockedUntil.After(now):
+			lockedUntil = u.LockedUntil
+			return []roi.Event{failedEvent(u.Username, "locked", client, s.clients.full(client, now))}, nil
+		case u.Failed >= AccountLockFailures:
+			lockedUntil = now.Add(LockFor) // the attempts in flight will lock it
+			return nil, nil
+		}
+		u.Failed++
+		return nil, nil
+	})
+	return lockedUntil, err
+}
+
 // unknownUser answers a user name that names no account exactly as a
-// wrong password would: the same hash, the same lockout after MaxFailures.
+// wrong password would: the same hash, the same delays, the same lock
+// after AccountLockFailures.
 func (s *Service) unknownUser(ctx context.Context, name, password, client string, now time.Time) error {
-	if d, ok := s.names.blocked(name, now); ok {
-		limited := s.clients.fail(client, now)
-		if err := s.Store.Append(ctx, failedEvent("", "locked", client, limited)); err != nil {
+	if d, ok := s.names.reserve(name, now); !ok {
+		if err := s.Store.Append(ctx, failedEvent("", "locked", client, s.clients.full(client, now))); err != nil {
 			return err
 		}
 		return errTooMany(d)
 	}
-	CheckPassword(dummyHash(), password)
-	locked := s.names.fail(name, now)
-	limited := s.clients.fail(client, now)
-	if err := s.Store.Append(ctx, failedEvent("", "unknown user", client, limited)); err != nil {
+	checkPassword(dummyHash(), password)
+	if err := s.Store.Append(ctx, failedEvent("", "unknown user", client, s.clients.full(client, now))); err != nil {
 		return err
 	}
-	if locked {
+	if s.names.full(name, now) {
 		return errTooMany(LockFor)
 	}
 	return errWrong()
 }
 
-// fail counts a failed step on account id and says so to the caller.
+// fail records a failed password on account id, whose attempt
+// reserveAccount already counted, locks the account at
+// AccountLockFailures, and says so to the caller.
 func (s *Service) fail(ctx context.Context, id int64, reason, client string, now time.Time) error {
-	limited := s.clients.fail(client, now)
+	limited := s.clients.full(client, now)
 	var lockedUntil time.Time
+	locked := ""
 	err := s.Store.UpdateUser(ctx, id, func(u *store.User) ([]roi.Event, error) {
 		if u.LockedUntil.After(now) { // locked meanwhile by another attempt
 			lockedUntil = u.LockedUntil
 			return []roi.Event{failedEvent(u.Username, "locked", client, limited)}, nil
 		}
+		if u.Failed > 0 {
+			u.Failed-- // reserveAccount counted it; countFailure counts it again
+		}
 		evs, until := countFailure(u, now, reason, client, limited)
-		lockedUntil = until
+		if lockedUntil = until; !until.IsZero() {
+			locked = u.Username
+		}
 		return evs, nil
 	})
 	if err != nil {
 		return err
 	}
+	if locked != "" {
+		s.alert(ctx, locked, lockedUntil)
+	}
 	if !lockedUntil.IsZero() {
 		return errTooMany(lockedUntil.Sub(now))
 	}
 	return errWrong()
+}
+
+// alert tells Alert, if set, that username was locked until until.
+func (s *Service) alert(ctx context.Context, username string, until time.Time) {
+	if s.Alert != nil {
+		s.Alert(ctx, username, until)
+	}
 }
 
 // VerifyTOTP checks the code of the pending sign-in, the second step, and
@@ -351,10 +434,15 @@ func (s *Service) VerifyTOTP(ctx context.Context, pending, code string) (string,
 		return "", nil, errSignIn()
 	}
 	client := p.Client
-	if d, ok := s.clients.blocked(client, now); ok {
+	if d, ok := s.clients.reserve(client, now); !ok {
+		return "", nil, errTooMany(d)
+	}
+	codeKey := fmt.Sprintf("#%d\x00%s", p.UserID, client)
+	if d, ok := s.pairs.reserve(codeKey, now); !ok {
 		return "", nil, errTooMany(d)
 	}
 	var ok bool
+	locked := false
 	var lockedUntil time.Time
 	var user *store.User
 	token, hash, err := newToken()
@@ -365,10 +453,10 @@ func (s *Service) VerifyTOTP(ctx context.Context, pending, code string) (string,
 		user = u
 		switch {
 		case u.Disabled:
-			return []roi.Event{failedEvent(u.Username, "disabled", client, s.clients.fail(client, now))}, nil
+			return []roi.Event{failedEvent(u.Username, "disabled", client, s.clients.full(client, now))}, nil
 		case u.LockedUntil.After(now):
 			lockedUntil = u.LockedUntil
-			return []roi.Event{failedEvent(u.Username, "locked", client, s.clients.fail(client, now))}, nil
+			return []roi.Event{failedEvent(u.Username, "locked", client, s.clients.full(client, now))}, nil
 		}
 		step, good := CheckTOTP(u.TOTPSecret, code, now, u.TOTPLastStep)
 		if good {
@@ -380,15 +468,22 @@ func (s *Service) VerifyTOTP(ctx context.Context, pending, code string) (string,
 		if _, old := CheckTOTP(u.TOTPSecret, code, now, -1<<62); old {
 			reason = "code reused"
 		}
-		evs, until := countFailure(u, now, reason, client, s.clients.fail(client, now))
-		lockedUntil = until
+		evs, until := countFailure(u, now, reason, client, s.clients.full(client, now))
+		lockedUntil, locked = until, !until.IsZero()
 		return evs, nil
 	})
 	if err != nil {
 		return "", nil, err
 	}
+	if locked {
+		s.alert(ctx, user.Username, lockedUntil)
+	}
 	switch {
 	case ok:
+		// Signed in: this address's streaks on the account end.
+		s.clients.undo(client, now)
+		s.pairs.clear(codeKey)
+		s.pairs.clear(user.Username + "\x00" + client)
 	case user.Disabled:
 		s.Store.DeleteSession(ctx, pendingHash)
 		return "", nil, errWrong()

@@ -128,8 +128,8 @@ func wantTooMany(t *testing.T, err error, minutes int) {
 	if minutes == 1 {
 		want = "Too many attempts; try again in 1 minute."
 	}
-	if roi.CodeOf(err) != roi.CodeForbidden || roi.PublicMessage(err) != want {
-		t.Fatalf("got %v, want CodeForbidden %q", err, want)
+	if roi.CodeOf(err) != roi.CodeRateLimited || roi.PublicMessage(err) != want {
+		t.Fatalf("got %v, want CodeRateLimited %q", err, want)
 	}
 }
 
@@ -401,27 +401,43 @@ func TestTOTP_PreviousStepAccepted(t *testing.T) {
 	}
 }
 
-// TestLockout: five failed steps lock the account for 15 minutes, even
-// against the right password and code, and the lock ends on its own.
+// from returns the i-th of many client addresses: failures spread over
+// them meet no per-address delay, only the account's own count.
+func from(i int) string { return fmt.Sprintf("198.18.%d.%d", i/200, 1+i%200) }
+
+// TestLockout: AccountLockFailures failed steps in a row from many
+// addresses lock the account for 15 minutes, even against the right
+// password and code, alert the administrators, and the lock ends on its
+// own.
 func TestLockout(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	alice := e.add("alice", RoleIntakeClerk)
 	bob := e.add("bob", RoleIntakeClerk)
+	var alerts []string
+	e.svc.Alert = func(_ context.Context, username string, until time.Time) {
+		alerts = append(alerts, username+" "+until.Format(time.RFC3339))
+	}
 	start := e.now
-	for i := 1; i <= 4; i++ {
-		_, err := e.login("alice", "wrong password "+fmt.Sprint(i))
+	for i := 1; i < AccountLockFailures; i++ {
+		_, err := e.svc.Login(ctx, "alice", "wrong password "+fmt.Sprint(i), from(i))
 		wantWrong(t, err)
 	}
-	_, err := e.login("alice", "wrong password 5")
+	if len(alerts) != 0 || len(e.events("account-locked")) != 0 {
+		t.Fatalf("locked before %d failures", AccountLockFailures)
+	}
+	_, err := e.svc.Login(ctx, "alice", "wrong password last", from(AccountLockFailures))
 	wantTooMany(t, err, 15)
 	if evs := e.events("account-locked"); len(evs) != 1 || evs[0].Actor != "alice" {
 		t.Fatalf("account-locked events: %v", evs)
 	}
+	if want := "alice " + start.Add(LockFor).Format(time.RFC3339); len(alerts) != 1 || alerts[0] != want {
+		t.Errorf("alerts %v, want [%s]", alerts, want)
+	}
 	if got := e.user(alice); !got.LockedUntil.Equal(start.Add(LockFor)) {
 		t.Errorf("locked until %v", got.LockedUntil)
 	}
-	// Locked: the right password is refused.
+	// Locked: the right password is refused, from anywhere.
 	_, err = e.login("alice", password)
 	wantTooMany(t, err, 15)
 	e.now = start.Add(14*time.Minute + 30*time.Second)
@@ -439,25 +455,26 @@ func TestLockout(t *testing.T) {
 	if n := len(e.events("account-locked")); n != 1 {
 		t.Errorf("%d lockouts, want 1", n)
 	}
-	_ = ctx
 }
 
 // TestLockout_PasswordAndCodeCount: failures of either step count
-// together, and a right password does not reset them (else codes could
-// be guessed without end).
+// together toward the account's lock, and a right password does not
+// reset them (else codes could be guessed without end).
 func TestLockout_PasswordAndCodeCount(t *testing.T) {
 	e := newEnv(t)
+	ctx := context.Background()
 	alice := e.add("alice", RoleIntakeClerk)
-	for range 3 {
-		_, err := e.login("alice", "not the password")
+	n := AccountLockFailures - 2
+	for i := range n {
+		_, err := e.svc.Login(ctx, "alice", "not the password", from(i))
 		wantWrong(t, err)
 	}
 	p, err := e.login("alice", password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := e.user(alice); got.Failed != 3 {
-		t.Errorf("failed=%d after a right password, want 3", got.Failed)
+	if got := e.user(alice); got.Failed != n {
+		t.Errorf("failed=%d after a right password, want %d", got.Failed, n)
 	}
 	bad := "000000"
 	if bad == e.code(alice) {
@@ -479,29 +496,32 @@ func TestLockout_PasswordAndCodeCount(t *testing.T) {
 // its code refuses the code.
 func TestLockout_DuringPending(t *testing.T) {
 	e := newEnv(t)
+	ctx := context.Background()
 	alice := e.add("alice", RoleIntakeClerk)
 	p, err := e.login("alice", password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range MaxFailures {
-		e.login("alice", "not the password")
+	for i := range AccountLockFailures {
+		e.svc.Login(ctx, "alice", "not the password", from(i))
 	}
 	_, _, err = e.verify(p, e.code(alice))
 	wantTooMany(t, err, 15)
 }
 
-// TestLockout_UnknownUser: a name that names no account locks out like
-// one that does, so the answers do not tell which names exist.
+// TestLockout_UnknownUser: a name that names no account is slowed and
+// locked out like one that does, so the answers do not tell which names
+// exist.
 func TestLockout_UnknownUser(t *testing.T) {
 	e := newEnv(t)
-	for range MaxFailures - 1 {
-		_, err := e.login("nobody", password)
+	ctx := context.Background()
+	for i := range AccountLockFailures - 1 {
+		_, err := e.svc.Login(ctx, "nobody", password, from(i))
 		wantWrong(t, err)
 	}
-	_, err := e.login("nobody", password)
+	_, err := e.svc.Login(ctx, "nobody", password, from(100))
 	wantTooMany(t, err, 15)
-	_, err = e.login("Nobody", password)
+	_, err = e.svc.Login(ctx, "Nobody", password, from(101))
 	wantTooMany(t, err, 15)
 	if n := len(e.events("account-locked")); n != 0 {
 		t.Errorf("%d account-locked events for no account", n)
@@ -704,8 +724,9 @@ func TestNoSecretsSaid(t *testing.T) {
 	good := e.code(alice)
 	e.verify(p, good)
 	typed = append(typed, good)
-	for range MaxFailures {
-		e.login("alice", wrongPw) // the last one locks
+	for i := range AccountLockFailures {
+		_, err := e.svc.Login(context.Background(), "alice", wrongPw, from(i)) // the last one locks
+		e.note(err)
 	}
 	e.login("alice", password)
 	if len(e.events("account-locked")) != 1 {

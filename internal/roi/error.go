@@ -17,7 +17,12 @@ const (
 	CodeForbidden       ErrorCode = "forbidden"
 	CodeUnauthenticated ErrorCode = "unauthenticated"
 	CodeTooLarge        ErrorCode = "too_large"
-	CodeInternal        ErrorCode = "internal"
+	// CodeUnsupportedMedia is a body of a type the endpoint does not
+	// take (a JSON endpoint's body sent as text/plain).
+	CodeUnsupportedMedia ErrorCode = "unsupported_media_type"
+	// CodeRateLimited is too many attempts: the caller should wait.
+	CodeRateLimited ErrorCode = "rate_limited"
+	CodeInternal    ErrorCode = "internal"
 )
 
 // Error is an error safe to show: Message is a full sentence for people and

@@ -256,7 +256,7 @@ func readOnlyWrites(s *Store, pid roi.PatientID, r *roi.DeskRequest) map[string]
 			return err
 		},
 		"SaveIdempotent": func(ctx context.Context) error {
-			return s.SaveIdempotent(ctx, "key-1", IdempotentResponse{Fingerprint: "f", Status: 201, Body: []byte(`{}`)})
+			return s.SaveIdempotent(ctx, "key-1", IdempotentResponse{Fingerprint: "f", Status: 201, Body: []byte(`{}`)}, time.Hour)
 		},
 		"AddLink": func(ctx context.Context) error {
 			return s.AddLink(ctx, r.ID, &roi.PortalLink{Packet: 1, ExpiresAt: time.Now().Add(time.Hour)}, "hash")

@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/custodian-roi/custodian/internal/caseformat"
 	"github.com/custodian-roi/custodian/internal/roi"
@@ -452,33 +454,69 @@ func (s *Store) Decisions(ctx context.Context, id roi.RequestID) ([]roi.Decision
 }
 
 // IdempotentResponse is a stored answer to a POST with an Idempotency-Key.
+// Body is nil when the answer was not kept (no encryption key: an answer
+// may hold a requester's name or e-mail, and is kept only sealed).
 type IdempotentResponse struct {
 	Fingerprint string
 	Status      int
 	Body        []byte
 }
 
-// Idempotent returns the response stored under key, or nil.
-func (s *Store) Idempotent(ctx context.Context, key string) (*IdempotentResponse, error) {
+// KindIdempotent is the vault kind of a kept answer; the row's key is
+// added to it, so a sealed answer opens only under its own key.
+const KindIdempotent = "idempotent-response"
+
+// Idempotent returns the response stored under key within ttl of now, or
+// nil. key is the caller's scoped, hashed key (web hashes the user and
+// the client's key together): the table never holds a key as sent.
+func (s *Store) Idempotent(ctx context.Context, key string, ttl time.Duration) (*IdempotentResponse, error) {
 	var r IdempotentResponse
 	var body string
-	err := s.read.QueryRowContext(ctx, `SELECT fingerprint, status, body FROM idempotency WHERE key = $1`, key).Scan(&r.Fingerprint, &r.Status, &body)
+	err := s.read.QueryRowContext(ctx, `SELECT fingerprint, status, body FROM idempotency WHERE key = $1 AND created_at > $2`,
+		key, optTime(s.Now().Add(-ttl))).Scan(&r.Fingerprint, &r.Status, &body)
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, classify(err)
 	}
-	r.Body = []byte(body)
+	if body == "" || s.Keys == nil {
+		return &r, nil
+	}
+	blob, err := base64.StdEncoding.DecodeString(body)
+	if err != nil {
+		return nil, roi.WrapOp("store.open-idempotent", roi.CodeInternal, fmt.Errorf("store: idempotent body: %w", err),
+			"A kept answer is damaged.")
+	}
+	p, err := s.Keys.Open(KindIdempotent+":"+key, blob)
+	if err != nil {
+		return nil, roi.WrapOp("store.open-idempotent", roi.CodeInternal, fmt.Errorf("store: open idempotent body: %w", err),
+			"A kept answer cannot be decrypted: it is damaged or sealed under a key this server does not hold.")
+	}
+	r.Body = p
 	return &r, nil
 }
 
-// SaveIdempotent stores the response to a POST under key. A key already
-// stored is left as it is.
-func (s *Store) SaveIdempotent(ctx context.Context, key string, r IdempotentResponse) error {
+// SaveIdempotent stores the response to a POST under key, and forgets the
+// answers older than ttl. The body is kept only sealed with the vault
+// (none without a key). A key already stored within ttl is left as it is;
+// an expired one is replaced.
+func (s *Store) SaveIdempotent(ctx context.Context, key string, r IdempotentResponse, ttl time.Duration) error {
+	body := ""
+	if s.Keys != nil && r.Body != nil {
+		blob, err := s.Keys.Seal(KindIdempotent+":"+key, r.Body)
+		if err != nil {
+			return fmt.Errorf("store: seal idempotent body: %w", err)
+		}
+		body = base64.StdEncoding.EncodeToString(blob)
+	}
+	now := s.Now()
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at <= $1`, optTime(now.Add(-ttl))); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency (key, fingerprint, status, body, created_at) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (key) DO NOTHING`, key, r.Fingerprint, r.Status, string(r.Body), s.now())
+			ON CONFLICT (key) DO NOTHING`, key, r.Fingerprint, r.Status, body, optTime(now))
 		return err
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/custodian-roi/custodian/internal/ledger"
 	"github.com/custodian-roi/custodian/internal/roi"
 	"github.com/custodian-roi/custodian/internal/storetest/testdsn"
+	"github.com/custodian-roi/custodian/internal/vault"
 )
 
 // mustOpen opens and migrates the store at dsn and closes it at the end
@@ -332,17 +334,48 @@ func TestStore_ConcurrentAppends(t *testing.T) {
 	})
 }
 
+// TestStore_Idempotency: the first answer under a key is kept for the
+// ttl, its body only sealed (none without a key), and forgotten after.
 func TestStore_Idempotency(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		if r, err := s.Idempotent(ctx, "k1"); r != nil || err != nil {
+		now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+		s.Now = func() time.Time { return now }
+		const ttl = 24 * time.Hour
+		if r, err := s.Idempotent(ctx, "k1", ttl); r != nil || err != nil {
 			t.Fatalf("empty: %v %v", r, err)
 		}
-		s.SaveIdempotent(ctx, "k1", IdempotentResponse{Fingerprint: "f", Status: 201, Body: []byte(`{"a":1}`)})
-		s.SaveIdempotent(ctx, "k1", IdempotentResponse{Fingerprint: "g", Status: 500, Body: []byte(`{}`)})
-		r, err := s.Idempotent(ctx, "k1")
-		if err != nil || r.Status != 201 || r.Fingerprint != "f" || string(r.Body) != `{"a":1}` {
+		// Without a key, no body is kept.
+		s.SaveIdempotent(ctx, "k0", IdempotentResponse{Fingerprint: "f", Status: 201, Body: []byte(`{"name":"Ada Plaintext"}`)}, ttl)
+		if r, err := s.Idempotent(ctx, "k0", ttl); err != nil || r.Status != 201 || r.Body != nil {
+			t.Errorf("kept without a key: %+v %v", r, err)
+		}
+		key, _ := vault.NewKey(vault.GenerateKey())
+		s.Keys = vault.NewRing(key)
+		s.SaveIdempotent(ctx, "k1", IdempotentResponse{Fingerprint: "f", Status: 201, Body: []byte(`{"name":"Ada Sealed"}`)}, ttl)
+		s.SaveIdempotent(ctx, "k1", IdempotentResponse{Fingerprint: "g", Status: 500, Body: []byte(`{}`)}, ttl)
+		r, err := s.Idempotent(ctx, "k1", ttl)
+		if err != nil || r.Status != 201 || r.Fingerprint != "f" || string(r.Body) != `{"name":"Ada Sealed"}` {
 			t.Errorf("stored %+v %v", r, err)
+		}
+		var body string
+		s.read.QueryRowContext(ctx, `SELECT body FROM idempotency WHERE key = 'k1'`).Scan(&body)
+		if body == "" || strings.Contains(body, "Ada") {
+			t.Errorf("the kept body is %q, want sealed", body)
+		}
+		// After the ttl the key is free again, and old rows are purged.
+		now = now.Add(ttl + time.Second)
+		if r, err := s.Idempotent(ctx, "k1", ttl); r != nil || err != nil {
+			t.Errorf("expired: %+v %v", r, err)
+		}
+		s.SaveIdempotent(ctx, "k1", IdempotentResponse{Fingerprint: "h", Status: 200, Body: []byte(`{}`)}, ttl)
+		if r, _ := s.Idempotent(ctx, "k1", ttl); r == nil || r.Fingerprint != "h" {
+			t.Errorf("after expiry: %+v", r)
+		}
+		var n int
+		s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM idempotency`).Scan(&n)
+		if n != 1 {
+			t.Errorf("%d rows after the purge, want 1", n)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/custodian-roi/custodian/internal/auth"
@@ -22,6 +23,11 @@ type Options struct {
 	// InsecureCookies drops the Secure flag from the session cookie, for
 	// a demo served over plain HTTP on loopback.
 	InsecureCookies bool
+	// TrustedProxies are the networks of the reverse proxies in front of
+	// the server. Only for a request from one of them is X-Forwarded-For
+	// read for the client's address (clientaddr.go); empty, the address
+	// is the connection's and the header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // staff is who is signed in.
@@ -85,7 +91,7 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		if u != nil {
 			r = r.WithContext(context.WithValue(r.Context(), staffKey{}, u))
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, withClient(r, s.opts.TrustedProxies))
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 
@@ -14,6 +15,11 @@ import (
 // decode reads a JSON body into v, rejecting unknown members and bodies
 // over maxBody, with a message naming what is wrong (never its content).
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	// A JSON body must say so (issue #15, M1): text/plain is what a page
+	// on another site can post without the browser asking first.
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return roi.Errorf(roi.CodeUnsupportedMedia, "Send the body as JSON, with Content-Type: application/json.")
+	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

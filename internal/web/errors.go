@@ -22,13 +22,15 @@ import (
 
 // statusOf is the one map from error codes to HTTP statuses.
 var statusOf = map[roi.ErrorCode]int{
-	roi.CodeInvalid:         http.StatusBadRequest,
-	roi.CodeNotFound:        http.StatusNotFound,
-	roi.CodeConflict:        http.StatusConflict,
-	roi.CodeForbidden:       http.StatusForbidden,
-	roi.CodeUnauthenticated: http.StatusUnauthorized,
-	roi.CodeTooLarge:        http.StatusRequestEntityTooLarge,
-	roi.CodeInternal:        http.StatusInternalServerError,
+	roi.CodeInvalid:          http.StatusBadRequest,
+	roi.CodeNotFound:         http.StatusNotFound,
+	roi.CodeConflict:         http.StatusConflict,
+	roi.CodeForbidden:        http.StatusForbidden,
+	roi.CodeUnauthenticated:  http.StatusUnauthorized,
+	roi.CodeTooLarge:         http.StatusRequestEntityTooLarge,
+	roi.CodeUnsupportedMedia: http.StatusUnsupportedMediaType,
+	roi.CodeRateLimited:      http.StatusTooManyRequests,
+	roi.CodeInternal:         http.StatusInternalServerError,
 }
 
 // RequestIDHeader carries the ID of every answer. The same ID is in a JSON

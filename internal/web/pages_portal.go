@@ -204,6 +204,11 @@ func (s *Server) handlePortalStatus() http.Handler { return s.portalAct("", nil)
 
 func (s *Server) handlePortalResend() http.Handler {
 	return s.portalAct("done.resent", func(r *http.Request, token string) error {
+		// Each code is an e-mail to a requester's address: limited per
+		// submission and per client (issue #15).
+		if err := s.codeMail.allow(token, clientOf(r), s.desk.Now()); err != nil {
+			return err
+		}
 		return s.desk.SendSubmissionCode(r.Context(), token)
 	})
 }

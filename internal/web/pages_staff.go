@@ -91,15 +91,6 @@ func (s *Server) handleLogout() http.Handler {
 	})
 }
 
-// clientOf names the client for rate limits: its address, without port.
-func clientOf(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return host
-}
-
 // ---- API sessions (bearer tokens) ----
 
 func (s *Server) handleAPILogin() http.Handler {

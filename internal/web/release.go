@@ -333,6 +333,11 @@ func (s *Server) handlePortalCode() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, _, err := portalForm(w, r)
 		if err == nil {
+			// Each code is an e-mail to a requester's address: limited per
+			// link and per client (issue #15).
+			err = s.codeMail.allow(token, clientOf(r), s.desk.Now())
+		}
+		if err == nil {
 			err = s.desk.SendCode(r.Context(), token)
 		}
 		const sent = "We sent a one-time code to the e-mail address on file. It works for 15 minutes."

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,6 +28,8 @@ type Server struct {
 	routes []route
 	opts   Options
 	pages  *pages
+	// codeMail limits the portal's code e-mails (pages_portal.go).
+	codeMail *codeMailLimit
 }
 
 // maxBody bounds a JSON request body; uploads have their own bound.
@@ -38,19 +41,22 @@ const ActorHeader = "X-Custodian-Actor"
 
 // NewServer returns the server's handler.
 func NewServer(log *slog.Logger, desk *workflow.Desk, opts Options) http.Handler {
-	s := &Server{desk: desk, log: log, mux: http.NewServeMux(), routes: routes, opts: opts, pages: loadPages(desk)}
+	s := &Server{desk: desk, log: log, mux: http.NewServeMux(), routes: routes, opts: opts, pages: loadPages(desk),
+		codeMail: newCodeMailLimit()}
 	// Every state change from a browser is protected from cross-site
-	// posts; the JSON API authenticates with bearer tokens, which a
-	// cross-site page cannot send.
+	// posts, the JSON API's too: the session cookie is accepted there
+	// (the staff pages link to its downloads), so a page on another site
+	// could otherwise post in a signed-in clerk's name (issue #15, M1).
+	// A script client sends neither Origin nor Sec-Fetch-Site and passes.
 	cop := http.NewCrossOriginProtection()
 	for _, rt := range routes {
-		h := s.guard(rt, rt.handler(s))
-		if !strings.HasPrefix(rt.pattern, "/api/") {
-			h = cop.Handler(h)
-		}
+		// Outermost first: the origin check, then who is signed in
+		// (guard), and only then the idempotency layer, so that an
+		// anonymous post is never read nor kept (M4).
+		h := cop.Handler(s.guard(rt, s.idempotent(rt, rt.handler(s))))
 		s.mux.Handle(rt.method+" "+rt.pattern, h)
 	}
-	return s.requestIDs(s.recoverer(s.headers(s.logRequests(s.identify(s.idempotent(s.mux))))))
+	return s.requestIDs(s.recoverer(s.headers(s.logRequests(s.identify(s.mux)))))
 }
 
 // requestIDs gives every request a new random ID (nothing of the client's
@@ -144,16 +150,39 @@ func typeName(v any) string {
 	return "other"
 }
 
+// IdempotencyTTL is how long an answer is kept under its Idempotency-Key:
+// a client retrying after a lost answer does so within minutes; a day is
+// generous. After it the key is free and the row purged.
+const IdempotencyTTL = 24 * time.Hour
+
 // idempotent replays the stored answer to a POST repeated with the same
-// Idempotency-Key, so a retried intake or release happens once. The same
-// key with a different request is refused.
-func (s *Server) idempotent(next http.Handler) http.Handler {
+// Idempotency-Key by the same signed-in user, so a retried intake or
+// release happens once. The same key with a different request is
+// refused. It runs behind guard: an anonymous request never gets here.
+//
+// What is kept (issue #15, M4): the key hashed together with the user
+// (one user's key never blocks another's, and a key holding a name is
+// not stored as typed), a hash of the request, the status, and the body
+// sealed with the vault (no body at all without an encryption key; the
+// replay then says the request was done without repeating its answer).
+// Rows expire after IdempotencyTTL.
+func (s *Server) idempotent(rt route, next http.Handler) http.Handler {
+	// Only the staff API replays answers: a requester's download must
+	// pass its one-time code and be recorded every time, and a replay
+	// would keep a copy of the packet.
+	if rt.method != http.MethodPost || !strings.HasPrefix(rt.pattern, "/api/") {
+		return next
+	}
+	// The body is bounded before anything reads it: a document upload by
+	// its own limit, everything else by maxBody.
+	limit := int64(maxBody)
+	if strings.HasSuffix(rt.pattern, "/documents") {
+		limit = workflow.MaxDocumentBytes + 1<<20
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
-		// Only the staff API replays answers: a requester's download must
-		// pass its one-time code and be recorded every time, and a replay
-		// would keep a copy of the packet.
-		if r.Method != http.MethodPost || key == "" || !strings.HasPrefix(r.URL.Path, "/api/") {
+		user := actor(r)
+		if key == "" || user == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -161,16 +190,17 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			writeError(w, s.log, roi.Errorf(roi.CodeInvalid, "The Idempotency-Key is longer than 200 characters."))
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, workflow.MaxDocumentBytes+1<<20))
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 		if err != nil {
 			writeError(w, s.log, roi.Errorf(roi.CodeTooLarge, "The request body is too large."))
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"+actor(r)+"\n"), body...))
+		scoped := scopedKey(user, key)
+		sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"+r.Header.Get("Content-Type")+"\n"), body...))
 		fp := hex.EncodeToString(sum[:])
 		ctx := r.Context()
-		prev, err := s.desk.Replay(ctx, key)
+		prev, err := s.desk.Replay(ctx, scoped, IdempotencyTTL)
 		if err != nil {
 			writeError(w, s.log, err)
 			return
@@ -183,7 +213,11 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Idempotent-Replayed", "true")
 			w.WriteHeader(prev.Status)
-			w.Write(prev.Body)
+			if prev.Body != nil {
+				w.Write(prev.Body)
+			} else {
+				json.NewEncoder(w).Encode(map[string]string{"note": "This request was already done under this Idempotency-Key; its answer is not kept on a server without an encryption key."})
+			}
 			return
 		}
 		sw := &statusWriter{ResponseWriter: w, body: &bytes.Buffer{}}
@@ -196,10 +230,17 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		if sw.status < 500 {
 			// A failure to keep the answer must not fail the request that
 			// already happened; it is logged.
-			if err := s.desk.Remember(context.WithoutCancel(ctx), key, workflow.IdempotentResponse{Fingerprint: fp, Status: sw.status, Body: kept}); err != nil {
+			if err := s.desk.Remember(context.WithoutCancel(ctx), scoped, workflow.IdempotentResponse{Fingerprint: fp, Status: sw.status, Body: kept}, IdempotencyTTL); err != nil {
 				s.log.Error("idempotency: keep response", "request_id", infoFrom(w).id, "code", roi.CodeOf(err),
 					"op", strings.Join(roi.Ops(err), " > "), "cause", causeOf(err))
 			}
 		}
 	})
+}
+
+// scopedKey is the stored form of a user's Idempotency-Key: the SHA-256
+// of both, so keys are per user and never stored as sent.
+func scopedKey(user, key string) string {
+	sum := sha256.Sum256([]byte(user + "\x00" + key))
+	return hex.EncodeToString(sum[:])
 }

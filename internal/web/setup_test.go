@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/custodian-roi/custodian/internal/store"
 	"github.com/custodian-roi/custodian/internal/storetest"
 	"github.com/custodian-roi/custodian/internal/storetest/testdsn"
+	"github.com/custodian-roi/custodian/internal/vault"
 	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
@@ -52,6 +54,9 @@ type webSetup struct {
 	// httptest.ResponseRecorder tests send every input through ServeHTTP,
 	// with no socket.
 	HandlerOnly bool
+	// TrustedProxies are the proxy networks whose X-Forwarded-For the
+	// server believes (Options.TrustedProxies), as CIDRs.
+	TrustedProxies []string
 }
 
 // webEnv is one test's server and what it was built from.
@@ -78,6 +83,13 @@ func newWebEnv(tb testing.TB, setup webSetup) *webEnv {
 	ctx := context.Background()
 	e := &webEnv{dsn: testdsn.SQLite(tb), logs: &lockedBuffer{}}
 	e.store = storetest.Open(tb, e.dsn)
+	// Sealed at rest as in production (the server warns without a key):
+	// the idempotency layer keeps answers only when it can seal them.
+	key, err := vault.NewKey(vault.GenerateKey())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.store.Keys = vault.NewRing(key)
 	if setup.Patient {
 		pid, _, err := e.store.ImportChart(ctx, roi.PatientRecord{FHIRID: "f-1", MRN: "MRN-77", Name: patientName, BirthDate: roi.MakeDate(1986, 10, 15)},
 			[]roi.ChartItem{
@@ -100,6 +112,9 @@ func newWebEnv(tb testing.TB, setup webSetup) *webEnv {
 		setup.Desk(e.desk)
 	}
 	opts := Options{TrustActorHeader: !setup.SignIn, InsecureCookies: setup.InsecureCookies}
+	for _, c := range setup.TrustedProxies {
+		opts.TrustedProxies = append(opts.TrustedProxies, netip.MustParsePrefix(c))
+	}
 	if setup.SignIn {
 		e.auth = &auth.Service{Store: e.store, Issuer: "Custodian test"}
 		opts.Auth = e.auth

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/custodian-roi/custodian/internal/policy"
 	"github.com/custodian-roi/custodian/internal/roi"
@@ -582,14 +583,16 @@ func (d *Desk) VerifyLedger(ctx context.Context) (int64, error) {
 	return d.store.VerifyLedger(ctx)
 }
 
-// Replay returns the response kept under an idempotency key, or nil.
-func (d *Desk) Replay(ctx context.Context, key string) (*IdempotentResponse, error) {
-	return d.store.Idempotent(ctx, key)
+// Replay returns the response kept under an idempotency key within ttl,
+// or nil. key is already scoped to its user (see web).
+func (d *Desk) Replay(ctx context.Context, key string, ttl time.Duration) (*IdempotentResponse, error) {
+	return d.store.Idempotent(ctx, key, ttl)
 }
 
-// Remember keeps a response under its idempotency key.
-func (d *Desk) Remember(ctx context.Context, key string, r IdempotentResponse) error {
-	return d.store.SaveIdempotent(ctx, key, r)
+// Remember keeps a response under its idempotency key for ttl; its body
+// only sealed (store.SaveIdempotent).
+func (d *Desk) Remember(ctx context.Context, key string, r IdempotentResponse, ttl time.Duration) error {
+	return d.store.SaveIdempotent(ctx, key, r, ttl)
 }
 
 // ParseQueueKey reads a page position written by QueueKey.String.
