@@ -100,7 +100,8 @@ type IBEntry struct {
 	// request as a whole, "" for an extension or a delay.
 	Key       string        `json:"key,omitempty"`
 	Exception roi.Exception `json:"exception"`
-	// ByEngine: the rules named it; otherwise the person By did.
+	// ByEngine: the rules named it (By is who evaluated or decided on
+	// the rules' word); otherwise the person By did.
 	ByEngine bool      `json:"by_engine"`
 	By       string    `json:"by"`
 	At       time.Time `json:"at"`
@@ -193,6 +194,28 @@ func infoBlockingOf(r *roi.DeskRequest, decisions []roi.DecisionRecord, history 
 			eval = rec
 		}
 	}
+	// What a person named on a decision is in the ledger (info-blocking
+	// entries naming the decision); the rest of a decision's entries are
+	// the engine's, copied into it.
+	picked := map[roi.InfoBlockingRef]bool{}
+	for _, e := range history {
+		if e.Kind != roi.EventInfoBlocking {
+			continue
+		}
+		var b roi.InfoBlockingBody
+		if err := json.Unmarshal(e.Body, &b); err != nil {
+			return nil, ibUnreadable(e, err)
+		}
+		if b.DecisionID == 0 {
+			continue
+		}
+		if len(b.Keys) == 0 {
+			picked[roi.InfoBlockingRef{Decision: b.DecisionID, Key: roi.InfoBlockingRequest}] = true
+		}
+		for _, k := range b.Keys {
+			picked[roi.InfoBlockingRef{Decision: b.DecisionID, Key: k}] = true
+		}
+	}
 	add := func(rec *roi.DecisionRecord, m map[string]roi.Exception, action string, outcome roi.Outcome, byEngine bool) {
 		keys := make([]string, 0, len(m))
 		for k := range m {
@@ -209,8 +232,9 @@ func infoBlockingOf(r *roi.DeskRequest, decisions []roi.DecisionRecord, history 
 			return strings.Compare(a, b)
 		})
 		for _, k := range keys {
-			ib.Entries = append(ib.Entries, IBEntry{Ref: roi.InfoBlockingRef{Decision: rec.ID, Key: k}, Practice: practiceOf(k, action, outcome),
-				Key: k, Exception: m[k], ByEngine: byEngine, By: rec.By, At: rec.At})
+			ref := roi.InfoBlockingRef{Decision: rec.ID, Key: k}
+			ib.Entries = append(ib.Entries, IBEntry{Ref: ref, Practice: practiceOf(k, action, outcome),
+				Key: k, Exception: m[k], ByEngine: byEngine || !picked[ref], By: rec.By, At: rec.At})
 		}
 	}
 	var final *Final

@@ -99,6 +99,11 @@ func TestInfoBlockingNoneWaitsForPrivacyOfficer(t *testing.T) {
 	if ib.Unexplained != 1 || ib.PastDue {
 		t.Errorf("standing: %d unexplained, past due %v; want 1 and not past due", ib.Unexplained, ib.PastDue)
 	}
+	for _, e := range ib.Entries {
+		if want := e.Key != "DocumentReference/bh"; e.ByEngine != want {
+			t.Errorf("entry %s: by the rules %v, want %v (only the kept-back item is the person's)", e.Key, e.ByEngine, want)
+		}
+	}
 
 	// Only a privacy officer records the reason.
 	for _, who := range []string{"spec", "qa", "nobody"} {
