@@ -143,6 +143,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	demoMode := fs.Bool("demo", false, "seed a fresh SQLite database with synthetic Synthea patients and sample requests")
 	labels := labelsFlag(fs, getenv)
 	insecureCookies := fs.Bool("insecure-cookies", false, "send the session cookie without Secure (only for plain HTTP on loopback; never in production)")
+	trustedProxies := fs.String("trusted-proxies", getenv("CUSTODIAN_TRUSTED_PROXIES"), "the reverse proxies in front of the desk, as networks (CIDR) or addresses separated by commas: "+
+		"only from them is X-Forwarded-For believed for the client's address (sign-in limits, the ledger); empty: the connection's address")
 	cfgFile := fs.String("config", getenv("CUSTODIAN_CONFIG"), "the organization's configuration (letters, SMTP, SFTP destinations, fees) as JSON")
 	publicURL := fs.String("public-url", getenv("CUSTODIAN_PUBLIC_URL"), "the address staff and requesters reach the desk at, e.g. https://records.example.org "+
 		"(overrides organization.public_url; required outside --demo, which uses the listen address)")
@@ -245,6 +247,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	opts := web.Options{Auth: &auth.Service{Store: s, Issuer: "Custodian " + desk.Org.Name},
 		// A demo is plain HTTP on loopback; anything else sits behind TLS.
 		InsecureCookies: *demoMode || *insecureCookies}
+	proxies, err := parseTrustedProxies(*trustedProxies)
+	if err != nil {
+		ln.Close()
+		fmt.Fprintf(stderr, "custodian: --trusted-proxies: %s\n", err)
+		return exitUsage
+	}
+	opts.TrustedProxies = proxies
+	// An account lock means guesses from many addresses: the ledger has
+	// the entry; the log line is for whoever watches the log.
+	opts.Auth.Alert = func(_ context.Context, username string, until time.Time) {
+		log.Error("ALERT: account locked after repeated failed sign-ins", "username", username, "until", until.UTC().Format(time.RFC3339))
+	}
 	if *demoMode {
 		// The demo hospital charges like a small Texas practice: actual
 		// cost for paper, the $6.50 flat fee for electronic copies, the
