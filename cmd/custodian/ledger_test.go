@@ -61,6 +61,14 @@ func keyedRelease(t *testing.T, keyFile string) (dir string, id roi.RequestID) {
 	if err := lf.apply(s); err != nil {
 		t.Fatal(err)
 	}
+	return dir, releaseOn(t, s)
+}
+
+// releaseOn takes an access request for the one patient in s through
+// evidence, evaluation, decision and a portal release.
+func releaseOn(t *testing.T, s *store.Store) roi.RequestID {
+	t.Helper()
+	ctx := context.Background()
 	pts, err := s.Patients(ctx)
 	if err != nil || len(pts) != 1 {
 		t.Fatalf("patients %d %v", len(pts), err)
@@ -89,7 +97,7 @@ func keyedRelease(t *testing.T, keyFile string) (dir string, id roi.RequestID) {
 	if r, _, _, err = desk.Release(ctx, "specialist", r.ID, r.Version); err != nil {
 		t.Fatal(err)
 	}
-	return dir, r.ID
+	return r.ID
 }
 
 // asAdmin opens the SQLite file as its owner would, and drops the
