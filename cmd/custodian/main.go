@@ -5,7 +5,8 @@
 //	custodian conformance DIR      decide every case in DIR and compare with its expect
 //	custodian serve [--demo]       the request desk: JSON API under /api/v1
 //	custodian migrate              apply database migrations
-//	custodian ledger verify        walk the ledger's hash chain
+//	custodian ledger verify        walk the ledger's hash chain, seals, checkpoints and tables
+//	custodian ledger checkpoint    write a signed checkpoint of the ledger's head
 //	custodian import FILE...       import FHIR R4 bundles (patients and charts), labeling them
 //	custodian chart --patient ID --json   a patient's chart with labels and why
 //	custodian pull --patient ID ...       fetch a patient's record from an EHR (SMART Backend Services)
@@ -55,7 +56,11 @@ commands:
   serve [--demo]    run the request desk (JSON API under /api/v1); --demo seeds
                     a fresh database with synthetic Synthea patients
   migrate           apply the database migrations
-  ledger verify     walk the ledger's hash chain; name the first broken entry
+  ledger verify     walk the ledger's hash chain, check every entry's seal with
+                    the ledger key, the ledger against every checkpoint, and the
+                    tables against what the ledger recorded; name the first break
+  ledger checkpoint write a signed checkpoint of the ledger's head into
+                    --checkpoint-dir (serve writes them too)
   import FILE...    import FHIR R4 bundles (patients and their charts), labeling
                     every item once with the reasons
   pull --fhir-base URL --client-id ID --key FILE --kid KID --patient ID
@@ -94,7 +99,11 @@ CUSTODIAN_CONFIG), see docs/DELIVERY.md. Every database command takes
 --key-file FILE (env CUSTODIAN_KEY_FILE, or CUSTODIAN_KEY in base64) and
 --previous-key-file FILE (env CUSTODIAN_PREVIOUS_KEY_FILE, during a rotation):
 documents, packets, submission documents and TOTP secrets are sealed at rest
-with them (AES-256-GCM), see docs/ENCRYPTION.md.
+with them (AES-256-GCM), see docs/ENCRYPTION.md. Every database command also takes
+--ledger-key-file FILE (env CUSTODIAN_LEDGER_KEY_FILE, or CUSTODIAN_LEDGER_KEY):
+ledger entries are sealed and checked with it, and --checkpoint-dir DIR (env
+CUSTODIAN_CHECKPOINT_DIR) for checkpoints of the ledger outside the database;
+migrate takes --runtime-role ROLE (PostgreSQL), see docs/DEPLOYMENT.md.
 `
 
 // Exit statuses.
