@@ -246,8 +246,11 @@ func serveLedger(ctx context.Context, s *store.Store, demoMode bool, every time.
 			fmt.Fprintf(stderr, "custodian: ledger checkpoint: %s\n", roi.PublicMessage(err))
 		}
 	}
-	write(ctx)
 	go func() {
+		// The first checkpoint walks the whole ledger when there is none
+		// yet: in the background, so that a large ledger does not hold up
+		// the start.
+		write(ctx)
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
