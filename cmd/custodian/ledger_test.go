@@ -464,3 +464,51 @@ func TestLedgerTablesCoverTheDemo(t *testing.T) {
 	}
 	t.Logf("rows checked: %v", rep.Rows)
 }
+
+// TestServeSealsAndCheckpoints: serve with a ledger key seals the ledger's
+// tail at start and writes checkpoints (at start and at shutdown) that
+// ledger verify then checks; without a key it warns.
+func TestServeSealsAndCheckpoints(t *testing.T) {
+	key := writeLedgerKey(t)
+	dir := t.TempDir()
+	bundle, _ := filepath.Glob("../../internal/demo/bundles/Clemente_*.json")
+	// Imported without a key: entries from before the key.
+	if code, out, errs := runCmd(t, "", append([]string{"import", "--data", dir}, bundle...)...); code != 0 {
+		t.Fatalf("import: %d %s %s", code, out, errs)
+	}
+	serve := func(extra ...string) (string, string) {
+		ctx, cancel := context.WithCancel(context.Background())
+		var sout, serr syncBuffer
+		done := make(chan int)
+		go func() {
+			done <- run(ctx, append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--public-url", "https://records.example.org"}, extra...),
+				nil, &sout, &serr, func(string) string { return "" })
+		}()
+		for i := 0; i < 200 && !strings.Contains(sout.String(), "listening on"); i++ {
+			time.Sleep(25 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond) // the first checkpoint, in the background
+		cancel()
+		if c := <-done; c != 0 {
+			t.Fatalf("serve: exit %d %s", c, serr.String())
+		}
+		return sout.String(), serr.String()
+	}
+	_, errs := serve()
+	if !strings.Contains(errs, "WARNING: no ledger key configured") {
+		t.Errorf("serve without a ledger key does not warn: %s", errs)
+	}
+	cps := filepath.Join(t.TempDir(), "cps")
+	_, errs = serve("--ledger-key-file", key, "--checkpoint-dir", cps)
+	if strings.Contains(errs, "no ledger key") || strings.Contains(errs, "ALERT") {
+		t.Errorf("serve with a key: %s", errs)
+	}
+	files, _ := filepath.Glob(filepath.Join(cps, "checkpoint-*.json"))
+	if len(files) == 0 {
+		t.Fatal("serve wrote no checkpoint")
+	}
+	code, out, _ := runCmd(t, "", "ledger", "verify", "--data", dir, "--ledger-key-file", key, "--checkpoint-dir", cps)
+	if code != 0 || !strings.Contains(out, "checkpoints agree") || !strings.Contains(out, "were written before a ledger key was configured") {
+		t.Errorf("verify after serve: %d %s", code, out)
+	}
+}
