@@ -302,3 +302,34 @@ func TestPortalCodeMailsLimited(t *testing.T) {
 		t.Errorf("%d of %d made-up token requests refused, want %d (the address's limit)", refused, CodeMailsPerClient, want)
 	}
 }
+
+// TestPortalResendCodeLimited (issue #15): a submission's "send a new
+// code" sends CodeMailsPerToken e-mails in the window (the first sent at
+// submission counts as a send of the desk, not of the requester's
+// button), then is refused with 429 in the requester's language.
+func TestPortalResendCodeLimited(t *testing.T) {
+	a := newAPI(t)
+	smtp := sendtest.StartSMTP(t)
+	a.desk.Mail = smtp.Client()
+	form := url.Values{"patient_name": {patientName}, "birth_date": {"1986-10-15"}, "requester_kind": {"patient"},
+		"requester_name": {patientName}, "email": {patientEmail}, "basis": {"access"}, "format": {"electronic"},
+		"delivery": {"portal"}, "language": {"es"}}
+	sub := a.portalPost("/portal/submit", form)
+	token := regexp.MustCompile(`/portal/status#([A-Za-z0-9_-]+)`).FindSubmatch(sub.body)
+	if sub.status != 200 || token == nil {
+		t.Fatalf("submit: %d", sub.status)
+	}
+	sent := len(smtp.Messages())
+	for i := range CodeMailsPerToken {
+		if r := a.portalPost("/portal/resend", url.Values{"token": {string(token[1])}}); r.status != http.StatusOK {
+			t.Fatalf("resend %d: %d", i+1, r.status)
+		}
+	}
+	r := a.portalPost("/portal/resend", url.Values{"token": {string(token[1])}})
+	if r.status != http.StatusTooManyRequests || !strings.Contains(string(r.body), "demasiados códigos") {
+		t.Errorf("resend %d: %d, want 429 in Spanish", CodeMailsPerToken+1, r.status)
+	}
+	if n := len(smtp.Messages()) - sent; n != CodeMailsPerToken {
+		t.Errorf("%d codes sent by the button, want %d", n, CodeMailsPerToken)
+	}
+}

@@ -207,7 +207,11 @@ func (s *Server) handlePortalResend() http.Handler {
 		// Each code is an e-mail to a requester's address: limited per
 		// submission and per client (issue #15).
 		if err := s.codeMail.allow(token, clientOf(r), s.desk.Now()); err != nil {
-			return err
+			var lang roi.Language
+			if st, err := s.desk.SubmissionStatus(r.Context(), token); err == nil {
+				lang = st.Language
+			}
+			return roi.Errorf(roi.CodeRateLimited, "%s", portalText[portalLang(httpDiscard{}, r, lang)]["err.toomanycodes"])
 		}
 		return s.desk.SendSubmissionCode(r.Context(), token)
 	})
@@ -385,6 +389,7 @@ var portalText = map[roi.Language]map[string]string{
 		"err.range":                     "The dates of the records you want must be real dates (YYYY-MM-DD).",
 		"err.large":                     "The file is too large or the form could not be read.",
 		"err.token":                     "The link's token is missing; open the link you were given again.",
+		"err.toomanycodes":              "Too many codes were asked for; wait 15 minutes and try again.",
 		"err.nofile":                    "Choose a file to upload.",
 		"err.unreadable":                "The file could not be read.",
 		"done.resent":                   "We sent a new code to your e-mail address.",
@@ -464,6 +469,7 @@ var portalText = map[roi.Language]map[string]string{
 		"err.range":                     "Las fechas de los registros que desea deben ser fechas válidas (AAAA-MM-DD).",
 		"err.large":                     "El archivo es demasiado grande o no se pudo leer el formulario.",
 		"err.token":                     "Falta el código del enlace; vuelva a abrir el enlace que recibió.",
+		"err.toomanycodes":              "Se pidieron demasiados códigos; espere 15 minutos y vuelva a intentarlo.",
 		"err.nofile":                    "Elija un archivo para subir.",
 		"err.unreadable":                "No se pudo leer el archivo.",
 		"done.resent":                   "Le enviamos un código nuevo a su dirección de correo electrónico.",
