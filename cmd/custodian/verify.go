@@ -60,6 +60,10 @@ func cmdVerifyPacket(ctx context.Context, args []string, stdout, stderr io.Write
 		fmt.Fprintf(stdout, "SHA-256 %s is recorded in ledger entry %d (hash %s).\n", check.SHA256, check.LedgerSeq, check.LedgerHash)
 		if check.LedgerOK {
 			fmt.Fprintln(stdout, "The ledger's hash chain verifies.")
+			if s.LedgerKeys == nil {
+				// The chain alone is public arithmetic (docs/THREAT-MODEL.md, M3).
+				fmt.Fprintln(stdout, "NOT KEY-CHECKED: no ledger key is configured (--ledger-key-file), so a ledger rewritten with recomputed hashes would verify too.")
+			}
 		} else {
 			fmt.Fprintln(stdout, "THE LEDGER'S HASH CHAIN IS BROKEN: run custodian ledger verify.")
 		}

@@ -3,12 +3,18 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/custodian-roi/custodian/internal/ledger"
 	"github.com/custodian-roi/custodian/internal/roi"
 )
+
+// ErrLedgerKeyRequired: the ledger is sealed with a ledger key and this
+// process holds none, so it may not append.
+var ErrLedgerKeyRequired = roi.WrapOp("store.AppendLedger", roi.CodeInternal, errors.New("store: the ledger is sealed and no ledger key is configured"),
+	"This desk's ledger is sealed with a ledger key, and this program was started without it: give --ledger-key-file (or CUSTODIAN_LEDGER_KEY_FILE). Nothing was changed.")
 
 // append seals ev onto the ledger inside tx. The ledger head row is
 // updated in the same transaction, which serializes appenders on both
@@ -24,6 +30,18 @@ func (s *Store) append(ctx context.Context, tx *sql.Tx, ev roi.Event) error {
 	var prev string
 	if err := tx.QueryRowContext(ctx, `UPDATE ledger_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("store: ledger head: %w", err)
+	}
+	if s.LedgerKeys == nil && seq > 1 {
+		// A ledger already sealed takes no unsealed entry: verify would
+		// call it a rewrite. A command started without the key stops here.
+		var last string
+		err := tx.QueryRowContext(ctx, `SELECT key_id FROM ledger WHERE seq = $1`, seq-1).Scan(&last)
+		if err != nil && err != sql.ErrNoRows {
+			return fmt.Errorf("store: ledger key: %w", err)
+		}
+		if last != "" {
+			return ErrLedgerKeyRequired
+		}
 	}
 	if keys := s.LedgerKeys; keys != nil && ev.Kind != ledger.EventKey {
 		var last string

@@ -90,6 +90,13 @@ func TestLedgerChecksTables(t *testing.T) {
 		if rep.Keyed != rep.Entries || rep.KeyedSince != 1 {
 			t.Errorf("keyed %d of %d since %d", rep.Keyed, rep.Entries, rep.KeyedSince)
 		}
+		// A program started without the key may not append to a sealed
+		// ledger (verify would call the unsealed entry a rewrite).
+		s.LedgerKeys = nil
+		if err := s.Append(ctx, roi.Event{Kind: roi.EventView, Actor: "clerk", Body: roi.ViewBody{What: "queue"}}); !errors.Is(err, ErrLedgerKeyRequired) {
+			t.Errorf("unkeyed append to a sealed ledger: %v", err)
+		}
+		s.LedgerKeys = ledger.NewKeyring(k)
 		if _, wrote, err := s.WriteCheckpoint(ctx); err != nil || !wrote {
 			t.Fatalf("checkpoint: %v %v", wrote, err)
 		}
