@@ -333,3 +333,29 @@ func TestPortalResendCodeLimited(t *testing.T) {
 		t.Errorf("%d codes sent by the button, want %d", n, CodeMailsPerToken)
 	}
 }
+
+// TestAnonymousJSONBodyBounded (M4): a JSON post from nobody signed in
+// (the sign-in call) is refused once it passes a small limit, and the
+// server reads little more than that.
+func TestAnonymousJSONBodyBounded(t *testing.T) {
+	e := newWebEnv(t, webSetup{SignIn: true, HandlerOnly: true})
+	body := &countingReader{left: 5 << 20}
+	req := httptest.NewRequest("POST", "/api/v1/session", body)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 5 MiB anonymous sign-in body: %d, want 413", rec.Code)
+	}
+	if n := body.read.Load(); n > 64<<10 {
+		t.Errorf("%d bytes of an anonymous body read, want at most 64 KiB", n)
+	}
+	// A real sign-in body is well within the limit.
+	req = httptest.NewRequest("POST", "/api/v1/session", strings.NewReader(`{"username":"nobody","password":"not a password"}`))
+	req.Header.Set("Content-Type", "application/json")
+	rec = httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnauthorized {
+		t.Errorf("a small sign-in body: %d, want 401", rec.Code)
+	}
+}

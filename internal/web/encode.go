@@ -20,7 +20,14 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return roi.Errorf(roi.CodeUnsupportedMedia, "Send the body as JSON, with Content-Type: application/json.")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	// Nobody signed in (sign-in, the portal's JSON calls) sends more
+	// than a few fields: an anonymous body is bounded far below maxBody,
+	// so that anonymous posts cannot make the server hold much (#15, M4).
+	limit := int64(maxBody)
+	if staffOf(r) == nil {
+		limit = maxAnonymousBody
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
@@ -28,7 +35,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		var syn *json.SyntaxError
 		switch {
 		case errors.As(err, &mbe):
-			return roi.Errorf(roi.CodeTooLarge, "The request body is larger than %d KiB.", maxBody>>10)
+			return roi.Errorf(roi.CodeTooLarge, "The request body is larger than %d KiB.", limit>>10)
 		case errors.As(err, &typ):
 			return roi.Errorf(roi.CodeInvalid, "Member %s must be %s.", typ.Field, typ.Type)
 		case errors.As(err, &syn):

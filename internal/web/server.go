@@ -33,7 +33,11 @@ type Server struct {
 }
 
 // maxBody bounds a JSON request body; uploads have their own bound.
-const maxBody = 1 << 20
+// maxAnonymousBody bounds one from nobody signed in (sign-in, portal).
+const (
+	maxBody          = 1 << 20
+	maxAnonymousBody = 16 << 10
+)
 
 // ActorHeader names the acting staff member when Options.TrustActorHeader
 // is set (API tests only).
