@@ -254,7 +254,7 @@ func (d *Desk) Decide(ctx context.Context, actor string, id roi.RequestID, versi
 			return err
 		}
 		return tx.Append(roi.Event{Kind: roi.EventInfoBlocking, Actor: actor, Body: roi.InfoBlockingBody{Practice: roi.PracticePending,
-			Exception: final.InfoBlocking[roi.InfoBlockingRequest], DecisionID: decID, Note: in.Note}})
+			Exception: final.InfoBlocking[roi.InfoBlockingRequest], DecisionID: decID}})
 	})
 	if err != nil {
 		return nil, nil, err
@@ -431,7 +431,9 @@ func (d *Desk) ResolveEscalation(ctx context.Context, actor string, id roi.Reque
 		if err != nil || len(own) == 0 {
 			return err
 		}
-		body := roi.InfoBlockingBody{Practice: roi.PracticeWithhold, Exception: final.InfoBlocking[own[0]], DecisionID: decID, Keys: own, Note: in.Note}
+		// The person's note stays with the decision; the ledger names the
+		// pick, the decision and the keys only.
+		body := roi.InfoBlockingBody{Practice: roi.PracticeWithhold, Exception: final.InfoBlocking[own[0]], DecisionID: decID, Keys: own}
 		if to == roi.StatusDenied {
 			body.Practice, body.Keys = roi.PracticeDeny, nil
 		}
