@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -357,5 +358,37 @@ func TestAnonymousJSONBodyBounded(t *testing.T) {
 	e.h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusUnauthorized {
 		t.Errorf("a small sign-in body: %d, want 401", rec.Code)
+	}
+}
+
+// TestClientAddress: X-Forwarded-For is read only from a trusted proxy,
+// from the right, skipping trusted hops; what the client wrote to the
+// left of the first untrusted hop is never believed.
+func TestClientAddress(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8::/32")}
+	for _, tc := range []struct {
+		remote, xff string
+		trusted     []netip.Prefix
+		want        string
+	}{
+		{"203.0.113.5:4000", "198.51.100.1", nil, "203.0.113.5"},             // no setting: the header is ignored
+		{"203.0.113.5:4000", "198.51.100.1", trusted, "203.0.113.5"},         // not from a proxy: ignored
+		{"10.0.0.2:4000", "198.51.100.1", trusted, "198.51.100.1"},           // one proxy
+		{"10.0.0.2:4000", "6.6.6.6, 198.51.100.1", trusted, "198.51.100.1"},  // a forged hop on the left
+		{"10.0.0.2:4000", "198.51.100.1, 10.0.0.9", trusted, "198.51.100.1"}, // two proxies
+		{"10.0.0.2:4000", "", trusted, "10.0.0.2"},                           // no header
+		{"10.0.0.2:4000", "garbage, 198.51.100.1", trusted, "198.51.100.1"},
+		{"10.0.0.2:4000", "198.51.100.1, garbage", trusted, "10.0.0.2"}, // the proxy's own hop unreadable
+		{"[2001:db8::1]:443", "2001:db8::2, 2606:4700::1", trusted, "2606:4700::1"},
+		{"[::ffff:10.0.0.2]:4000", "198.51.100.1", trusted, "198.51.100.1"},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tc.remote
+		if tc.xff != "" {
+			r.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		if got := clientAddress(r, tc.trusted); got != tc.want {
+			t.Errorf("%s with X-Forwarded-For %q (trusted %v): %q, want %q", tc.remote, tc.xff, tc.trusted != nil, got, tc.want)
+		}
 	}
 }
