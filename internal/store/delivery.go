@@ -300,3 +300,104 @@ func (s *Store) usePortalLink(ctx context.Context, where string, arg any, fn fun
 	}
 	return result
 }
+
+// errNotFailed: only a failed delivery is retried or re-routed; one that
+// is queued, running, waiting or done is still carrying its packet.
+func errNotFailed(id int64) error {
+	return roi.Errorf(roi.CodeConflict, "Delivery %d has not failed; only a failed delivery is retried or re-routed.", id)
+}
+
+// liveDelivery reports whether packet has a delivery other than except
+// that is not failed: one already carrying it, so that two people
+// recovering the same failure at once cannot send the packet twice.
+func liveDelivery(ctx context.Context, tx *sql.Tx, packet, except int64) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE packet = $1 AND id <> $2 AND state <> 'failed'`, packet, except).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return roi.Errorf(roi.CodeConflict, "This packet already has another delivery under way or done; it is not sent again.")
+	}
+	return nil
+}
+
+// RequeueFailed queues failed delivery id again from its first attempt,
+// due now, in state (queued for the worker), with the ledger event, in one
+// transaction. It fails with CodeConflict if the delivery is not failed or
+// its packet already travels another way.
+func (s *Store) RequeueFailed(ctx context.Context, id int64, state roi.DeliveryState, ev roi.Event) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var packet int64
+		err := tx.QueryRowContext(ctx, `SELECT packet FROM deliveries WHERE id = $1`, id).Scan(&packet)
+		if err == sql.ErrNoRows {
+			return notFound("Delivery")
+		}
+		if err != nil {
+			return err
+		}
+		if err := liveDelivery(ctx, tx, packet, id); err != nil {
+			return err
+		}
+		now := s.now()
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = $1, attempts = 0, next_at = $2, last_error = '', receipt = '',
+			lease_owner = '', lease_until = '', updated_at = $2 WHERE id = $3 AND state = 'failed'`, state, now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errNotFailed(id)
+		}
+		return s.append(ctx, tx, ev)
+	})
+}
+
+// RerouteFailed carries failed delivery from's packet by d's channel to
+// d's target instead: a new job, or — the deliveries table keeps one job
+// per packet and channel — the packet's earlier failed job by that channel
+// reopened with the new target. A portal link (by its token's hash) is
+// stored with it when link is not nil. ev builds the ledger event once the
+// job's ID is known. It fails with CodeConflict if from is not failed or
+// the packet already travels another way.
+func (s *Store) RerouteFailed(ctx context.Context, from int64, d *roi.DeliveryRecord, link *roi.PortalLink, tokenHash string, ev func(*roi.DeliveryRecord) roi.Event) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		old, err := scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, from))
+		if err == sql.ErrNoRows {
+			return notFound("Delivery")
+		}
+		if err != nil {
+			return err
+		}
+		if old.State != roi.DeliveryFailed {
+			return errNotFailed(from)
+		}
+		if err := liveDelivery(ctx, tx, old.Packet, from); err != nil {
+			return err
+		}
+		now := s.now()
+		d.RequestID, d.Packet, d.Attempts = old.RequestID, old.Packet, 0
+		d.NextAt, d.CreatedAt, d.UpdatedAt = parseTime(now), parseTime(now), parseTime(now)
+		// The same channel, or a channel tried before for this packet and
+		// failed: that row is reopened with the new destination.
+		err = tx.QueryRowContext(ctx, `UPDATE deliveries SET target = $1, state = $2, attempts = 0, next_at = $3, last_error = '', receipt = '',
+			lease_owner = '', lease_until = '', updated_at = $3 WHERE packet = $4 AND channel = $5 AND state = 'failed' RETURNING id, created_at`,
+			d.Target, d.State, now, old.Packet, d.Channel).Scan(&d.ID, new(string))
+		if err == sql.ErrNoRows {
+			err = tx.QueryRowContext(ctx, `INSERT INTO deliveries (request_id, packet, channel, target, state, next_at, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+				d.RequestID, d.Packet, d.Channel, d.Target, d.State, now, now, now).Scan(&d.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if link != nil {
+			l := link
+			l.RequestID, l.Packet, l.CreatedAt = old.RequestID, old.Packet, parseTime(now)
+			if err := tx.QueryRowContext(ctx, `INSERT INTO portal_links (request_id, packet, token_hash, expires_at, created_at)
+				VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+				l.RequestID, l.Packet, tokenHash, l.ExpiresAt.UTC().Format(ledger.TimeFormat), now).Scan(&l.ID); err != nil {
+				return err
+			}
+		}
+		return s.append(ctx, tx, ev(d))
+	})
+}

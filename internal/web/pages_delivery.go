@@ -63,10 +63,14 @@ func deliveryState(d *roi.DeliveryRecord) string {
 type deliveryPage struct {
 	*workflow.DeliveryView
 	CanComplete bool
-	Today       string // the date field's default, YYYY-MM-DD
-	Now         string // the date-and-time field's default, in the desk's zone
-	Error       string // why the last form was refused; what was typed stays
-	Form        map[string]string
+	// CanRecover: the delivery failed and the viewer may release, so the
+	// page offers retry and re-route; Channels are the re-route's choices.
+	CanRecover bool
+	Channels   []roi.Delivery
+	Today      string // the date field's default, YYYY-MM-DD
+	Now        string // the date-and-time field's default, in the desk's zone
+	Error      string // why the last form was refused; what was typed stays
+	Form       map[string]string
 }
 
 func deliveryIDs(r *http.Request) (roi.RequestID, int64, error) {
@@ -99,6 +103,7 @@ func (s *Server) renderDelivery(w http.ResponseWriter, r *http.Request, id roi.R
 	}
 	now := s.desk.Now().In(s.desk.Location)
 	pd := deliveryPage{DeliveryView: v, CanComplete: staffOf(r).can(auth.PermCompleteDelivery),
+		CanRecover: canRecover(r, v.Delivery), Channels: roi.Deliveries,
 		Today: now.Format("2006-01-02"), Now: now.Format("2006-01-02T15:04"), Error: msg, Form: form}
 	if pd.Form == nil {
 		pd.Form = map[string]string{}

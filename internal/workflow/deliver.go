@@ -62,13 +62,20 @@ func backoff(attempts int) time.Duration {
 // portal delivery waits for the requester's download; mail, fax and
 // pickup wait for staff to record how the packet left.
 func (d *Desk) deliveryFor(r *roi.DeskRequest) (*roi.DeliveryRecord, error) {
-	job := &roi.DeliveryRecord{Channel: r.Delivery, Target: r.Contact}
-	switch r.Delivery {
+	return d.jobFor(r.Delivery, r.Contact)
+}
+
+// jobFor is deliveryFor for a channel and destination named apart from
+// the request: a retry or a re-route of a failed delivery checks the
+// channel it will use exactly as a release does.
+func (d *Desk) jobFor(channel roi.Delivery, target string) (*roi.DeliveryRecord, error) {
+	job := &roi.DeliveryRecord{Channel: channel, Target: target}
+	switch channel {
 	case roi.DeliveryEmail:
 		if d.Mail == nil {
 			return nil, roi.Errorf(roi.CodeConflict, "E-mail delivery is not configured (smtp in the configuration); choose another channel.")
 		}
-		if _, err := mail.ParseAddress(r.Contact); err != nil {
+		if _, err := mail.ParseAddress(target); err != nil {
 			return nil, invalid("The request's contact is not an e-mail address; correct it before an e-mail delivery.")
 		}
 		if d.Org.PortalURL == "" {
@@ -76,7 +83,7 @@ func (d *Desk) deliveryFor(r *roi.DeskRequest) (*roi.DeliveryRecord, error) {
 		}
 		job.State = roi.DeliveryQueued
 	case roi.DeliverySFTP:
-		if d.SFTP[r.Contact] == nil {
+		if d.SFTP[target] == nil {
 			return nil, roi.Errorf(roi.CodeConflict, "The request's contact names no SFTP destination the administrator configured; SFTP goes only to configured destinations.")
 		}
 		job.State = roi.DeliveryQueued
@@ -152,7 +159,7 @@ func (d *Desk) Deliver(ctx context.Context, worker string) (bool, error) {
 		msg := "The delivery failed; it will be tried again."
 		var ev *roi.Event
 		if permanent {
-			msg = fmt.Sprintf("The delivery failed and will not be retried; the delivery worker's log names the cause under delivery %d. Fix the cause and release again.", job.ID)
+			msg = fmt.Sprintf("The delivery failed and will not be retried by itself; the delivery worker's log names the cause under delivery %d. Fix the cause and retry it, or re-route the packet by another channel.", job.ID)
 			ev = &roi.Event{Kind: roi.EventDeliveryFailed, RequestID: r.ID, PatientID: r.PatientID, Actor: "delivery:" + worker,
 				Body: roi.DeliveryFailedBody{DeliveryID: job.ID, Channel: job.Channel, Attempts: job.Attempts}}
 		}
@@ -199,7 +206,7 @@ func (d *Desk) carryOut(ctx context.Context, r *roi.DeskRequest, job *roi.Delive
 		}
 		rc, err := d.Mail.Send(ctx, send.Message{To: job.Target, Subject: notificationSubject(r.Language),
 			Text:      notification(d.Org.Name, d.linkURL(token, r.Language), link.ExpiresAt, r.Language),
-			MessageID: fmt.Sprintf("delivery-%d@custodian", job.ID)})
+			MessageID: d.messageID()})
 		return &rc, err
 	}
 	return nil, errNotConfigured
