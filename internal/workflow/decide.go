@@ -41,6 +41,10 @@ func (d *Desk) Evaluate(ctx context.Context, actor string, id roi.RequestID, ver
 	if body, err = withAuthorizationFindings(body, f); err != nil {
 		return nil, nil, err
 	}
+	// The labels the engine saw, for the review rule (labels.go).
+	if body, err = withLabels(body, f); err != nil {
+		return nil, nil, err
+	}
 	out := &Evaluation{Decision: dec}
 	r, err = d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		switch r.Status {
@@ -275,7 +279,10 @@ func (d *Desk) record(ctx context.Context, r *roi.DeskRequest, tx *store.Tx, act
 	if err != nil {
 		return 0, err
 	}
-	review := NeedsReview(final, chart)
+	review, err := d.needsReview(ctx, r, final, chart)
+	if err != nil {
+		return 0, err
+	}
 	if err := tx.SetAwaitingReview(review); err != nil {
 		return 0, err
 	}
@@ -354,7 +361,7 @@ func (d *Desk) ResolveEscalation(ctx context.Context, actor string, id roi.Reque
 	if err != nil {
 		return nil, nil, err
 	}
-	final := &Final{Action: "resolve-" + in.Action, Note: in.Note, Reasons: ev.Reasons, EvaluationID: rec.ID,
+	final := &Final{Action: actResolvePrefix + in.Action, Note: in.Note, Reasons: ev.Reasons, EvaluationID: rec.ID,
 		Release: append([]string(nil), ev.Release...), Withhold: map[string]roi.Code{},
 		Part2Notice: ev.Part2Notice, Accountable: ev.Accountable != nil && *ev.Accountable}
 	for k, v := range ev.Withhold {

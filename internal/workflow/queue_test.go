@@ -51,8 +51,16 @@ func TestQueueSensitive(t *testing.T) {
 	if got := queue(RequestFilter{Sensitive: true}); !got[a.ID] {
 		t.Errorf("the sensitive filter missed the request: %v", got)
 	}
-	// A privacy officer removes the label: the request is no longer sensitive.
-	if _, err := f.desk.SetLabel(f.ctx, "privacy", f.pid, "Observation/hiv", "hiv", "remove", "a screening code, not a result"); err != nil {
+	// A privacy officer proposes removing the label: until a second person
+	// approves, nothing changes; then the request is no longer sensitive.
+	c, err := f.desk.ChangeLabel(f.ctx, "privacy", f.pid, "Observation/hiv", "hiv", "remove", "a screening code, not a result")
+	if err != nil || c.Proposal == nil {
+		t.Fatalf("proposal: %v %+v", err, c)
+	}
+	if got := queue(RequestFilter{Sensitive: true}); !got[a.ID] {
+		t.Errorf("no longer sensitive on a mere proposal: %v", got)
+	}
+	if _, err := f.desk.DecideLabelProposal(f.ctx, "privacy2", f.pid, c.Proposal.ID, true, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := queue(RequestFilter{}); got[a.ID] {

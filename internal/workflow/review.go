@@ -9,6 +9,10 @@ import (
 	"github.com/custodian-roi/custodian/internal/store"
 )
 
+// actResolvePrefix begins the action of every resolution of an escalation
+// ("resolve-approve", "resolve-deny").
+const actResolvePrefix = "resolve-"
+
 // ordinary are the labels whose release needs no second look: records that
 // carry no special label, and identifying data only.
 const ordinary = roi.Labels(1<<roi.LabelGeneral | 1<<roi.LabelDemographics)
@@ -19,10 +23,14 @@ func Sensitive(l roi.Labels) bool { return l&^ordinary != 0 }
 
 // NeedsReview reports whether a decision must be reviewed by a second
 // person before anything goes out: it releases an item carrying a
-// sensitive label (anything but general or demographics), it denies, it
-// is a partial release withholding items, or it resolved an escalation.
-// An item the chart no longer holds counts as sensitive. Pending and
-// escalation decisions release nothing and need no review.
+// sensitive label (anything but general or demographics) in chart, it
+// denies, it is a partial release withholding items, or it resolves an
+// escalation — every resolution, approve or deny, whether or not it named
+// waiting items (issue #15, H2: an approval dismissing a concern about the
+// representative named none and went out unreviewed). An item the chart
+// no longer holds counts as sensitive. Pending and escalation decisions
+// release nothing and need no review. The desk passes the chart as
+// reviewChart makes it: the labels at the evaluation joined with today's.
 func NeedsReview(final *Final, chart []roi.ChartItem) bool {
 	if final == nil {
 		return false
@@ -31,7 +39,8 @@ func NeedsReview(final *Final, chart []roi.ChartItem) bool {
 	case ActPending, ActEscalate:
 		return false
 	}
-	if outcomeOf(final) != roi.OutcomeRelease || strings.HasSuffix(final.Action, ActDeny) || len(final.Resolved) > 0 {
+	if outcomeOf(final) != roi.OutcomeRelease || strings.HasSuffix(final.Action, ActDeny) ||
+		strings.HasPrefix(final.Action, actResolvePrefix) || len(final.Resolved) > 0 {
 		return true
 	}
 	labels := make(map[string]roi.Labels, len(chart))
@@ -141,6 +150,10 @@ func (d *Desk) Review(ctx context.Context, actor string, id roi.RequestID, versi
 	if err != nil {
 		return nil, err
 	}
+	needed, err := d.needsReview(ctx, r0, u.final, chart)
+	if err != nil {
+		return nil, err
+	}
 	return d.store.UpdateRequest(ctx, id, version, func(r *roi.DeskRequest, tx *store.Tx) error {
 		if r.Status != roi.StatusApproved && r.Status != roi.StatusDenied {
 			return roi.Errorf(roi.CodeConflict, "Request %s is %s; only an approved or denied request is reviewed.", r.Number, r.Status)
@@ -164,7 +177,7 @@ func (d *Desk) Review(ctx context.Context, actor string, id roi.RequestID, versi
 		}
 		if approve {
 			// The review a release waited for makes it ready now.
-			if ev, ok := readyEvent(r, u.final, actor, u.id, rec.ID); ok && r.Status == roi.StatusApproved && NeedsReview(u.final, chart) {
+			if ev, ok := readyEvent(r, u.final, actor, u.id, rec.ID); ok && r.Status == roi.StatusApproved && needed {
 				return tx.Append(ev)
 			}
 			return nil
@@ -189,9 +202,14 @@ func (d *Desk) Reviewed(ctx context.Context, id roi.RequestID) (bool, error) {
 
 // requireReview refuses, with CodeConflict, to let a decision that needs
 // a second person's review go out (a release, a denial letter) before it
-// was reviewed.
+// was reviewed. Sensitivity is judged on the labels at the evaluation the
+// decision rests on joined with those at release, never on today's alone.
 func (d *Desk) requireReview(ctx context.Context, r *roi.DeskRequest, final *Final, chart []roi.ChartItem) error {
-	if !NeedsReview(final, chart) {
+	needed, err := d.needsReview(ctx, r, final, chart)
+	if err != nil {
+		return err
+	}
+	if !needed {
 		return nil
 	}
 	ok, err := d.Reviewed(ctx, r.ID)

@@ -3,7 +3,6 @@ package workflow
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/custodian-roi/custodian/internal/roi"
@@ -158,33 +157,3 @@ func (d *Desk) Chart(ctx context.Context, actor string, pid roi.PatientID) (*roi
 	return p, items, d.viewed(ctx, actor, 0, pid, roi.ViewBody{What: "chart"})
 }
 
-// SetLabel adds or removes one label of a chart item, as a staff member's
-// decision with its reason; it outlives re-imports and is recorded in the
-// ledger.
-func (d *Desk) SetLabel(ctx context.Context, actor string, pid roi.PatientID, item, name, action, reason string) (roi.Labels, error) {
-	if err := requireActor(actor); err != nil {
-		return 0, err
-	}
-	lb, ok := roi.ParseLabel(name)
-	switch {
-	case !ok || lb == roi.LabelGeneral:
-		// The value is not repeated: whatever was typed there may be PHI.
-		return 0, invalid("Unknown label; the labels are %s.", strings.Join(labelNames(), ", "))
-	case action != "add" && action != "remove":
-		return 0, invalid("The action is add or remove.")
-	case strings.TrimSpace(reason) == "":
-		return 0, invalid("Say why the label is changed: a reason is required.")
-	case item == "":
-		return 0, invalid("Name the chart item.")
-	}
-	return d.store.OverrideLabel(ctx, pid, item, lb, action == "add", reason, actor)
-}
-
-// labelNames lists the labels staff may add or remove.
-func labelNames() []string {
-	var out []string
-	for l := roi.Label(0); l.String() != "general"; l++ {
-		out = append(out, l.String())
-	}
-	return out
-}

@@ -191,7 +191,12 @@ func (d *Desk) RequestPage(ctx context.Context, actor string, id roi.RequestID) 
 			return nil, err
 		}
 	}
-	v.NeedsReview = v.Final != nil && NeedsReview(v.Final, chart) && !v.Reviewed
+	if v.Final != nil && !v.Reviewed {
+		// Judged as release judges it: the labels at the evaluation too.
+		if v.NeedsReview, err = d.needsReview(ctx, c.Request, v.Final, chart); err != nil {
+			return nil, err
+		}
+	}
 	d.evidenceView(ctx, v)
 	return v, nil
 }
