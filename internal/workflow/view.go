@@ -156,4 +156,3 @@ func (d *Desk) Chart(ctx context.Context, actor string, pid roi.PatientID) (*roi
 	}
 	return p, items, d.viewed(ctx, actor, 0, pid, roi.ViewBody{What: "chart"})
 }
-
