@@ -2,10 +2,12 @@ package workflow
 
 import (
 	"slices"
+	"strings"
 
 	"testing"
 
 	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/store"
 )
 
 // H2 (#15): a privacy officer resolved an escalation with approve and the
@@ -74,5 +76,87 @@ func TestH1_LabelRemovalAloneReleasesNothing(t *testing.T) {
 	}
 	if err == nil {
 		t.Fatal("a partial release (the note withheld) went out with no review")
+	}
+}
+
+// A proposed removal changes nothing until a second person approves it;
+// the proposer cannot approve it, only withdraw it; an approval takes
+// effect and is in the ledger with both names; an addition takes effect
+// at once.
+func TestLabelProposal_SecondPersonApproves(t *testing.T) {
+	f := newFixture(t, roi.MakeDate(1980, 6, 15),
+		item("Encounter/1", "2025-03-14", "encounter"),
+		item("DocumentReference/pn", "2025-06-09", "document", roi.LabelPsychotherapyNote))
+	const pn = "DocumentReference/pn"
+	c := must[*LabelChange](t)(f.desk.ChangeLabel(f.ctx, "sam", f.pid, pn, "psychotherapy-note", "remove", "a progress note"))
+	if c.Proposal == nil || c.Proposal.State != roi.ProposalPending || !c.Labels.Has(roi.LabelPsychotherapyNote) {
+		t.Fatalf("removal: %+v", c)
+	}
+	if _, err := f.desk.ChangeLabel(f.ctx, "sam", f.pid, pn, "psychotherapy-note", "remove", "again"); roi.CodeOf(err) != roi.CodeConflict {
+		t.Errorf("a second open proposal of the same removal: %v", err)
+	}
+	for _, self := range []string{"sam", " SAM "} {
+		if _, err := f.desk.DecideLabelProposal(f.ctx, self, f.pid, c.Proposal.ID, true, ""); roi.CodeOf(err) != roi.CodeForbidden {
+			t.Errorf("the proposer (%q) approving: %v", self, err)
+		}
+	}
+	if _, err := f.desk.DecideLabelProposal(f.ctx, "pat", f.pid, c.Proposal.ID, false, " "); roi.CodeOf(err) != roi.CodeInvalid {
+		t.Errorf("a rejection without a note: %v", err)
+	}
+	if _, err := f.desk.DecideLabelProposal(f.ctx, "pat", f.pid+1, c.Proposal.ID, true, ""); roi.CodeOf(err) != roi.CodeNotFound {
+		t.Errorf("the proposal under another patient: %v", err)
+	}
+	if l := must[roi.Labels](t)(f.desk.itemLabels(f.ctx, f.pid, pn)); !l.Has(roi.LabelPsychotherapyNote) {
+		t.Fatal("the label went before any approval")
+	}
+	got := must[*LabelChange](t)(f.desk.DecideLabelProposal(f.ctx, "pat", f.pid, c.Proposal.ID, true, "read the note"))
+	if got.Labels.Has(roi.LabelPsychotherapyNote) || got.Proposal.State != roi.ProposalApproved || got.Proposal.DecidedBy != "pat" {
+		t.Fatalf("approval: %+v", got)
+	}
+	if _, err := f.desk.DecideLabelProposal(f.ctx, "lee", f.pid, c.Proposal.ID, false, "no"); roi.CodeOf(err) != roi.CodeConflict {
+		t.Errorf("deciding a decided proposal: %v", err)
+	}
+	es := must[[]roi.LedgerEntry](t)(f.desk.store.Ledger(f.ctx, store.LedgerFilter{Kind: roi.EventLabelApproved}))
+	if len(es) != 1 || es[0].Actor != "pat" || !strings.Contains(string(es[0].Body), `"proposed_by":"sam"`) {
+		t.Errorf("approval entries %+v", es)
+	}
+	// Withdrawn by the proposer: the label stays.
+	c = must[*LabelChange](t)(f.desk.ChangeLabel(f.ctx, "sam", f.pid, "Encounter/1", "hiv", "add", "an HIV result in the note"))
+	if c.Proposal != nil || !c.Labels.Has(roi.LabelHIV) {
+		t.Fatalf("an addition did not take effect at once: %+v", c)
+	}
+	c = must[*LabelChange](t)(f.desk.ChangeLabel(f.ctx, "sam", f.pid, "Encounter/1", "hiv", "remove", "wrong item"))
+	got = must[*LabelChange](t)(f.desk.DecideLabelProposal(f.ctx, "sam", f.pid, c.Proposal.ID, false, "withdrawn"))
+	if !got.Labels.Has(roi.LabelHIV) || got.Proposal.State != roi.ProposalRejected {
+		t.Errorf("withdrawal: %+v", got)
+	}
+	if ps := must[[]roi.LabelProposal](t)(f.desk.LabelProposals(f.ctx, "sam", f.pid, true)); len(ps) != 0 {
+		t.Errorf("pending after both were decided: %+v", ps)
+	}
+}
+
+// The review rule reads the labels at the evaluation as well as at
+// release: a decision made while an item carried HIV still needs its
+// review after the label was (properly) removed.
+func TestReview_LabelsAtEvaluationCount(t *testing.T) {
+	f := newFixture(t, roi.MakeDate(1980, 6, 15),
+		item("Encounter/1", "2025-03-14", "encounter"),
+		item("Observation/hiv", "2025-03-14", "report", roi.LabelHIV))
+	r := f.intake(roi.KindPatient, "Pat Example", roi.BasisAccess)
+	r = f.evidence(r, identity)
+	r, _ = f.evaluate(r)
+	r, _ = must2(t)(f.desk.Decide(f.ctx, "specialist", r.ID, r.Version, Decide{Action: ActApprove}))
+	c := must[*LabelChange](t)(f.desk.ChangeLabel(f.ctx, "privacy", f.pid, "Observation/hiv", "hiv", "remove", "a screening code"))
+	must[*LabelChange](t)(f.desk.DecideLabelProposal(f.ctx, "privacy2", f.pid, c.Proposal.ID, true, ""))
+	if _, _, _, err := f.desk.Release(f.ctx, "specialist", r.ID, r.Version); roi.CodeOf(err) != roi.CodeConflict {
+		t.Fatalf("released unreviewed after the label went: %v", err)
+	}
+	v := must[*RequestView](t)(f.desk.RequestPage(f.ctx, "specialist", r.ID))
+	if !v.NeedsReview {
+		t.Error("the request page says no review is needed")
+	}
+	r = f.review(r)
+	if _, _, _, err := f.desk.Release(f.ctx, "specialist", r.ID, r.Version); err != nil {
+		t.Fatalf("release after review: %v", err)
 	}
 }
