@@ -72,6 +72,11 @@ func Backup(ctx context.Context, db, out string) (*BackupInfo, error) {
 		return nil, classify(fmt.Errorf("store: backup: %w", err))
 	}
 	src.Close()
+	// VACUUM INTO creates the copy 0644 less the umask; it is made the
+	// owner's alone before it is checked and renamed into place.
+	if err := chmodPrivate(tmp); err != nil {
+		return nil, err
+	}
 	if err := syncFile(tmp); err != nil {
 		return nil, fmt.Errorf("store: backup: %w", err)
 	}

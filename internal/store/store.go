@@ -83,6 +83,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 				return nil, fmt.Errorf("store: create data directory: %w", err)
 			}
 		}
+		// PHI: the file, its log and shared memory are the owner's alone.
+		if err := makePrivate(dsn); err != nil {
+			return nil, err
+		}
 		// Pragmas go in the DSN so that every pooled connection gets them;
 		// busy_timeout first. _txlock=immediate takes the write lock at
 		// BEGIN, so a transaction that reads then writes never fails busy.
