@@ -50,16 +50,25 @@ func TestServeDemo(t *testing.T) {
 		done <- run(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, nil, &out, &errb, func(string) string { return "" })
 	}()
 	re := regexp.MustCompile(`Listening on (http://127\.0\.0\.1:\d+)`)
+	// Seeding the demo imports and labels every sample chart: on a busy
+	// machine that takes a while, so wait up to a minute, but stop at once
+	// if serve returns (that is the failure worth reporting).
 	var base string
-	for i := 0; i < 200 && base == ""; i++ {
+	for deadline := time.Now().Add(time.Minute); base == "" && time.Now().Before(deadline); {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
 			base = m[1]
+			break
 		}
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case code := <-done:
+			cancel()
+			t.Fatalf("serve --demo exited with %d before listening:\n%s\n%s", code, out.String(), errb.String())
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 	if base == "" {
 		cancel()
-		t.Fatalf("server did not start:\n%s\n%s", out.String(), errb.String())
+		t.Fatalf("server did not start within a minute:\n%s\n%s", out.String(), errb.String())
 	}
 	// Sign in as the printed demo specialist: password, then a code from
 	// the printed authenticator secret.
