@@ -350,6 +350,27 @@ func TestLedgerTablesAgree(t *testing.T) {
 	}
 }
 
+// TestLedgerForgedRowInserted: an authorization inserted straight into
+// the evidence table, as if received, is named by no ledger entry.
+func TestLedgerForgedRowInserted(t *testing.T) {
+	key := writeLedgerKey(t)
+	dir, id := keyedRelease(t, key)
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "custodian.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	adminExec(t, db, `INSERT INTO evidence (request_id, type, body, added_by, added_at) VALUES ($1, 'authorization', '{}', 'clerk', '2026-03-02T12:00:00.000000Z')`, int64(id))
+	code, out, _ := runCmd(t, "", "ledger", "verify", "--data", dir, "--ledger-key-file", key)
+	if code != exitFailure || !strings.Contains(out, "named by no ledger entry") || !strings.Contains(out, "evidence row") {
+		t.Fatalf("verify with a forged evidence row: %d %s", code, out)
+	}
+	adminExec(t, db, `DELETE FROM evidence WHERE id = (SELECT MAX(id) FROM evidence)`)
+	if code, out, _ := runCmd(t, "", "ledger", "verify", "--data", dir, "--ledger-key-file", key); code != 0 {
+		t.Errorf("the forged row removed: %d %s", code, out)
+	}
+}
+
 func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)

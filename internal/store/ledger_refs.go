@@ -78,6 +78,8 @@ func rowDigest(scan func(dest ...any) error, n int) (string, error) {
 type refIDs struct {
 	DecisionID int64 `json:"decision_id"`
 	EvidenceID int64 `json:"evidence_id"`
+	// ReviewID is the decisions row that records a review (ReviewBody).
+	ReviewID int64 `json:"review_id"`
 }
 
 // entryRefs returns the refs of an entry of kind about request req with
@@ -95,6 +97,9 @@ func entryRefs(ctx context.Context, tx *sql.Tx, kind roi.EventKind, req roi.Requ
 	if json.Unmarshal(body, &ids) == nil {
 		if ids.DecisionID != 0 {
 			want = append(want, [2]any{"decision", ids.DecisionID})
+		}
+		if ids.ReviewID != 0 {
+			want = append(want, [2]any{"decision", ids.ReviewID})
 		}
 		if ids.EvidenceID != 0 {
 			want = append(want, [2]any{"evidence", ids.EvidenceID})

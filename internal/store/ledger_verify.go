@@ -119,7 +119,7 @@ func (s *Store) VerifyLedgerReport(ctx context.Context) (*LedgerReport, error) {
 			rep.Newest = c.cp
 		}
 	}
-	if err := tc.check(ctx, tx, rep.Rows); err != nil {
+	if err := tc.check(ctx, tx, rep.Rows, v.Count()); err != nil {
 		return rep, err
 	}
 	return rep, nil
@@ -216,7 +216,13 @@ func (m *mismatch) add(seq int64, reason string) {
 // check reads the tables in tx and compares them with what was recorded;
 // rows counts the rows compared, by table. Reasons name tables and IDs,
 // never a field's value (they may be PHI).
-func (tc *tableCheck) check(ctx context.Context, tx *sql.Tx, rows map[string]int) error {
+//
+// Every request, decision and evidence row the desk writes is named by an
+// entry in the same transaction, and IDs only grow: so a row with an ID
+// above the lowest one an entry names, which no entry names, was inserted
+// behind the desk's back (a forged authorization, say). It is reported as
+// after the last entry (entries), since no entry is wrong.
+func (tc *tableCheck) check(ctx context.Context, tx *sql.Tx, rows map[string]int, entries int64) error {
 	var m mismatch
 	changed := "was changed outside the desk after this entry recorded it"
 	for _, t := range refTables {
@@ -226,6 +232,12 @@ func (tc *tableCheck) check(ctx context.Context, tx *sql.Tx, rows map[string]int
 		}
 		n := strings.Count(t.cols, ",") + 1
 		seen := map[int64]bool{}
+		lowest := int64(-1)
+		for id := range want {
+			if lowest < 0 || id < lowest {
+				lowest = id
+			}
+		}
 		err := eachRow(ctx, tx, `SELECT id, `+t.cols+` FROM `+t.table, func(sc func(...any) error) error {
 			var id int64
 			var d string
@@ -240,6 +252,8 @@ func (tc *tableCheck) check(ctx context.Context, tx *sql.Tx, rows map[string]int
 				if r.val != d {
 					m.add(r.seq, fmt.Sprintf("%s row %d (%s) %s", t.table, id, t.cols, changed))
 				}
+			} else if id > lowest {
+				m.add(entries+1, fmt.Sprintf("%s row %d is named by no ledger entry, though the rows before it are: it was inserted outside the desk", t.table, id))
 			}
 			return nil
 		})
