@@ -85,6 +85,10 @@ type config struct {
 	// Jurisdiction picks the state rules: a two-letter code for a built-in
 	// pack ("NY"), or a file (docs/STATES.md). --jurisdiction overrides it.
 	Jurisdiction string `json:"jurisdiction"`
+	// TrustedProxies are the reverse proxies in front of the desk
+	// (networks or addresses), read by serve (trustedProxiesOf), not by
+	// configure; --trusted-proxies overrides it. See docs/DEPLOYMENT.md.
+	TrustedProxies []string `json:"trusted_proxies"`
 }
 
 // demoOrg is the organization the demo and an unconfigured desk print.

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 )
 
@@ -26,4 +28,24 @@ func parseTrustedProxies(s string) ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out, nil
+}
+
+// trustedProxiesOf returns the configuration file's trusted_proxies as
+// one --trusted-proxies value ("" without a file or the key). configure
+// has already refused a file that is not a valid configuration.
+func trustedProxiesOf(file string) (string, error) {
+	if file == "" {
+		return "", nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	var c struct {
+		TrustedProxies []string `json:"trusted_proxies"`
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return "", fmt.Errorf("not a valid configuration: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return strings.Join(c.TrustedProxies, ","), nil
 }

@@ -2,7 +2,12 @@ package main
 
 import (
 	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
 func TestParseTrustedProxies(t *testing.T) {
@@ -26,5 +31,41 @@ func TestParseTrustedProxies(t *testing.T) {
 		if _, err := parseTrustedProxies(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// TestTrustedProxiesConfig: the configuration's trusted_proxies is read
+// (and accepted by configure's strict decoder); no file or no key is none.
+func TestTrustedProxiesConfig(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.json")
+	os.WriteFile(file, []byte(`{"organization":{"name":"Test Hospital"},"trusted_proxies":["10.0.0.5","10.0.1.0/24"]}`), 0o600)
+	if err := configure(workflow.New(nil), file, configEnv); err != nil {
+		t.Fatalf("configure refuses trusted_proxies: %v", err)
+	}
+	got, err := trustedProxiesOf(file)
+	if err != nil || got != "10.0.0.5,10.0.1.0/24" {
+		t.Errorf("trustedProxiesOf = %q, %v", got, err)
+	}
+	if p, err := parseTrustedProxies(got); err != nil || len(p) != 2 {
+		t.Errorf("parsed %v, %v", p, err)
+	}
+	if got, err := trustedProxiesOf(""); got != "" || err != nil {
+		t.Errorf("no file: %q %v", got, err)
+	}
+}
+
+// TestServeRefusesBadTrustedProxies: a value that is not a network or an
+// address stops serve (exit 2, naming where it came from), from the flag
+// and from the configuration alike; nothing listens.
+func TestServeRefusesBadTrustedProxies(t *testing.T) {
+	code, out, errs := runCmd(t, "", "serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--public-url", "https://records.example.org",
+		"--trusted-proxies", "10.0.0.5,proxy.example.org")
+	if code != 2 || !strings.Contains(errs, "--trusted-proxies") || !strings.Contains(errs, "proxy.example.org") || strings.Contains(out, "listening") {
+		t.Errorf("flag: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	file := writeConfig(t, `{"organization":{"name":"Riverbend Health","public_url":"https://records.example.org"},"trusted_proxies":["10.0.0.0/33"]}`)
+	code, out, errs = runCmd(t, "", "serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--config", file)
+	if code != 2 || !strings.Contains(errs, "trusted_proxies") || strings.Contains(out, "listening") {
+		t.Errorf("configuration: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }

@@ -247,10 +247,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	opts := web.Options{Auth: &auth.Service{Store: s, Issuer: "Custodian " + desk.Org.Name},
 		// A demo is plain HTTP on loopback; anything else sits behind TLS.
 		InsecureCookies: *demoMode || *insecureCookies}
-	proxies, err := parseTrustedProxies(*trustedProxies)
+	proxyList, source := *trustedProxies, "--trusted-proxies"
+	if proxyList == "" {
+		// The flag (or its variable) wins over the configuration's key.
+		if proxyList, err = trustedProxiesOf(*cfgFile); err != nil {
+			ln.Close()
+			fmt.Fprintf(stderr, "custodian: %s: %s\n", *cfgFile, err)
+			return exitUsage
+		}
+		source = *cfgFile + ": trusted_proxies"
+	}
+	proxies, err := parseTrustedProxies(proxyList)
 	if err != nil {
 		ln.Close()
-		fmt.Fprintf(stderr, "custodian: --trusted-proxies: %s\n", err)
+		fmt.Fprintf(stderr, "custodian: %s: %s\n", source, err)
 		return exitUsage
 	}
 	opts.TrustedProxies = proxies
