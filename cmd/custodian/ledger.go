@@ -173,15 +173,17 @@ func printLedgerReport(w io.Writer, rep *store.LedgerReport) {
 		fmt.Fprintf(w, "NOT SEALED: a ledger key is configured but none of the %d entries is sealed. A desk started with the key seals the ledger's tail at once, "+
 			"so if one has run with it, the ledger was rewritten without the key; if none has yet, start it (or run custodian ledger checkpoint) and check again.\n", rep.Entries)
 	default:
-		fmt.Fprintf(w, "%d entries are sealed with the ledger key (from entry %d on) and their seals verify.\n", rep.Keyed, rep.KeyedSince)
+		fmt.Fprintf(w, "%s sealed with the ledger key (from entry %d on); the seals verify.\n", count(rep.Keyed, "entry is", "entries are"), rep.KeyedSince)
 		if rep.KeyedSince > 1 {
-			fmt.Fprintf(w, "Entries 1 to %d were written before a ledger key was configured and are not sealed; checkpoints taken since are what vouch for them.\n", rep.KeyedSince-1)
+			fmt.Fprintf(w, "%s written before a ledger key was configured and not sealed; checkpoints taken since are what vouch for them.\n",
+				count(rep.KeyedSince-1, "entry (the first) was", fmt.Sprintf("entries (1 to %d) were", rep.KeyedSince-1)))
 		}
 	}
 	if rep.Checkpoints == 0 {
 		fmt.Fprintln(w, "No checkpoints checked (--checkpoint-dir): a ledger cut short with its head row fixed would not be found.")
 	} else {
-		fmt.Fprintf(w, "%d checkpoints agree with the ledger (the newest: %d entries, taken %s).\n", rep.Checkpoints, rep.Newest.Seq, rep.Newest.At)
+		fmt.Fprintf(w, "%s with the ledger (the newest: %s, taken %s).\n", count(int64(rep.Checkpoints), "checkpoint agrees", "checkpoints agree"),
+			count(rep.Newest.Seq, "entry", "entries"), rep.Newest.At)
 		if rep.Unauthenticated > 0 {
 			fmt.Fprintf(w, "%d of them could not be authenticated: no ledger key is configured.\n", rep.Unauthenticated)
 		}
@@ -191,6 +193,14 @@ func printLedgerReport(w io.Writer, rep *store.LedgerReport) {
 		parts = append(parts, fmt.Sprintf("%d %s", rep.Rows[t], t))
 	}
 	fmt.Fprintf(w, "Tables agree with what the ledger recorded: %s (rows written before migration 0017 are not covered).\n", strings.Join(parts, ", "))
+}
+
+// count is n and the noun for n.
+func count(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func ledgerCheckpoint(ctx context.Context, s *store.Store, stdout, stderr io.Writer) int {
