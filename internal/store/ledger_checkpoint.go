@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -130,11 +129,21 @@ func (s *Store) WriteCheckpoint(ctx context.Context) (*ledger.Checkpoint, bool, 
 		return nil, false, fmt.Errorf("store: checkpoint directory: %w", err)
 	}
 	name := fmt.Sprintf("checkpoint-%012d-%s.json", seq, at.Format("20060102T150405.000000Z"))
-	f, err := os.OpenFile(filepath.Join(s.CheckpointDir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
+	// Written under a hidden name and renamed into place, so that a crash
+	// mid-write never leaves a half checkpoint that verify would call
+	// forged.
+	final := filepath.Join(s.CheckpointDir, name)
+	if _, err := os.Lstat(final); err == nil {
 		return cp, false, nil // another instance wrote the same head at the same microsecond
 	}
+	f, err := os.CreateTemp(s.CheckpointDir, ".checkpoint-*.tmp")
 	if err != nil {
+		return nil, false, fmt.Errorf("store: checkpoint: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // after the rename, there is nothing to remove
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
 		return nil, false, fmt.Errorf("store: checkpoint: %w", err)
 	}
 	if _, err := f.Write(ledger.MarshalCheckpoint(cp)); err != nil {
@@ -148,6 +157,10 @@ func (s *Store) WriteCheckpoint(ctx context.Context) (*ledger.Checkpoint, bool, 
 	if err := f.Close(); err != nil {
 		return nil, false, fmt.Errorf("store: checkpoint: %w", err)
 	}
+	if err := os.Rename(tmp, final); err != nil {
+		return nil, false, fmt.Errorf("store: checkpoint: %w", err)
+	}
+	syncDir(s.CheckpointDir)
 	return cp, true, nil
 }
 
