@@ -722,12 +722,18 @@ func (s *Server) handleLabel() http.Handler {
 			writeError(w, s.log, err)
 			return
 		}
-		labels, err := s.desk.SetLabel(r.Context(), actor(r), roi.PatientID(id), in.Item, in.Label, in.Action, in.Reason)
+		c, err := s.desk.ChangeLabel(r.Context(), actor(r), roi.PatientID(id), in.Item, in.Label, in.Action, in.Reason)
 		if err != nil {
 			writeError(w, s.log, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"item": in.Item, "labels": labels.Strings()})
+		if c.Proposal != nil {
+			// A removal waits for a second person (labels.go): 202, the
+			// labels as every decision still sees them, and the proposal.
+			writeJSON(w, http.StatusAccepted, map[string]any{"item": c.Item, "labels": c.Labels.Strings(), "proposal": c.Proposal})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"item": c.Item, "labels": c.Labels.Strings()})
 	})
 }
 

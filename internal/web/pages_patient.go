@@ -21,6 +21,12 @@ type patientPage struct {
 	Suspensions []workflow.Suspension
 	Suspend     *suspendForm // the form as submitted, when refused
 	Done        string
+	// LabelProposals are the label removals waiting for a second person;
+	// CanLabel: the user may approve or reject them (not their own); Me is
+	// the user, to offer the proposer only the withdrawal.
+	LabelProposals []roi.LabelProposal
+	CanLabel       bool
+	Me             string
 }
 
 // handlePatientPage shows a patient: who they are, their requests, the
@@ -54,7 +60,11 @@ func (s *Server) patientPage(r *http.Request, id int64) (*patientPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &patientPage{PatientView: v, CanAccounting: can, CanSuspend: can && u.can(auth.PermResolveEscalation)}
+	p := &patientPage{PatientView: v, CanAccounting: can, CanSuspend: can && u.can(auth.PermResolveEscalation),
+		CanLabel: u.can(auth.PermLabel), Me: actor(r)}
+	if p.LabelProposals, err = s.desk.LabelProposals(r.Context(), actor(r), roi.PatientID(id), true); err != nil {
+		return nil, err
+	}
 	if can {
 		if p.Suspensions, err = s.desk.AccountingSuspensions(r.Context(), actor(r), roi.PatientID(id)); err != nil {
 			return nil, err

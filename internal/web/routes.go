@@ -56,7 +56,9 @@ var routes = []route{
 
 	{"GET", "/api/v1/patients", (*Server).handlePatients, "Patients", auth.PermViewRequest},
 	{"GET", "/api/v1/patients/{id}/chart", (*Server).handleChart, "A patient's chart items and their labels", auth.PermViewRequest},
-	{"POST", "/api/v1/patients/{id}/labels", (*Server).handleLabel, "Add or remove a chart item's label, with the reason", auth.PermLabel},
+	{"POST", "/api/v1/patients/{id}/labels", (*Server).handleLabel, "Add a chart item's label (at once) or propose removing one (202: waits for a second person), with the reason", auth.PermLabel},
+	{"GET", "/api/v1/patients/{id}/label-proposals", (*Server).handleLabelProposals, "Proposed label removals waiting for a second person (?all=1: decided ones too)", auth.PermViewRequest},
+	{"POST", "/api/v1/patients/{id}/label-proposals/{proposal}", (*Server).handleDecideLabelProposal, "Approve (not the proposer) or reject a proposed label removal", auth.PermLabel},
 	{"GET", "/api/v1/patients/{id}/accounting", (*Server).handleAccounting, "Accounting of disclosures (JSON, or CSV with Accept: text/csv)", auth.PermAccounting},
 	{"GET", "/api/v1/patients/{id}/accounting/letter", (*Server).handleAccountingLetter, "Accounting of disclosures as the report sent to the patient (PDF or text)", auth.PermAccounting},
 
@@ -94,6 +96,7 @@ var routes = []route{
 	{"GET", "/requests/{id}/access", (*Server).handleAccessLogPage, "The request's access log", auth.PermAccounting},
 	{"GET", "/patients/{id}", (*Server).handlePatientPage, "The patient page: requests, disclosure history, the accounting for those allowed it", auth.PermViewRequest},
 	{"GET", "/patients/{id}/accounting.csv", (*Server).handleAccountingCSV, "The accounting of disclosures as CSV, from a link", auth.PermAccounting},
+	{"POST", "/patients/{id}/label-proposals/{proposal}", (*Server).handlePageLabelProposal, "Approve (not the proposer) or reject a proposed label removal", auth.PermLabel},
 	{"GET", "/requests/{id}/deliveries/{delivery}", (*Server).handleDeliveryPage, "A delivery: what to print, mail or fax, and how it went", auth.PermViewRequest},
 	{"POST", "/requests/{id}/deliveries/{delivery}", (*Server).handleDeliveryComplete, "Record a mailing, a fax or a pickup", auth.PermCompleteDelivery},
 	{"POST", "/requests/{id}/deliveries/{delivery}/retry", (*Server).handlePageRetryDelivery, "Retry a failed delivery", auth.PermRelease},
