@@ -152,6 +152,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
+	// A session cookie without Secure crosses the network in clear text:
+	// only a listener no other machine reaches may send one (issue #15).
+	if (*insecureCookies || *demoMode) && !loopbackAddr(*addr) {
+		fmt.Fprintf(stderr, "custodian: --insecure-cookies (and --demo, which implies it) only listens on loopback (127.0.0.1, ::1, localhost), not on %s: "+
+			"outside this machine the session cookie must be Secure, behind TLS (docs/DEPLOYMENT.md)\n", *addr)
+		return exitUsage
+	}
 	if *publicURL != "" {
 		if err := checkPublicURL(*publicURL); err != nil {
 			fmt.Fprintf(stderr, "custodian: --public-url %s\n", err)
