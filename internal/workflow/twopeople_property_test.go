@@ -60,11 +60,10 @@ var propEvidence = []string{
 }
 
 type propRun struct {
-	t     *testing.T
-	f     *fixture
-	rng   *rand.Rand
-	log   []string
-	steps int
+	t   *testing.T
+	f   *fixture
+	rng *rand.Rand
+	log []string
 	// labels is the model of what every decision must see: additions at
 	// once, removals only once a second person approved them.
 	labels map[string]roi.Labels
