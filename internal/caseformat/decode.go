@@ -249,21 +249,16 @@ func (d *decoder) optDate(member string, s *string) roi.Date {
 	return t
 }
 
-// quote shows an enumeration value in an error. Enumeration values are
-// vocabulary, not PHI; long values are cut short in case they are not.
-func quote(s string) string {
-	if len(s) > 40 {
-		s = s[:40] + "..."
-	}
-	return fmt.Sprintf("%q", s)
-}
+// Enumeration values are not repeated in errors (issue #15): a value in
+// the wrong place may be PHI ("Bob Keeling 1991-07-08" typed as a basis),
+// and the member path already says where the mistake is.
 
 func (d *decoder) labels(member string, names []string, general bool) roi.Labels {
 	var s roi.Labels
 	for i, n := range names {
 		l, ok := roi.ParseLabel(n)
 		if !ok || (l == roi.LabelGeneral && !general) {
-			d.fail(fmt.Sprintf("%s[%d]", member, i), "unknown label %s", quote(n))
+			d.fail(fmt.Sprintf("%s[%d]", member, i), "unknown label")
 			continue
 		}
 		s = s.With(l)
@@ -322,7 +317,7 @@ func (d *decoder) caseOf(w *wireCase) *Case {
 			if d.required(m+".id", wi.ID != nil && *wi.ID != "") {
 				it.ID = *wi.ID
 				if ids[it.ID] {
-					d.fail(m+".id", "duplicate item id %s", quote(it.ID))
+					d.fail(m+".id", "duplicate item id")
 				}
 				ids[it.ID] = true
 			}
@@ -361,7 +356,7 @@ func (d *decoder) caseOf(w *wireCase) *Case {
 		if d.required(m+".basis", wd.Basis != nil) {
 			x.Basis = roi.Basis(*wd.Basis)
 			if !roi.IsDisclosureBasis(x.Basis) {
-				d.fail(m+".basis", "unknown basis %s", quote(*wd.Basis))
+				d.fail(m+".basis", "unknown basis")
 			}
 		}
 		f.Disclosures = append(f.Disclosures, x)
@@ -389,7 +384,7 @@ func (d *decoder) jurisdiction(j *roi.Jurisdiction, w *wireJurisdiction) {
 		if d.required(m+".label", r.Label != nil) {
 			l, ok := roi.ParseLabel(*r.Label)
 			if !ok || l == roi.LabelGeneral {
-				d.fail(m+".label", "unknown label %s", quote(*r.Label))
+				d.fail(m+".label", "unknown label")
 			}
 			rule.Label = l
 		}
@@ -404,7 +399,7 @@ func (d *decoder) jurisdiction(j *roi.Jurisdiction, w *wireJurisdiction) {
 			switch rule.ParentAccess {
 			case roi.ParentAccessSilent, roi.ParentAccessProhibited, roi.ParentAccessAllowed:
 			default:
-				d.fail(m+".parent_access", "unknown value %s (silent, prohibited or allowed)", quote(*r.ParentAccess))
+				d.fail(m+".parent_access", "unknown value (silent, prohibited or allowed)")
 			}
 		}
 		j.MinorConsent = append(j.MinorConsent, rule)
@@ -422,7 +417,7 @@ func (d *decoder) jurisdiction(j *roi.Jurisdiction, w *wireJurisdiction) {
 			j.WorkersComp = true
 		case "not-permitted", "prohibited":
 		default:
-			d.fail("jurisdiction.workers_comp", "unknown value %s (permitted or not-permitted)", quote(*w.WorkersComp))
+			d.fail("jurisdiction.workers_comp", "unknown value (permitted or not-permitted)")
 		}
 	}
 }
@@ -432,7 +427,7 @@ func (d *decoder) request(r *roi.Request, w *wireRequest, now roi.Date) {
 	if w.Type != nil {
 		r.Type = roi.RequestType(*w.Type)
 		if r.Type != roi.RequestRecords && r.Type != roi.RequestAccounting {
-			d.fail("request.type", "unknown request type %s (records or accounting)", quote(*w.Type))
+			d.fail("request.type", "unknown request type (records or accounting)")
 		}
 	}
 	r.Received = d.date("request.received", w.Received)
@@ -444,14 +439,14 @@ func (d *decoder) request(r *roi.Request, w *wireRequest, now roi.Date) {
 		if d.required("request.requester.kind", w.Requester.Kind != nil) {
 			r.Requester.Kind = roi.Kind(*w.Requester.Kind)
 			if !roi.IsKind(r.Requester.Kind) {
-				d.fail("request.requester.kind", "unknown requester kind %s", quote(*w.Requester.Kind))
+				d.fail("request.requester.kind", "unknown requester kind")
 			}
 		}
 	}
 	if d.required("request.basis", w.Basis != nil) {
 		r.Basis = roi.Basis(*w.Basis)
 		if !roi.IsRequestBasis(r.Basis) {
-			d.fail("request.basis", "unknown basis %s", quote(*w.Basis))
+			d.fail("request.basis", "unknown basis")
 		}
 		if r.Type == roi.RequestAccounting && r.Basis != roi.BasisAccess {
 			d.fail("request.basis", "an accounting request's basis is access")
@@ -469,7 +464,7 @@ func (d *decoder) evidence(m string, raw map[string]json.RawMessage, ev *roi.Evi
 	// Members an entry carries beyond those the engine reads (a method, a
 	// note for people) are not examined: people read the cases too.
 	if !roi.IsEvidenceType(typ) {
-		d.fail(m+".type", "unknown evidence type %s", quote(typ))
+		d.fail(m+".type", "unknown evidence type")
 		return
 	}
 	switch typ {
@@ -484,7 +479,7 @@ func (d *decoder) evidence(m string, raw map[string]json.RawMessage, ev *roi.Evi
 		if d.requiredField(m, raw, "authority", &a) {
 			x.Authority = roi.Authority(a)
 			if !containsAuthority(x.Authority) {
-				d.fail(m+".authority", "unknown authority %s", quote(a))
+				d.fail(m+".authority", "unknown authority")
 			}
 		}
 		d.requiredField(m, raw, "verified", &x.Verified)
@@ -507,7 +502,7 @@ func (d *decoder) evidence(m string, raw map[string]json.RawMessage, ev *roi.Evi
 		if d.requiredField(m, raw, "issued_by", &s) {
 			x.IssuedBy = roi.Issuer(s)
 			if x.IssuedBy != roi.IssuerCourt && x.IssuedBy != roi.IssuerAttorney {
-				d.fail(m+".issued_by", "unknown issuer %s (court or attorney)", quote(s))
+				d.fail(m+".issued_by", "unknown issuer (court or attorney)")
 			}
 		}
 		var a *string
@@ -515,7 +510,7 @@ func (d *decoder) evidence(m string, raw map[string]json.RawMessage, ev *roi.Evi
 		if a != nil {
 			x.Assurances = roi.Assurance(*a)
 			if x.Assurances != roi.AssuranceNotice && x.Assurances != roi.AssuranceProtectiveOrder {
-				d.fail(m+".assurances", "unknown assurance %s (notice or protective-order)", quote(*a))
+				d.fail(m+".assurances", "unknown assurance (notice or protective-order)")
 			}
 		}
 		x.Covers = d.coverageField(m, raw)
@@ -565,7 +560,7 @@ func (d *decoder) authorization(m string, raw map[string]json.RawMessage) roi.Au
 			case "part2":
 				a.Part2 = true
 			default:
-				d.fail(fmt.Sprintf("%s.forms[%d]", m, i), "unknown form %s (hipaa or part2)", quote(f))
+				d.fail(fmt.Sprintf("%s.forms[%d]", m, i), "unknown form (hipaa or part2)")
 			}
 		}
 	}
@@ -574,7 +569,7 @@ func (d *decoder) authorization(m string, raw map[string]json.RawMessage) roi.Au
 	if signer != nil {
 		a.SignedBy = roi.Signer(*signer)
 		if a.SignedBy != roi.SignerPatient && a.SignedBy != roi.SignerRepresentative {
-			d.fail(m+".signed_by", "unknown signer %s (patient or representative)", quote(*signer))
+			d.fail(m+".signed_by", "unknown signer (patient or representative)")
 		}
 	}
 	a.Signed = d.optDateField(m, raw, "signed")
@@ -592,7 +587,7 @@ func (d *decoder) authorization(m string, raw map[string]json.RawMessage) roi.Au
 	for i, s := range statements {
 		st := roi.Statement(s)
 		if !containsStatement(st) {
-			d.fail(fmt.Sprintf("%s.statements[%d]", m, i), "unknown statement %s", quote(s))
+			d.fail(fmt.Sprintf("%s.statements[%d]", m, i), "unknown statement")
 		}
 		a.Statements = append(a.Statements, st)
 	}
@@ -668,14 +663,14 @@ func (d *decoder) expect(x map[string]json.RawMessage) {
 		case "outcome":
 			var o roi.Outcome
 			if d.field(m, raw, &o) && !containsOutcome(o) {
-				d.fail(m, "unknown outcome %s", quote(string(o)))
+				d.fail(m, "unknown outcome")
 			}
 		case "reasons":
 			var cs []roi.Code
 			if d.field(m, raw, &cs) {
 				for i, c := range cs {
 					if !roi.IsRequestCode(c) {
-						d.fail(fmt.Sprintf("%s[%d]", m, i), "unknown request-level code %s", quote(string(c)))
+						d.fail(fmt.Sprintf("%s[%d]", m, i), "unknown request-level code")
 					}
 				}
 			}
@@ -684,7 +679,7 @@ func (d *decoder) expect(x map[string]json.RawMessage) {
 			if d.field(m, raw, &w) {
 				for id, c := range w {
 					if !roi.IsItemCode(c) {
-						d.fail(m+"."+id, "unknown item-level code %s", quote(string(c)))
+						d.fail(m+"."+id, "unknown item-level code")
 					}
 				}
 			}
@@ -693,7 +688,7 @@ func (d *decoder) expect(x map[string]json.RawMessage) {
 			if d.field(m, raw, &fs) {
 				for i, f := range fs {
 					if !containsFlag(f) {
-						d.fail(fmt.Sprintf("%s[%d]", m, i), "unknown flag %s", quote(string(f)))
+						d.fail(fmt.Sprintf("%s[%d]", m, i), "unknown flag")
 					}
 				}
 			}
@@ -718,7 +713,7 @@ func (d *decoder) expect(x map[string]json.RawMessage) {
 			if d.field(m, raw, &ib) {
 				for id, x := range ib {
 					if !x.Valid() {
-						d.fail(m+"."+id, "unknown information-blocking exception %s", quote(string(x)))
+						d.fail(m+"."+id, "unknown information-blocking exception")
 					}
 				}
 			}

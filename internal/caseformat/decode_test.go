@@ -46,7 +46,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"missing received", `"received": "2026-03-02", `, ``, "request.received", "required"},
 		{"impossible date", `"date": "2025-03-14"`, `"date": "2025-02-29"`, "items[0].date", "not a real calendar date"},
 		{"impossible birth date", `"1980-06-15"`, `"1980-06-31"`, "patient.birth_date", "not a real calendar date"},
-		{"unknown label", `"labels": []`, `"labels": ["psychotherapy"]`, "items[0].labels[0]", `unknown label "psychotherapy"`},
+		{"unknown label", `"labels": []`, `"labels": ["psychotherapy"]`, "items[0].labels[0]", `unknown label`},
 		{"general on item", `"labels": []`, `"labels": ["general"]`, "items[0].labels[0]", "unknown label"},
 		{"counseling note without part2", `"labels": []`, `"labels": ["sud-counseling-note"]`, "items[0].labels", "always with part2"},
 		{"unknown basis", `"basis": "access"`, `"basis": "curiosity"`, "request.basis", "unknown basis"},
@@ -92,6 +92,11 @@ func TestDecodeErrors(t *testing.T) {
 			if !strings.Contains(ie.Reason, tc.reason) {
 				t.Errorf("Reason=%q, want it to contain %q", ie.Reason, tc.reason)
 			}
+			// The value typed is never repeated, enumerations included
+			// (issue #15): a value in the wrong place may be PHI.
+			if v := strings.Trim(strings.TrimPrefix(tc.to, tc.from[:strings.IndexByte(tc.from, ':')+1]), ` "[]`); strings.HasPrefix(tc.reason, "unknown") && len(v) > 3 && strings.Contains(err.Error(), v) {
+				t.Errorf("the error %q repeats the value %q", err, v)
+			}
 		})
 	}
 }
@@ -109,13 +114,14 @@ func TestDecodeErrorsLeakNothing(t *testing.T) {
 	if err == nil {
 		t.Fatal("want error")
 	}
-	// An unknown enumeration value is quoted, so a name put in the wrong
-	// member would show; the value is cut at 40 bytes to bound that.
-	long := strings.Repeat("x", 100)
-	in = strings.Replace(base, `"basis": "access"`, `"basis": "`+long+`"`, 1)
-	_, err = Decode(strings.NewReader(in))
-	if err == nil || strings.Contains(err.Error(), long) {
-		t.Errorf("error %v repeats a long value in full", err)
+	// An unknown enumeration value is not repeated either (issue #15): a
+	// name put in the wrong member would show.
+	for _, v := range []string{"Pat Doe 1980-06-15", strings.Repeat("x", 100), "psychotherapy"} {
+		in = strings.Replace(base, `"basis": "access"`, `"basis": "`+v+`"`, 1)
+		_, err = Decode(strings.NewReader(in))
+		if err == nil || strings.Contains(err.Error(), v) || strings.Contains(err.Error(), v[:5]) {
+			t.Errorf("error %v repeats the value %q", err, v)
+		}
 	}
 }
 

@@ -97,3 +97,16 @@ func containsAny(ss []string, w string) bool {
 	}
 	return false
 }
+
+// InJSONAll is InJSON that excuses no member name of data: a name the
+// receiver does not know (an unknown member) is input like any value and
+// must not be repeated either (issue #15). known are the member names the
+// receiver takes, which a message may name.
+func InJSONAll(msg string, data []byte, known ...string) string {
+	names, values := Parts(data)
+	values = append(values, names...)
+	if !json.Valid(data) {
+		values = append(values, string(data))
+	}
+	return Find(msg, known, values, known...)
+}

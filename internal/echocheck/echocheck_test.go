@@ -25,3 +25,16 @@ func TestFind(t *testing.T) {
 		t.Error("without the mask the run is an echo")
 	}
 }
+
+func TestInJSONAll_UnknownMemberNames(t *testing.T) {
+	body := []byte(`{"patient_id":1,"Bob Keeling 1991-07-08":"x"}`)
+	if w := InJSON(`Unknown member "Bob Keeling 1991-07-08".`, body); w != "" {
+		t.Fatalf("InJSON excuses member names, yet found %q", w)
+	}
+	if w := InJSONAll(`Unknown member "Bob Keeling 1991-07-08".`, body, "patient_id"); w == "" {
+		t.Error("InJSONAll missed an unknown member's name repeated")
+	}
+	if w := InJSONAll(`Member patient_identifier must be a number.`, []byte(`{"patient_identifier":"x"}`), "patient_identifier"); w != "" {
+		t.Errorf("InJSONAll flagged a known member's name: %q", w)
+	}
+}

@@ -3,11 +3,11 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/custodian-roi/custodian/internal/roi"
 )
@@ -43,9 +43,13 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		case errors.Is(err, roi.ErrBadDate):
 			return roi.Errorf(roi.CodeInvalid, "A date is not a real YYYY-MM-DD day.")
 		}
-		var unknown string
-		if _, err2 := fmt.Sscanf(err.Error(), "json: unknown field %q", &unknown); err2 == nil {
-			return roi.Errorf(roi.CodeInvalid, "Unknown member %q.", unknown)
+		// The unknown name is not repeated (issue #15): it is input, and
+		// may be PHI typed in the wrong place. The members taken are.
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			if ms := jsonMembers(v); len(ms) > 0 {
+				return roi.Errorf(roi.CodeInvalid, "The request body has a member this call does not take (here or in a nested object); the members it takes are %s.", strings.Join(ms, ", "))
+			}
+			return roi.Errorf(roi.CodeInvalid, "The request body has a member this call does not take.")
 		}
 		return roi.Errorf(roi.CodeInvalid, "The request body is not valid JSON.")
 	}

@@ -131,7 +131,7 @@ func (d *Desk) Letter(ctx context.Context, actor string, id roi.RequestID, kind 
 			return doc.Letter{}, err
 		}
 	default:
-		return doc.Letter{}, invalid("There is no letter of kind %q; the kinds are cover, denial, partial-denial, pending, extension and escalation.", kind)
+		return doc.Letter{}, invalid("There is no letter of that kind; the kinds are cover, denial, partial-denial, pending, extension and escalation.")
 	}
 	err = d.store.Append(ctx, roi.Event{Kind: roi.EventView, RequestID: r.ID, PatientID: r.PatientID, Actor: actor,
 		Body: roi.ViewBody{What: "letter", Letter: kind}})
