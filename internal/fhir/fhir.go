@@ -306,6 +306,9 @@ func (b *builder) readEntries(dec *json.Decoder, rec *recorder) error {
 		return &Error{Entry: -1, Member: "entry", Reason: "not an array"}
 	}
 	for i := 0; dec.More(); i++ {
+		if i >= MaxEntries {
+			return tooManyEntries()
+		}
 		start := dec.InputOffset()
 		rec.discard(start)
 		var e entry
@@ -320,6 +323,13 @@ func (b *builder) readEntries(dec *json.Decoder, rec *recorder) error {
 			if !errors.As(err, &te) || !strings.HasPrefix(te.Field, "resource.") || rt == "" || tracked(rt) {
 				return jsonError(i, safeName(rt), "", err)
 			}
+		}
+		if dec.InputOffset()-start > MaxResourceBytes {
+			rt := ""
+			if e.Resource != nil {
+				rt = e.Resource.ResourceType
+			}
+			return tooLarge(i, rt)
 		}
 		var raw json.RawMessage
 		if e.Resource != nil && (kept(e.Resource.ResourceType) || foldable(e.Resource.ResourceType)) {
@@ -593,12 +603,18 @@ func (b *builder) patient(i int, id string, res *resource, raw json.RawMessage) 
 		return err
 	}
 	p.MRN = mrn(ids, b.mrnSystem)
+	if len(p.MRN) > MaxMRNBytes {
+		return tooLong(i, "identifier", MaxMRNBytes)
+	}
 	var names []humanName
 	if err := decodeRaw(i, "Patient", "name", res.Name, &names); err != nil {
 		return err
 	}
 	if len(names) > 0 {
 		p.Name = personName(pickName(names), false)
+	}
+	if len(p.Name) > MaxNameBytes {
+		return tooLong(i, "name", MaxNameBytes)
 	}
 	var err error
 	if p.BirthDate, err = fullDate(i, "birthDate", res.BirthDate); err != nil {

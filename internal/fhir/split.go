@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -114,6 +115,11 @@ func ReadByPatient(f io.ReaderAt, size int64, ndjson bool, mrnSystem string, fn 
 			mine[sp.patient] = append(mine[sp.patient], i)
 		}
 	}
+	for p := range patients {
+		if len(mine[p])+len(shared) > MaxPatientEntries {
+			return total, &Error{Entry: -1, Member: "entry", Reason: fmt.Sprintf("one patient's record holds more entries than an import takes (at most %d per patient)", MaxPatientEntries)}
+		}
+	}
 	buf := make([]byte, 0, 1<<16)
 	for p := range patients {
 		var b bytes.Buffer
@@ -208,7 +214,13 @@ func normRef(ref string) string {
 }
 
 // note records a resource on the first pass.
-func note(e *indexEntry, start, end int64, spans *[]span, patients, refs *[]string) {
+func note(e *indexEntry, start, end int64, spans *[]span, patients, refs *[]string) error {
+	if len(*spans) >= MaxEntries {
+		return tooManyEntries()
+	}
+	if end-start > MaxResourceBytes {
+		return tooLarge(len(*spans), e.Resource.ResourceType)
+	}
 	s := span{start: start, end: end, patient: -1, typ: e.Resource.ResourceType}
 	ref := ""
 	r := &e.Resource
@@ -240,6 +252,7 @@ func note(e *indexEntry, start, end int64, spans *[]span, patients, refs *[]stri
 	}
 	*spans = append(*spans, s)
 	*refs = append(*refs, ref)
+	return nil
 }
 
 // sharedType are the resource types items point to but no patient owns.
@@ -299,7 +312,9 @@ func indexBundle(r io.Reader) ([]span, []string, []string, error) {
 				if err := dec.Decode(&e); err != nil {
 					return nil, nil, nil, &Error{Entry: i, Reason: "malformed entry", Err: err}
 				}
-				note(&e, start, dec.InputOffset(), &spans, &patients, &refs)
+				if err := note(&e, start, dec.InputOffset(), &spans, &patients, &refs); err != nil {
+					return nil, nil, nil, err
+				}
 			}
 			if _, err := dec.Token(); err != nil {
 				return nil, nil, nil, &Error{Entry: -1, Member: "entry", Reason: "malformed JSON", Err: err}
@@ -341,7 +356,9 @@ func indexNDJSON(r io.Reader) ([]span, []string, []string, error) {
 			if jerr := json.Unmarshal(t, &e.Resource); jerr != nil {
 				return nil, nil, nil, &Error{Entry: i, Reason: "malformed line", Err: jerr}
 			}
-			note(&e, start, off, &spans, &patients, &refs)
+			if err := note(&e, start, off, &spans, &patients, &refs); err != nil {
+				return nil, nil, nil, err
+			}
 			i++
 		}
 		if errors.Is(err, io.EOF) {
