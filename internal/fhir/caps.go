@@ -16,7 +16,7 @@ var (
 	// MaxPatientEntries is the most resources of one patient's record
 	// (theirs and the shared ones they are read with): one patient is
 	// read at a time, so this bounds the import's memory.
-	MaxPatientEntries = 200_000
+	MaxPatientEntries = 100_000
 	// MaxResourceBytes is the largest one resource may be, as written.
 	MaxResourceBytes int64 = 16 << 20
 )
