@@ -61,8 +61,13 @@ func TestLabelRemovalWaitsForSecondPerson(t *testing.T) {
 	if st, out := e.jsonAs(auth.RoleAuditor, "GET", "/api/v1/patients/"+pid+"/label-proposals", ""); st != 200 || len(out["proposals"].([]any)) != 1 {
 		t.Errorf("the list: %d %v", st, out)
 	}
+	r := e.attorneyRequest()
+	_, body, _ := e.page(po, "GET", "/requests/"+strconv.FormatInt(int64(r.ID), 10), nil)
+	if sec := body[max(0, strings.Index(body, `id="label-removals"`)):]; !strings.HasPrefix(sec, `id="label-removals"`) || !strings.Contains(sec[:400], "1 label removal on this patient's records waits") {
+		t.Errorf("the request page does not say a removal waits")
+	}
 	page := "/patients/" + pid
-	_, body, _ := e.page(po, "GET", page, nil)
+	_, body, _ = e.page(po, "GET", page, nil)
 	sec := section(body, "h-label-proposals")
 	if !strings.Contains(sec, "DocumentReference/pn") || !strings.Contains(sec, "Approve the removal") {
 		t.Errorf("the privacy officer's page: %q", sec)

@@ -60,6 +60,10 @@ type RequestView struct {
 	// NeedsReview: the decision must be approved by a second person
 	// before the release or the denial letter.
 	NeedsReview bool
+	// LabelRemovals counts the patient's label removals waiting for a
+	// second person (the patient page lists them); until approved every
+	// decision sees those labels still on.
+	LabelRemovals int
 	// Evidence is every entry in words, withdrawn ones included (struck
 	// through); HasIdentity and HasAuthority count only those in force.
 	// Checks is the engine's authorization and authority check, one
@@ -191,6 +195,11 @@ func (d *Desk) RequestPage(ctx context.Context, actor string, id roi.RequestID) 
 			return nil, err
 		}
 	}
+	ps, err := d.store.LabelProposals(ctx, c.Request.PatientID, true)
+	if err != nil {
+		return nil, err
+	}
+	v.LabelRemovals = len(ps)
 	if v.Final != nil && !v.Reviewed {
 		// Judged as release judges it: the labels at the evaluation too.
 		if v.NeedsReview, err = d.needsReview(ctx, c.Request, v.Final, chart); err != nil {
