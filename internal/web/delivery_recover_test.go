@@ -108,3 +108,28 @@ func TestRerouteFailedDeliveryAPI(t *testing.T) {
 		t.Fatalf("after the re-route: %+v", jobs)
 	}
 }
+
+// TestReroutePageToPortal: re-routed to the portal from the page, the new
+// delivery's page shows the download link once; opened again, it does not.
+func TestReroutePageToPortal(t *testing.T) {
+	e := newStaffEnv(t)
+	srv := sendtest.StartSFTP(t)
+	e.desk.SFTP = map[string]workflow.Pusher{"acme": &send.SFTP{Addr: srv.Addr, User: srv.User, Password: srv.Password, HostKey: sendtest.OtherHostKey(t)}}
+	r, iss := e.release(roi.KindPatient, patientName, roi.DeliverySFTP, "acme")
+	if worked, err := e.desk.Deliver(context.Background(), "w1"); !worked || err != nil {
+		t.Fatalf("deliver: %v %v", worked, err)
+	}
+	path := "/requests/" + strconv.FormatInt(int64(r.ID), 10) + "/deliveries/" + strconv.FormatInt(iss.Delivery.ID, 10)
+	status, body, _ := e.page(auth.RoleSpecialist, "POST", path+"/reroute", url.Values{"channel": {"portal"}, "reason": {"will download"}})
+	if status != http.StatusOK || !strings.Contains(body, `id="reroute-link"`) || !strings.Contains(body, "https://records.example.org/portal/download#") {
+		t.Fatalf("portal re-route from the page: %d\n%s", status, body)
+	}
+	jobs, _ := e.desk.Deliveries(context.Background(), r.ID)
+	if len(jobs) != 2 || jobs[1].Channel != roi.DeliveryPortal {
+		t.Fatalf("deliveries %+v", jobs)
+	}
+	_, again, _ := e.page(auth.RoleSpecialist, "GET", "/requests/"+strconv.FormatInt(int64(r.ID), 10)+"/deliveries/"+strconv.FormatInt(jobs[1].ID, 10), nil)
+	if strings.Contains(again, "portal/download#") {
+		t.Error("the link is shown again")
+	}
+}
