@@ -98,7 +98,7 @@ func TestEvaluateBadInput(t *testing.T) {
 		stdin string
 		want  string
 	}{
-		{"unknown label", []string{"evaluate", bad}, "", `bad.json: items[0].labels[0]: unknown label "secret-stuff"`},
+		{"unknown label", []string{"evaluate", bad}, "", `bad.json: items[0].labels[0]: unknown label`}, // the value is not repeated (#15)
 		{"malformed stdin", []string{"evaluate", "-"}, `{"name":`, "(stdin): malformed JSON"},
 		{"missing file", []string{"evaluate", filepath.Join(dir, "nope.json")}, "", "nope.json: no such file or directory"},
 		{"no argument", []string{"evaluate"}, "", "usage: custodian evaluate"},
@@ -114,6 +114,9 @@ func TestEvaluateBadInput(t *testing.T) {
 			}
 			if !strings.Contains(errs, tc.want) {
 				t.Errorf("stderr %q, want it to contain %q", errs, tc.want)
+			}
+			if strings.Contains(errs, "secret-stuff") {
+				t.Errorf("stderr repeats an unknown label: %q", errs)
 			}
 			if strings.Contains(errs, "Jane Roe") {
 				t.Errorf("stderr leaks the requester's name: %q", errs)
