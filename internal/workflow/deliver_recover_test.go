@@ -90,6 +90,9 @@ func TestRetryDelivery_AfterTheHostKeyIsFixed(t *testing.T) {
 	if n := count(kinds, string(roi.EventDeliveryFailed)); n != 2 {
 		t.Errorf("%d failures in the ledger, want 2: %v", n, kinds)
 	}
+	if _, err := f.desk.VerifyLedger(f.ctx); err != nil {
+		t.Errorf("ledger verify after retries: %v", err)
+	}
 	// A delivery named under another request is not found.
 	if _, err := f.desk.RetryDelivery(f.ctx, "specialist", r.ID+1, iss.Delivery.ID, ""); roi.CodeOf(err) != roi.CodeNotFound {
 		t.Errorf("retry under another request: %v", err)
@@ -179,6 +182,11 @@ func TestRerouteDelivery_ToEmailThenOnlyOnce(t *testing.T) {
 	}
 	if n := count(ledgerKinds(t, f, r.ID), string(roi.EventDeliveryRerouted)); n != 1 {
 		t.Errorf("%d re-routes in the ledger, want 1", n)
+	}
+	// The ledger and the tables it vouches for still agree after a
+	// re-route (ledger verify checks deliveries against their entries).
+	if _, err := f.desk.VerifyLedger(f.ctx); err != nil {
+		t.Errorf("ledger verify after a re-route: %v", err)
 	}
 }
 
