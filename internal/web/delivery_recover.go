@@ -72,14 +72,8 @@ func (s *Server) handleRerouteDelivery() http.Handler {
 // handlePageRetryDelivery is the delivery page's retry button.
 func (s *Server) handlePageRetryDelivery() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, did, err := deliveryIDs(r)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-		if err := r.ParseForm(); err != nil {
-			s.renderError(w, r, roi.Errorf(roi.CodeInvalid, "The form could not be read."))
+		id, did, ok := s.deliveryForm(w, r)
+		if !ok {
 			return
 		}
 		form := map[string]string{"retry_reason": strings.TrimSpace(r.PostForm.Get("reason"))}
@@ -99,14 +93,8 @@ func (s *Server) handlePageRetryDelivery() http.Handler {
 // portal re-route shows the new delivery's page with the link, once.
 func (s *Server) handlePageRerouteDelivery() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, did, err := deliveryIDs(r)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-		if err := r.ParseForm(); err != nil {
-			s.renderError(w, r, roi.Errorf(roi.CodeInvalid, "The form could not be read."))
+		id, did, ok := s.deliveryForm(w, r)
+		if !ok {
 			return
 		}
 		form := map[string]string{}

@@ -73,6 +73,23 @@ type deliveryPage struct {
 	Form       map[string]string
 }
 
+// deliveryForm reads a delivery page form's request and delivery IDs
+// and parses its (bounded) body; when either fails it has answered with
+// the error page and returns false.
+func (s *Server) deliveryForm(w http.ResponseWriter, r *http.Request) (roi.RequestID, int64, bool) {
+	id, did, err := deliveryIDs(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return 0, 0, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, roi.Errorf(roi.CodeInvalid, "The form could not be read."))
+		return 0, 0, false
+	}
+	return id, did, true
+}
+
 func deliveryIDs(r *http.Request) (roi.RequestID, int64, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -116,14 +133,8 @@ func (s *Server) renderDelivery(w http.ResponseWriter, r *http.Request, id roi.R
 // and what was typed.
 func (s *Server) handleDeliveryComplete() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, did, err := deliveryIDs(r)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-		if err := r.ParseForm(); err != nil {
-			s.renderError(w, r, roi.Errorf(roi.CodeInvalid, "The form could not be read."))
+		id, did, ok := s.deliveryForm(w, r)
+		if !ok {
 			return
 		}
 		form := map[string]string{}
