@@ -38,11 +38,31 @@ func (s *Store) seal(kind string, plain []byte) ([]byte, error) {
 // open opens a sealed column. A failure is internal, and its message says
 // which kind of row without saying anything of the content.
 func (s *Store) open(kind string, id int64, blob []byte) ([]byte, error) {
+	if err := s.refuseUnsealed(kind, id, vault.IsSealed(blob) || len(blob) == 0); err != nil {
+		return nil, err
+	}
 	p, err := s.Keys.Open(kind, blob)
 	if err != nil {
 		return nil, openError(kind, id, err)
 	}
 	return p, nil
+}
+
+// ErrUnsealed: a row holds plaintext although a key is configured. Once
+// a desk has a key, every sealed column is read only sealed: plaintext
+// there was written by someone bypassing the desk (or before the key, and
+// `custodian keys rotate` seals those rows first), and is not trusted.
+var ErrUnsealed = errors.New("store: a row that must be sealed holds plaintext")
+
+// refuseUnsealed fails when a key is configured and the row's column is
+// not sealed. Rotate reads through the vault directly, so it can still
+// seal legacy rows.
+func (s *Store) refuseUnsealed(kind string, id int64, sealed bool) error {
+	if s.Keys == nil || sealed {
+		return nil
+	}
+	return roi.WrapOp("store.unsealed-"+kind, roi.CodeInternal, fmt.Errorf("store: %s %d: %w", kind, id, ErrUnsealed),
+		fmt.Sprintf("The stored %s %d is not encrypted although an encryption key is configured; run `custodian keys rotate` to seal rows written before the key (see docs/ENCRYPTION.md).", kind, id))
 }
 
 func openError(kind string, id int64, err error) error {

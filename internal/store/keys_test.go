@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -230,10 +231,13 @@ func TestStore_LegacyPlaintextReadAndSealedByRotate(t *testing.T) {
 		}
 		ring, k := mustRing(t)
 		s.Keys = ring
-		if err := f.readBack(t, s); err != nil {
-			t.Fatalf("legacy rows with a key configured: %v", err)
+		// With a key configured, plaintext in a sealed column is refused
+		// (it may have been written behind the desk's back) until Rotate
+		// seals it: never read as if it were trusted.
+		if err := f.readBack(t, s); !errors.Is(err, ErrUnsealed) {
+			t.Fatalf("legacy rows with a key configured, before rotate: %v", err)
 		}
-		// KeepPlaintext counts and leaves them.
+		// KeepPlaintext counts and leaves them, still refused.
 		stats, err := s.Rotate(context.Background(), RotateOptions{KeepPlaintext: true})
 		if err != nil {
 			t.Fatal(err)
@@ -242,6 +246,9 @@ func TestStore_LegacyPlaintextReadAndSealedByRotate(t *testing.T) {
 			if st.Plaintext != 1 || st.Encrypted != 0 {
 				t.Errorf("keep plaintext: %+v", st)
 			}
+		}
+		if err := f.readBack(t, s); !errors.Is(err, ErrUnsealed) {
+			t.Fatalf("legacy rows kept plaintext: %v", err)
 		}
 		stats, err = s.Rotate(context.Background(), RotateOptions{Batch: 1})
 		if err != nil {
@@ -432,6 +439,54 @@ func TestStore_RotateWhileServing(t *testing.T) {
 		for _, d := range added {
 			if _, got, err := s.DocumentContent(ctx, fs[0].req.ID, d.ID); err != nil || !strings.HasPrefix(string(got), "upload ") {
 				t.Errorf("upload %d: %q %v", d.ID, got, err)
+			}
+		}
+	})
+}
+
+// TestStore_PlaintextRefusedWithKey: with a key configured, plaintext put
+// into any sealed column behind the desk's back (an administrator with the
+// database) is refused on read, never served as if the desk had sealed it.
+func TestStore_PlaintextRefusedWithKey(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ring, _ := mustRing(t)
+		s.Keys = ring
+		f := writeSealedFixture(t, s, "a")
+		if err := f.readBack(t, s); err != nil {
+			t.Fatalf("sealed rows: %v", err)
+		}
+		reads := []struct {
+			table, column string
+			id            int64
+			plain         []byte
+			read          func() error
+		}{
+			{"documents", "content", f.doc.ID, f.docText, func() error { _, _, err := s.DocumentContent(ctx, f.req.ID, f.doc.ID); return err }},
+			{"packets", "content", f.packet.ID, f.pktText, func() error { _, _, err := s.PacketContent(ctx, f.packet.ID); return err }},
+			{"submission_documents", "content", f.subDoc.ID, f.subText, func() error {
+				_, _, err := s.SubmissionDocumentContent(ctx, f.sub.ID, f.subDoc.ID)
+				return err
+			}},
+			{"users", "totp_secret", f.user.ID, []byte(f.totpText), func() error { _, err := s.UserByID(ctx, f.user.ID); return err }},
+		}
+		for _, r := range reads {
+			if err := r.read(); err != nil {
+				t.Fatalf("%s before: %v", r.table, err)
+			}
+			var v any = r.plain
+			if r.column == "totp_secret" {
+				v = string(r.plain)
+			}
+			if _, err := s.write.ExecContext(ctx, fmt.Sprintf(`UPDATE %s SET %s = $1 WHERE id = $2`, r.table, r.column), v, r.id); err != nil {
+				t.Fatal(err)
+			}
+			err := r.read()
+			if !errors.Is(err, ErrUnsealed) || roi.CodeOf(err) != roi.CodeInternal {
+				t.Errorf("%s.%s holding plaintext read with a key configured: %v", r.table, r.column, err)
+			}
+			if err != nil && strings.Contains(err.Error(), string(r.plain)) {
+				t.Errorf("the refusal repeats the content: %v", err)
 			}
 		}
 	})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/custodian-roi/custodian/internal/ledger"
 	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/vault"
 )
 
 // User is a staff account. Package auth owns the rules (roles, password
@@ -56,6 +57,9 @@ func (s *Store) scanUser(row interface{ Scan(...any) error }) (*User, string, er
 		u.LockedUntil = parseTime(locked)
 	}
 	u.CreatedAt = parseTime(created)
+	if err := s.refuseUnsealed(KindTOTP, u.ID, stored == "" || vault.IsSealedText(stored)); err != nil {
+		return nil, "", err
+	}
 	secret, err := s.Keys.OpenText(KindTOTP, stored)
 	if err != nil {
 		return nil, "", openError(KindTOTP, u.ID, err)
