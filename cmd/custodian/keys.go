@@ -185,8 +185,11 @@ func cmdKeysRotate(ctx context.Context, args []string, stdout, stderr io.Writer,
 	stats, err := s.Rotate(ctx, store.RotateOptions{Batch: *batch, KeepPlaintext: *keep})
 	for _, st := range stats {
 		fmt.Fprintf(stdout, "%-21s %6d rows: %d re-wrapped, %d encrypted, %d already current", st.Table, st.Rows, st.Rewrapped, st.Encrypted, st.Current)
+		if st.Bound > 0 {
+			fmt.Fprintf(stdout, ", %d bound to their rows", st.Bound)
+		}
 		if st.Plaintext > 0 {
-			fmt.Fprintf(stdout, ", %d left unencrypted", st.Plaintext)
+			fmt.Fprintf(stdout, ", %d left unencrypted (refused on read while a key is configured)", st.Plaintext)
 		}
 		if st.Unreadable > 0 {
 			fmt.Fprintf(stdout, ", %d UNREADABLE (first: id %d)", st.Unreadable, st.FirstUnreadable)

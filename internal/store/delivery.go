@@ -15,15 +15,14 @@ import (
 // content (the encrypted PDF as delivered; p.SHA256 is its digest) is
 // sealed again at rest when the store has keys.
 func (t *Tx) AddPacket(p *roi.PacketRecord, content []byte) error {
-	sealed, err := t.s.seal(KindPacket, content)
-	if err != nil {
-		return err
-	}
 	now := t.s.now()
 	p.RequestID, p.CreatedAt = t.req.ID, parseTime(now)
-	return t.tx.QueryRowContext(t.ctx, `INSERT INTO packets (request_id, packet_id, sha256, plain_sha256, pages, manifest, content, created_by, created_at)
+	if err := t.tx.QueryRowContext(t.ctx, `INSERT INTO packets (request_id, packet_id, sha256, plain_sha256, pages, manifest, content, created_by, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		p.RequestID, p.PacketID, p.SHA256, p.PlainSHA256, p.Pages, string(p.Manifest), sealed, p.CreatedBy, now).Scan(&p.ID)
+		p.RequestID, p.PacketID, p.SHA256, p.PlainSHA256, p.Pages, string(p.Manifest), t.s.inserted(content), p.CreatedBy, now).Scan(&p.ID); err != nil {
+		return err
+	}
+	return t.s.sealInserted(t.ctx, t.tx, "packets", KindPacket, p.ID, content)
 }
 
 // AddDelivery queues a delivery job in the request's update. A job in

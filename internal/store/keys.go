@@ -15,7 +15,8 @@ import (
 // Encryption at rest. With Keys set, four columns are sealed on write and
 // opened on read (package vault): documents.content, packets.content,
 // submission_documents.content and users.totp_secret. Each blob is bound
-// to its kind, below, so a blob copied into another column does not open.
+// to its kind, below, and to its row's ID, so a blob copied into another
+// column or another row does not open.
 // Rows written without a key (legacy plaintext) are still read as they
 // are; Rotate seals them. Nothing else is sealed: see docs/ENCRYPTION.md.
 
@@ -27,12 +28,43 @@ const (
 	KindTOTP               = "totp"
 )
 
-func (s *Store) seal(kind string, plain []byte) ([]byte, error) {
-	b, err := s.Keys.Seal(kind, plain)
+// sealRow seals a column's content bound to its kind and its row (id),
+// so a blob copied to another row does not open there.
+func (s *Store) sealRow(kind string, id int64, plain []byte) ([]byte, error) {
+	b, err := s.Keys.SealRow(kind, id, plain)
 	if err != nil {
 		return nil, fmt.Errorf("store: seal %s: %w", kind, err)
 	}
 	return b, nil
+}
+
+// sealInserted seals the content of a row just inserted with an empty
+// placeholder, now that its ID is known, in the same transaction. With
+// no keys the content went in with the row and there is nothing to do.
+func (s *Store) sealInserted(ctx context.Context, tx execer, table, kind string, id int64, plain []byte) error {
+	if s.Keys == nil {
+		return nil
+	}
+	b, err := s.sealRow(kind, id, plain)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, fmt.Sprintf(`UPDATE %s SET content = $1 WHERE id = $2`, table), b, id)
+	return err
+}
+
+// execer is what sealInserted needs of a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// inserted is the content to insert with a new row: the content itself
+// without keys, an empty placeholder that sealInserted replaces with keys.
+func (s *Store) inserted(content []byte) []byte {
+	if s.Keys == nil {
+		return content
+	}
+	return []byte{}
 }
 
 // open opens a sealed column. A failure is internal, and its message says
@@ -41,7 +73,7 @@ func (s *Store) open(kind string, id int64, blob []byte) ([]byte, error) {
 	if err := s.refuseUnsealed(kind, id, vault.IsSealed(blob) || len(blob) == 0); err != nil {
 		return nil, err
 	}
-	p, err := s.Keys.Open(kind, blob)
+	p, err := s.Keys.OpenRow(kind, id, blob)
 	if err != nil {
 		return nil, openError(kind, id, err)
 	}
@@ -104,8 +136,11 @@ type RotateStats struct {
 	Current   int    // already under the current key: left alone
 	Rewrapped int    // data key re-wrapped from a previous key to the current one
 	Encrypted int    // legacy plaintext sealed under the current key
-	Plaintext int    // legacy plaintext left alone (KeepPlaintext)
-	Empty     int    // no TOTP secret: nothing to seal
+	// Bound: sealed before blobs were bound to their rows; opened and
+	// sealed again under the current key, bound to its row.
+	Bound     int
+	Plaintext int // legacy plaintext left alone (KeepPlaintext)
+	Empty     int // no TOTP secret: nothing to seal
 	// Unreadable rows are sealed under a key the ring does not hold, or
 	// damaged; they are left alone. FirstUnreadable is the first such
 	// row's ID.
@@ -230,7 +265,7 @@ func (s *Store) rotateRow(ctx context.Context, tx *sql.Tx, c sealedColumn, opt R
 		case v == "":
 			st.Empty++
 			return nil
-		case vault.IsSealedText(v):
+		case vault.RowBoundText(v):
 			nv, changed, err := s.Keys.RewrapText(v)
 			if err != nil {
 				return unreadable()
@@ -241,24 +276,26 @@ func (s *Store) rotateRow(ctx context.Context, tx *sql.Tx, c sealedColumn, opt R
 			}
 			st.Rewrapped++
 			return s.setColumn(ctx, tx, c, id, nv)
-		}
-		p, err := s.Keys.OpenText(c.kind, v)
-		if err != nil {
-			return unreadable()
-		}
-		if opt.KeepPlaintext {
+		case !vault.IsSealedText(v) && opt.KeepPlaintext:
 			st.Plaintext++
 			return nil
 		}
-		nv, err := s.Keys.SealText(c.kind, p)
+		// Legacy plaintext, or sealed before rows were bound: seal it
+		// again under the current key, bound to its row.
+		p, err := s.Keys.OpenTextRow(c.kind, id, v)
+		if err != nil {
+			return unreadable()
+		}
+		nv, err := s.Keys.SealTextRow(c.kind, id, p)
 		if err != nil {
 			return err
 		}
-		st.Encrypted++
+		countResealed(st, vault.IsSealedText(v))
 		return s.setColumn(ctx, tx, c, id, nv)
 	}
 
-	if vault.IsSealed(head) {
+	switch {
+	case vault.RowBound(head):
 		keyID, ok := vault.KeyID(head)
 		switch {
 		case !ok:
@@ -267,7 +304,7 @@ func (s *Store) rotateRow(ctx context.Context, tx *sql.Tx, c sealedColumn, opt R
 			st.Current++
 			return nil
 		}
-	} else if opt.KeepPlaintext {
+	case !vault.IsSealed(head) && opt.KeepPlaintext:
 		st.Plaintext++
 		return nil
 	}
@@ -275,7 +312,7 @@ func (s *Store) rotateRow(ctx context.Context, tx *sql.Tx, c sealedColumn, opt R
 	if err := tx.QueryRowContext(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE id = $1`, c.column, c.table), id).Scan(&blob); err != nil {
 		return fmt.Errorf("store: rotate %s %d: %w", c.table, id, err)
 	}
-	if vault.IsSealed(blob) {
+	if vault.RowBound(blob) {
 		nb, changed, err := s.Keys.Rewrap(blob)
 		if err != nil {
 			return unreadable()
@@ -287,16 +324,26 @@ func (s *Store) rotateRow(ctx context.Context, tx *sql.Tx, c sealedColumn, opt R
 		st.Rewrapped++
 		return s.setColumn(ctx, tx, c, id, nb)
 	}
-	p, err := s.Keys.Open(c.kind, blob) // fails for a damaged sealed blob
+	p, err := s.Keys.OpenRow(c.kind, id, blob) // fails for a damaged sealed blob
 	if err != nil {
 		return unreadable()
 	}
-	nb, err := s.seal(c.kind, p)
+	nb, err := s.sealRow(c.kind, id, p)
 	if err != nil {
 		return err
 	}
-	st.Encrypted++
+	countResealed(st, vault.IsSealed(blob))
 	return s.setColumn(ctx, tx, c, id, nb)
+}
+
+// countResealed counts a row Rotate sealed under the current key and its
+// row: legacy plaintext, or a blob sealed before rows were bound.
+func countResealed(st *RotateStats, wasSealed bool) {
+	if wasSealed {
+		st.Bound++
+	} else {
+		st.Encrypted++
+	}
 }
 
 func (s *Store) setColumn(ctx context.Context, tx *sql.Tx, c sealedColumn, id int64, v any) error {

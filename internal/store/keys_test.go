@@ -491,3 +491,53 @@ func TestStore_PlaintextRefusedWithKey(t *testing.T) {
 		}
 	})
 }
+
+// TestStore_SealedBlobBoundToItsRow: a sealed document copied (with its
+// recorded hash) into another row of the same kind does not open there;
+// a blob sealed before rows were bound still opens, and Rotate binds it.
+func TestStore_SealedBlobBoundToItsRow(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ring, _ := mustRing(t)
+		s.Keys = ring
+		a := writeSealedFixture(t, s, "a")
+		b := writeSealedFixture(t, s, "b")
+		// Row b gets row a's sealed content and hash: the swap an
+		// administrator with the database could make.
+		if _, err := s.write.ExecContext(ctx, `UPDATE documents SET content = $1, sha256 = (SELECT sha256 FROM documents WHERE id = $2) WHERE id = $3`,
+			raw(t, s, "documents", "content", a.doc.ID), a.doc.ID, b.doc.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, got, err := s.DocumentContent(ctx, b.req.ID, b.doc.ID); err == nil {
+			t.Fatalf("row a's content opened as row b's: %q", got)
+		}
+		// A blob sealed bound to its kind only (before this change).
+		old, err := ring.Seal(KindPacket, a.pktText)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.write.ExecContext(ctx, `UPDATE packets SET content = $1 WHERE id = $2`, old, a.packet.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, got, err := s.PacketContent(ctx, a.packet.ID); err != nil || !bytes.Equal(got, a.pktText) {
+			t.Fatalf("kind-only packet: %q %v", got, err)
+		}
+		stats, err := s.Rotate(ctx, RotateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bound := map[string]int{}
+		for _, st := range stats {
+			bound[st.Table] = st.Bound
+		}
+		if bound["packets"] != 1 || bound["documents"] != 0 {
+			t.Errorf("rotate bound %v, want the one kind-only packet", bound)
+		}
+		if !vault.RowBound(raw(t, s, "packets", "content", a.packet.ID)) {
+			t.Error("the packet is not row-bound after rotate")
+		}
+		if _, got, err := s.PacketContent(ctx, a.packet.ID); err != nil || !bytes.Equal(got, a.pktText) {
+			t.Fatalf("packet after rotate: %q %v", got, err)
+		}
+	})
+}

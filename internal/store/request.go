@@ -285,18 +285,17 @@ func (t *Tx) WithdrawEvidence(evID int64, by, reason string, supersededBy int64)
 func (t *Tx) AddDocument(d *roi.DocumentRecord, content []byte) error {
 	sum := sha256.Sum256(content)
 	d.SHA256, d.Size, d.RequestID = hex.EncodeToString(sum[:]), int64(len(content)), t.req.ID
-	sealed, err := t.s.seal(KindDocument, content)
-	if err != nil {
-		return err
-	}
 	now := t.s.now()
 	d.AddedAt = parseTime(now)
 	if d.Kind == "" {
 		d.Kind = roi.DocumentOther
 	}
-	return t.tx.QueryRowContext(t.ctx, `INSERT INTO documents (request_id, name, content_type, size, sha256, content, added_by, added_at, kind)
+	if err := t.tx.QueryRowContext(t.ctx, `INSERT INTO documents (request_id, name, content_type, size, sha256, content, added_by, added_at, kind)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		d.RequestID, d.Name, d.ContentType, d.Size, d.SHA256, sealed, d.AddedBy, now, d.Kind).Scan(&d.ID)
+		d.RequestID, d.Name, d.ContentType, d.Size, d.SHA256, t.s.inserted(content), d.AddedBy, now, d.Kind).Scan(&d.ID); err != nil {
+		return err
+	}
+	return t.s.sealInserted(t.ctx, t.tx, "documents", KindDocument, d.ID, content)
 }
 
 // SetAwaitingReview marks whether the request's decision waits for a

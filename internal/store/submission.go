@@ -213,10 +213,6 @@ func (s *Store) useSubmission(ctx context.Context, where string, arg any, commit
 func (s *Store) AddSubmissionDocument(ctx context.Context, id int64, d *SubmissionDocument, content []byte, limit int, ev roi.Event) error {
 	sum := sha256.Sum256(content)
 	d.SubmissionID, d.SHA256, d.Size = id, hex.EncodeToString(sum[:]), int64(len(content))
-	sealed, err := s.seal(KindSubmissionDocument, content)
-	if err != nil {
-		return err
-	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		// Touching the row locks it, so concurrent uploads count in turn.
 		res, err := tx.ExecContext(ctx, `UPDATE submissions SET status = status WHERE id = $1 AND status = 'submitted'`, id)
@@ -237,8 +233,11 @@ func (s *Store) AddSubmissionDocument(ctx context.Context, id int64, d *Submissi
 		d.AddedAt = parseTime(now)
 		if err := tx.QueryRowContext(ctx, `INSERT INTO submission_documents (submission_id, name, content_type, size, sha256, content, kind, added_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			id, d.Name, d.ContentType, d.Size, d.SHA256, sealed, d.Kind, now).Scan(&d.ID); err != nil {
+			id, d.Name, d.ContentType, d.Size, d.SHA256, s.inserted(content), d.Kind, now).Scan(&d.ID); err != nil {
 			return fmt.Errorf("store: add submission document: %w", err)
+		}
+		if err := s.sealInserted(ctx, tx, "submission_documents", KindSubmissionDocument, d.ID, content); err != nil {
+			return err
 		}
 		return s.append(ctx, tx, ev)
 	})

@@ -60,7 +60,7 @@ func (s *Store) scanUser(row interface{ Scan(...any) error }) (*User, string, er
 	if err := s.refuseUnsealed(KindTOTP, u.ID, stored == "" || vault.IsSealedText(stored)); err != nil {
 		return nil, "", err
 	}
-	secret, err := s.Keys.OpenText(KindTOTP, stored)
+	secret, err := s.Keys.OpenTextRow(KindTOTP, u.ID, stored)
 	if err != nil {
 		return nil, "", openError(KindTOTP, u.ID, err)
 	}
@@ -96,15 +96,26 @@ func (s *Store) AddUser(ctx context.Context, u *User, ev roi.Event) error {
 		if n > 0 {
 			return roi.Errorf(roi.CodeConflict, "The user name %s is taken.", u.Username)
 		}
-		secret, err := s.Keys.SealText(KindTOTP, u.TOTPSecret)
-		if err != nil {
-			return fmt.Errorf("store: seal totp: %w", err)
+		// The secret is sealed bound to the account's row, so it is
+		// written once the row has its ID.
+		secret := u.TOTPSecret
+		if s.Keys != nil {
+			secret = ""
 		}
 		now := s.now()
 		if err := tx.QueryRowContext(ctx, `INSERT INTO users (username, name, role, password_hash, totp_secret, totp_last_step, failed, locked_until, disabled, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
 			u.Username, u.Name, u.Role, u.PasswordHash, secret, u.TOTPLastStep, u.Failed, optTime(u.LockedUntil), u.Disabled, now).Scan(&u.ID); err != nil {
 			return fmt.Errorf("store: add user: %w", err)
+		}
+		if s.Keys != nil && u.TOTPSecret != "" {
+			sealed, err := s.Keys.SealTextRow(KindTOTP, u.ID, u.TOTPSecret)
+			if err != nil {
+				return fmt.Errorf("store: seal totp: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = $1 WHERE id = $2`, sealed, u.ID); err != nil {
+				return fmt.Errorf("store: add user: %w", err)
+			}
 		}
 		u.CreatedAt = parseTime(now)
 		return s.append(ctx, tx, ev)
@@ -165,7 +176,7 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, fn func(u *User) ([]ro
 		evs, ferr := fn(u)
 		result = ferr
 		if u.TOTPSecret != before {
-			if stored, err = s.Keys.SealText(KindTOTP, u.TOTPSecret); err != nil {
+			if stored, err = s.Keys.SealTextRow(KindTOTP, u.ID, u.TOTPSecret); err != nil {
 				return fmt.Errorf("store: seal totp: %w", err)
 			}
 		}

@@ -14,9 +14,10 @@
 // apart and passes through Open unchanged. Any change to a sealed blob
 // makes Open fail; it never returns altered content.
 //
-// The format, version 1 (97 bytes more than the content):
+// The format, versions 1 and 2 (97 bytes more than the content); version 2
+// also binds the content to the ID of the row it is stored in (SealRow):
 //
-//	0   5   magic "\x00CVT" and version 0x01
+//	0   5   magic "\x00CVT" and version 0x01 (kind) or 0x02 (kind and row)
 //	5   4   master key ID (the first 4 bytes of SHA-256 of the master key)
 //	9   12  nonce of the wrapped data key
 //	21  48  data key wrapped with the master key (32 bytes + 16-byte tag)
@@ -45,7 +46,12 @@ import (
 const KeySize = 32
 
 const (
-	version1   = 0x01
+	version1 = 0x01
+	// version2 is version1's layout with the content also bound to the
+	// row it is stored in (SealRow): a blob copied to another row of the
+	// same kind does not open. The version is covered by the wrapped data
+	// key's tag, so a version-2 blob cannot pass for a version-1 one.
+	version2   = 0x02
 	idSize     = 4
 	nonceSize  = 12
 	tagSize    = 16
@@ -253,7 +259,7 @@ const sealedPrefix = "\x00CVT\x01"
 // KeyID returns the ID of the master key blob's data key is wrapped with,
 // and false for plaintext or a format this build does not know.
 func KeyID(blob []byte) (string, bool) {
-	if !IsSealed(blob) || blob[len(magic)] != version1 || len(blob) < headerSize+tagSize {
+	if !IsSealed(blob) || !knownVersion(blob[len(magic)]) || len(blob) < headerSize+tagSize {
 		return "", false
 	}
 	return hex.EncodeToString(blob[offID : offID+idSize]), true
@@ -261,14 +267,25 @@ func KeyID(blob []byte) (string, bool) {
 
 // Seal encrypts plain under a fresh data key wrapped with the current
 // master key, bound to kind. With a nil ring it returns plain unchanged.
+// SealRow binds it to its row as well; prefer it wherever the row is known.
 func (r *Ring) Seal(kind string, plain []byte) ([]byte, error) {
+	return r.seal(version1, contentAAD(kind), plain)
+}
+
+// SealRow is Seal bound to kind and to row, the ID of the row the blob is
+// stored in: OpenRow with another row fails.
+func (r *Ring) SealRow(kind string, row int64, plain []byte) ([]byte, error) {
+	return r.seal(version2, rowAAD(kind, row), plain)
+}
+
+func (r *Ring) seal(version byte, aad, plain []byte) ([]byte, error) {
 	if r == nil {
 		return plain, nil
 	}
 	dk := GenerateKey()
 	out := make([]byte, headerSize, headerSize+len(plain)+tagSize)
 	copy(out, magic)
-	out[len(magic)] = version1
+	out[len(magic)] = version
 	k := r.Current
 	copy(out[offID:], k.id[:])
 	rand.Read(out[offWNonce:offWrapped])
@@ -278,19 +295,43 @@ func (r *Ring) Seal(kind string, plain []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.Seal(out, out[offCNonce:headerSize], plain, contentAAD(kind)), nil
+	return c.Seal(out, out[offCNonce:headerSize], plain, aad), nil
 }
 
 // Open decrypts a blob Seal made with the same kind, under any key of the
 // ring. Legacy plaintext (no magic prefix) is returned as it is. A sealed
 // blob under a key the ring lacks is ErrNoKey; a changed or misplaced one
-// ErrCorrupt. Open never returns content that did not authenticate.
+// ErrCorrupt (a row-bound blob, from SealRow, only opens with OpenRow).
+// Open never returns content that did not authenticate.
 func (r *Ring) Open(kind string, blob []byte) ([]byte, error) {
+	return r.open(kind, -1, blob)
+}
+
+// OpenRow opens what SealRow made for kind and row, and also a blob Seal
+// made for kind (sealed before rows were bound; RowBound tells them apart
+// so a rotation can bind it). Legacy plaintext is returned as it is.
+func (r *Ring) OpenRow(kind string, row int64, blob []byte) ([]byte, error) {
+	return r.open(kind, row, blob)
+}
+
+// RowBound reports whether blob was sealed by SealRow.
+func RowBound(blob []byte) bool {
+	return IsSealed(blob) && blob[len(magic)] == version2
+}
+
+func (r *Ring) open(kind string, row int64, blob []byte) ([]byte, error) {
 	if damaged(blob, sealedPrefix) {
 		return nil, ErrCorrupt
 	}
 	if !IsSealed(blob) {
 		return blob, nil
+	}
+	aad := contentAAD(kind)
+	if blob[len(magic)] == version2 {
+		if row < 0 {
+			return nil, ErrCorrupt
+		}
+		aad = rowAAD(kind, row)
 	}
 	dk, err := r.unwrap(blob)
 	if err != nil {
@@ -300,7 +341,7 @@ func (r *Ring) Open(kind string, blob []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	plain, err := c.Open(nil, blob[offCNonce:headerSize], blob[headerSize:], contentAAD(kind))
+	plain, err := c.Open(nil, blob[offCNonce:headerSize], blob[headerSize:], aad)
 	if err != nil {
 		return nil, ErrCorrupt
 	}
@@ -308,7 +349,7 @@ func (r *Ring) Open(kind string, blob []byte) ([]byte, error) {
 }
 
 func (r *Ring) unwrap(blob []byte) ([]byte, error) {
-	if blob[len(magic)] != version1 {
+	if !knownVersion(blob[len(magic)]) {
 		return nil, ErrUnknownVersion
 	}
 	if len(blob) < headerSize+tagSize {
@@ -358,10 +399,19 @@ func (r *Ring) Rewrap(blob []byte) ([]byte, bool, error) {
 // SealText is Seal for a text column: "vault1:" and the blob in base64.
 // With a nil ring, and for the empty string, it returns s unchanged.
 func (r *Ring) SealText(kind, s string) (string, error) {
+	return r.sealText(s, func(p []byte) ([]byte, error) { return r.Seal(kind, p) })
+}
+
+// SealTextRow is SealRow for a text column.
+func (r *Ring) SealTextRow(kind string, row int64, s string) (string, error) {
+	return r.sealText(s, func(p []byte) ([]byte, error) { return r.SealRow(kind, row, p) })
+}
+
+func (r *Ring) sealText(s string, seal func([]byte) ([]byte, error)) (string, error) {
 	if r == nil || s == "" {
 		return s, nil
 	}
-	b, err := r.Seal(kind, []byte(s))
+	b, err := seal([]byte(s))
 	if err != nil {
 		return "", err
 	}
@@ -371,6 +421,15 @@ func (r *Ring) SealText(kind, s string) (string, error) {
 // OpenText is Open for what SealText made. Text without the prefix is
 // legacy plaintext and is returned as it is.
 func (r *Ring) OpenText(kind, s string) (string, error) {
+	return r.openText(kind, -1, s)
+}
+
+// OpenTextRow is OpenRow for what SealTextRow (or SealText) made.
+func (r *Ring) OpenTextRow(kind string, row int64, s string) (string, error) {
+	return r.openText(kind, row, s)
+}
+
+func (r *Ring) openText(kind string, row int64, s string) (string, error) {
 	b, ok, err := decodeText(s)
 	if !ok {
 		return s, nil
@@ -378,8 +437,14 @@ func (r *Ring) OpenText(kind, s string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p, err := r.Open(kind, b)
+	p, err := r.open(kind, row, b)
 	return string(p), err
+}
+
+// RowBoundText is RowBound for what SealTextRow made.
+func RowBoundText(s string) bool {
+	b, ok, err := decodeText(s)
+	return ok && err == nil && RowBound(b)
 }
 
 // RewrapText is Rewrap for what SealText made.
@@ -431,6 +496,13 @@ func decodeText(s string) ([]byte, bool, error) {
 // the key that wrapped it.
 func wrapAAD(blob []byte) []byte {
 	return append([]byte("custodian vault v1 data key\x00"), blob[:offWNonce]...)
+}
+
+func knownVersion(v byte) bool { return v == version1 || v == version2 }
+
+// rowAAD binds sealed content to its kind and the ID of its row.
+func rowAAD(kind string, row int64) []byte {
+	return fmt.Appendf([]byte("custodian vault v2 content\x00"), "%s\x00%d", kind, row)
 }
 
 // contentAAD binds sealed content to the format version and its kind.

@@ -240,3 +240,72 @@ func TestLoadKeyFile(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestSealRow_BoundToItsRow: a row-bound blob opens only for its kind and
+// row; copied to another row, read without a row, or with its version byte
+// set back to the kind-only format, it fails. A kind-only blob still opens
+// with OpenRow (sealed before rows were bound) and says so.
+func TestSealRow_BoundToItsRow(t *testing.T) {
+	r := NewRing(mustKey(t))
+	plain := []byte("scan of a signed authorization")
+	b, err := r.SealRow("document", 7, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !RowBound(b) {
+		t.Fatal("SealRow's blob is not row-bound")
+	}
+	if got, err := r.OpenRow("document", 7, b); err != nil || !bytes.Equal(got, plain) {
+		t.Fatalf("own row: %q %v", got, err)
+	}
+	for _, bad := range []struct {
+		name string
+		open func() ([]byte, error)
+	}{
+		{"another row", func() ([]byte, error) { return r.OpenRow("document", 8, b) }},
+		{"another kind", func() ([]byte, error) { return r.OpenRow("packet", 7, b) }},
+		{"no row", func() ([]byte, error) { return r.Open("document", b) }},
+		{"downgraded to version 1", func() ([]byte, error) {
+			d := bytes.Clone(b)
+			d[len(magic)] = version1
+			return r.OpenRow("document", 7, d)
+		}},
+	} {
+		if got, err := bad.open(); err == nil || got != nil {
+			t.Errorf("%s: opened %q", bad.name, got)
+		}
+	}
+	old, err := r.Seal("document", plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if RowBound(old) {
+		t.Error("Seal's blob claims to be row-bound")
+	}
+	if got, err := r.OpenRow("document", 7, old); err != nil || !bytes.Equal(got, plain) {
+		t.Errorf("a kind-only blob through OpenRow: %q %v", got, err)
+	}
+	// Rotation keeps the binding.
+	r2 := NewRing(mustKey(t), r.Current)
+	nb, changed, err := r2.Rewrap(b)
+	if err != nil || !changed || !RowBound(nb) {
+		t.Fatalf("rewrap: %v %v", changed, err)
+	}
+	if _, err := r2.OpenRow("document", 8, nb); err == nil {
+		t.Error("re-wrapped blob opened for another row")
+	}
+	if got, err := r2.OpenRow("document", 7, nb); err != nil || !bytes.Equal(got, plain) {
+		t.Errorf("re-wrapped blob: %q %v", got, err)
+	}
+	// The text form.
+	s, err := r.SealTextRow("totp", 3, "JBSWY3DPEHPK3PXP")
+	if err != nil || !RowBoundText(s) {
+		t.Fatalf("text: %v", err)
+	}
+	if got, err := r.OpenTextRow("totp", 3, s); err != nil || got != "JBSWY3DPEHPK3PXP" {
+		t.Errorf("text own row: %q %v", got, err)
+	}
+	if _, err := r.OpenTextRow("totp", 4, s); err == nil {
+		t.Error("text opened for another row")
+	}
+}
