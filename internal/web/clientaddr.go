@@ -141,6 +141,18 @@ func within(m map[string][]time.Time, key string, now time.Time, max int) bool {
 
 // allow checks and counts, under one lock, one code e-mail request for
 // token from client. A refusal is CodeRateLimited.
+// allowClient is allow for a code e-mail sent by a new submission: there
+// is no token yet, so only the client's window counts.
+func (l *codeMailLimit) allowClient(client string, now time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !within(l.client, client, now, CodeMailsPerClient) {
+		return roi.Errorf(roi.CodeRateLimited, "Too many codes were asked for; wait 15 minutes and try again.")
+	}
+	l.client[client] = append(l.client[client], now)
+	return nil
+}
+
 func (l *codeMailLimit) allow(token, client string, now time.Time) error {
 	sum := sha256.Sum256([]byte(token))
 	tk := hex.EncodeToString(sum[:])

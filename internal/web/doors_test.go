@@ -392,3 +392,28 @@ func TestClientAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestPortalSubmitCodeMailsLimited: each portal submission with an e-mail
+// address sends a code; from one client they count against the same
+// window as the resend button, so the submit form cannot be used to flood
+// mailboxes either.
+func TestPortalSubmitCodeMailsLimited(t *testing.T) {
+	a := newAPI(t)
+	smtp := sendtest.StartSMTP(t)
+	a.desk.Mail = smtp.Client()
+	form := url.Values{"patient_name": {patientName}, "birth_date": {"1986-10-15"}, "requester_kind": {"patient"},
+		"requester_name": {patientName}, "email": {patientEmail}, "basis": {"access"}, "format": {"electronic"},
+		"delivery": {"portal"}, "language": {"en"}}
+	for i := range CodeMailsPerClient {
+		if r := a.portalPost("/portal/submit", form); r.status != http.StatusOK {
+			t.Fatalf("submit %d: %d", i+1, r.status)
+		}
+	}
+	sent := len(smtp.Messages())
+	if r := a.portalPost("/portal/submit", form); r.status != http.StatusTooManyRequests {
+		t.Errorf("submit %d: %d, want 429", CodeMailsPerClient+1, r.status)
+	}
+	if n := len(smtp.Messages()); n != sent || n != CodeMailsPerClient {
+		t.Errorf("%d code e-mails after the refused submission, want %d", n, CodeMailsPerClient)
+	}
+}

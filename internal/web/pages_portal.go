@@ -134,6 +134,14 @@ func (s *Server) handlePortalSubmit() http.Handler {
 				}
 			}
 		}
+		// A submission with an e-mail address sends it a code: counted
+		// with the code e-mails of the same client (issue #15).
+		if strings.TrimSpace(sub.Email) != "" {
+			if err := s.codeMail.allowClient(clientOf(r), s.desk.Now()); err != nil {
+				fail(roi.Errorf(roi.CodeRateLimited, "%s", portalText[lang]["err.toomanycodes"]))
+				return
+			}
+		}
 		rc, err := s.desk.Submit(r.Context(), sub)
 		if err != nil {
 			fail(err)
