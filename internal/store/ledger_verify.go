@@ -200,6 +200,13 @@ func (tc *tableCheck) record(e *roi.LedgerEntry) {
 		if json.Unmarshal(e.Body, &b) == nil && b.DeliveryID != 0 && b.Channel != "" {
 			tc.deliveries[b.DeliveryID] = recorded{e.Seq, fmt.Sprintf("%d %s", b.Packet, b.Channel)}
 		}
+	case roi.EventDeliveryRerouted:
+		// A re-route carries the released packet by the delivery it names
+		// (a new row, or a failed one of that channel reopened).
+		var b roi.DeliveryReroutedBody
+		if json.Unmarshal(e.Body, &b) == nil && b.DeliveryID != 0 && b.Channel != "" {
+			tc.deliveries[b.DeliveryID] = recorded{e.Seq, fmt.Sprintf("%d %s", b.Packet, b.Channel)}
+		}
 	}
 }
 

@@ -165,3 +165,61 @@ func TestLedgerChecksTables(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestLedgerChecksDeliveries: a delivery's packet and channel, as queued
+// at release or as a re-route sent it, are checked against the entry
+// that made it; a channel changed behind the desk's back is reported.
+func TestLedgerChecksDeliveries(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		r := mustRequest(t, s, mustPatient(t, s), nil)
+		var first, second int64
+		_, err := s.UpdateRequest(ctx, r.ID, r.Version, func(x *roi.DeskRequest, tx *Tx) error {
+			p := &roi.PacketRecord{PacketID: "R-1-P1", SHA256: "a", PlainSHA256: "b", Pages: 3, Manifest: []byte(`{}`), CreatedBy: "specialist"}
+			if err := tx.AddPacket(p, []byte("%PDF-1.4 synthetic")); err != nil {
+				return err
+			}
+			d := &roi.DeliveryRecord{Packet: p.ID, Channel: roi.DeliverySFTP, Target: "acme-law"}
+			if err := tx.AddDelivery(d); err != nil {
+				return err
+			}
+			first = d.ID
+			if err := tx.Append(roi.Event{Kind: roi.EventDeliveryQueued, Actor: "specialist",
+				Body: roi.DeliveryQueuedBody{DeliveryID: d.ID, Packet: p.ID, Channel: d.Channel, State: roi.DeliveryQueued}}); err != nil {
+				return err
+			}
+			e := &roi.DeliveryRecord{Packet: p.ID, Channel: roi.DeliveryEmail, Target: "records@acme-law.example"}
+			if err := tx.AddDelivery(e); err != nil {
+				return err
+			}
+			second = e.ID
+			return tx.Append(roi.Event{Kind: roi.EventDeliveryRerouted, Actor: "specialist", Body: roi.DeliveryReroutedBody{
+				From: d.ID, DeliveryID: e.ID, Packet: p.ID, FromChannel: d.Channel, Channel: e.Channel, Target: e.Target, State: roi.DeliveryQueued}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := s.VerifyLedgerReport(ctx)
+		if err != nil {
+			t.Fatalf("intact: %v", err)
+		}
+		if rep.Rows["deliveries"] != 2 {
+			t.Errorf("%d deliveries checked, want the queued one and the re-routed one: %v", rep.Rows["deliveries"], rep.Rows)
+		}
+		for _, id := range []int64{first, second} {
+			var was string
+			s.read.QueryRowContext(ctx, `SELECT channel FROM deliveries WHERE id = $1`, id).Scan(&was)
+			if _, err := s.write.ExecContext(ctx, `UPDATE deliveries SET channel = 'pickup' WHERE id = $1`, id); err != nil {
+				t.Fatal(err)
+			}
+			_, err := s.VerifyLedger(ctx)
+			broken(t, err, "deliveries row")
+			if _, err := s.write.ExecContext(ctx, `UPDATE deliveries SET channel = $1 WHERE id = $2`, was, id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.VerifyLedger(ctx); err != nil {
+				t.Errorf("undone: %v", err)
+			}
+		}
+	})
+}
