@@ -2,9 +2,14 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +35,10 @@ type Seeder struct {
 	seq   int64
 	head  string
 	rows  int // rows written since the last commit
+	// digests are the ref digests (ledger_refs.go) of the rows queued in
+	// the ref tables, by ref table name and row ID, so that entries about
+	// them carry refs exactly as the store's append would write them.
+	digests map[string]map[int64]string
 }
 
 type seedBuf struct {
@@ -46,7 +55,7 @@ const seedCommit = 500000
 
 // Seed starts a bulk load (test and benchmark use only; see Seeder).
 func (s *Store) Seed(ctx context.Context) (*Seeder, error) {
-	b := &Seeder{s: s, ctx: ctx, bufs: map[string]*seedBuf{}}
+	b := &Seeder{s: s, ctx: ctx, bufs: map[string]*seedBuf{}, digests: map[string]map[int64]string{}}
 	if s.dialect == SQLite {
 		// A larger page cache for the writer while loading; Close of the
 		// Seeder sets it back to SQLite's default.
@@ -76,6 +85,9 @@ func (b *Seeder) Row(table string, cols []string, vals ...any) error {
 		b.order = append(b.order, table)
 	}
 	buf.rows = append(buf.rows, vals)
+	if err := b.digest(table, cols, vals); err != nil {
+		return err
+	}
 	if (len(buf.rows)+1)*len(cols) > seedBatch {
 		return b.flush()
 	}
@@ -85,11 +97,109 @@ func (b *Seeder) Row(table string, cols []string, vals ...any) error {
 // Ledger seals an entry at time at onto the chain and queues it.
 func (b *Seeder) Ledger(at time.Time, kind roi.EventKind, req roi.RequestID, pid roi.PatientID, actor string, body json.RawMessage) error {
 	b.seq++
-	e := roi.LedgerEntry{Seq: b.seq, At: at.UTC().Truncate(1000), Kind: kind, RequestID: req, PatientID: pid, Actor: actor, Body: body}
+	e := roi.LedgerEntry{Seq: b.seq, At: at.UTC().Truncate(1000), Kind: kind, RequestID: req, PatientID: pid, Actor: actor, Body: body,
+		Refs: b.refs(kind, req, body)}
 	ledger.Seal(b.head, &e)
 	b.head = e.Hash
-	return b.Row("ledger", []string{"seq", "at", "kind", "request_id", "patient_id", "actor", "body", "prev_hash", "hash"},
-		e.Seq, e.At.Format(ledger.TimeFormat), e.Kind, e.RequestID, e.PatientID, e.Actor, string(e.Body), e.PrevHash, e.Hash)
+	return b.Row("ledger", []string{"seq", "at", "kind", "request_id", "patient_id", "actor", "body", "prev_hash", "hash", "refs"},
+		e.Seq, e.At.Format(ledger.TimeFormat), e.Kind, e.RequestID, e.PatientID, e.Actor, string(e.Body), e.PrevHash, e.Hash, e.Refs)
+}
+
+// digest notes the ref digest of a row queued in a ref table: the same
+// JSON array of the fields as text that rowDigest makes of the row read
+// back (a number as its decimal digits, a string or bytes as they are).
+func (b *Seeder) digest(table string, cols []string, vals []any) error {
+	for _, t := range refTables {
+		if t.table != table {
+			continue
+		}
+		at := map[string]int{}
+		for i, c := range cols {
+			at[c] = i
+		}
+		var rowID int64
+		var arr []any
+		for i, c := range append([]string{"id"}, strings.Split(t.cols, ", ")...) {
+			j, ok := at[c]
+			if !ok {
+				return fmt.Errorf("store: seed %s: column %s missing", table, c)
+			}
+			v, err := seedText(vals[j])
+			if err != nil {
+				return fmt.Errorf("store: seed %s column %s: %w", table, c, err)
+			}
+			if i == 0 {
+				rowID, err = strconv.ParseInt(v.(string), 10, 64)
+				if err != nil {
+					return fmt.Errorf("store: seed %s: id %w", table, err)
+				}
+				continue
+			}
+			arr = append(arr, v)
+		}
+		raw, _ := json.Marshal(arr)
+		sum := sha256.Sum256(raw)
+		m := b.digests[t.name]
+		if m == nil {
+			m = map[int64]string{}
+			b.digests[t.name] = m
+		}
+		m[rowID] = hex.EncodeToString(sum[:])
+	}
+	return nil
+}
+
+// seedText is v as the database gives it back as text (nil for NULL).
+func seedText(v any) (any, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case []byte:
+		return string(x), nil
+	case json.RawMessage:
+		return string(x), nil
+	case time.Time:
+		return nil, fmt.Errorf("a time.Time's text depends on the driver; seed it as a string")
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.String:
+		return rv.String(), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(rv.Int(), 10), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.FormatUint(rv.Uint(), 10), nil
+	}
+	return nil, fmt.Errorf("a %T has no known text form", v)
+}
+
+// refs is what entryRefs would write for an entry of kind about req with
+// body, from the digests of the rows queued so far.
+func (b *Seeder) refs(kind roi.EventKind, req roi.RequestID, body []byte) string {
+	if kind == roi.EventView {
+		return refsVersion
+	}
+	var want [][2]any
+	if kind == roi.EventIntake && req != 0 {
+		want = append(want, [2]any{"request", int64(req)})
+	}
+	var ids refIDs
+	if json.Unmarshal(body, &ids) == nil {
+		for _, w := range [][2]any{{"decision", ids.DecisionID}, {"decision", ids.ReviewID}, {"evidence", ids.EvidenceID}} {
+			if w[1].(int64) != 0 {
+				want = append(want, w)
+			}
+		}
+	}
+	refs := []string{}
+	for _, w := range want {
+		name, id := w[0].(string), w[1].(int64)
+		if d, ok := b.digests[name][id]; ok {
+			refs = append(refs, name+":"+strconv.FormatInt(id, 10)+":"+d)
+		}
+	}
+	slices.Sort(refs)
+	return strings.Join(append([]string{refsVersion}, refs...), " ")
 }
 
 // LedgerSeq is the sequence number of the last entry sealed.
