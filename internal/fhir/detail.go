@@ -221,8 +221,8 @@ func (b *builder) detail(c *candidate, ch *Chart) Detail {
 	}
 	codes := codeSet(d.Codes)
 	for _, r := range c.results {
-		j, ok := b.resolve(r.Reference)
-		if !ok || b.entries[j].typ != "Observation" || b.entries[j].cand < 0 {
+		j, ok := b.result(c, r.Reference)
+		if !ok {
 			continue
 		}
 		o := &b.cands[b.entries[j].cand]

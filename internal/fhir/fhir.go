@@ -169,7 +169,6 @@ type builder struct {
 	index     map[string]int // fullUrl, "urn:uuid:<id>", "Type/id" -> entry index
 	charts    []Chart
 	cands     []candidate
-	results   []string       // every DiagnosticReport.result reference
 	orgIdent  map[string]int // an Organization's "<system>|<value>" -> entry index
 }
 
@@ -862,9 +861,6 @@ func (b *builder) item(i int, id string, res *resource, raw json.RawMessage) err
 			return err
 		}
 		c.sources[0] = first(c.orgs)
-		for _, r := range res.Result {
-			b.results = append(b.results, r.Reference)
-		}
 		c.results = res.Result
 	case "ImagingStudy":
 		dates = []field{{"started", res.Started}}
@@ -1076,10 +1072,12 @@ func seriesTitle(s series) string {
 }
 
 func (b *builder) finish() {
-	folded := make(map[int]bool, len(b.results))
-	for _, ref := range b.results {
-		if j, ok := b.resolve(ref); ok && b.entries[j].typ == "Observation" {
-			folded[j] = true
+	folded := make(map[int]bool)
+	for k := range b.cands {
+		for _, r := range b.cands[k].results {
+			if j, ok := b.result(&b.cands[k], r.Reference); ok {
+				folded[j] = true
+			}
 		}
 	}
 	byChart := make([][]int, len(b.charts)) // indexes in cands
@@ -1129,6 +1127,25 @@ func (b *builder) finish() {
 			b.stats.leave(t, leftOutTypes[t])
 		}
 	}
+}
+
+// result finds the Observation a report c lists as a result: one the
+// bundle holds, about the report's own patient. An Observation about no
+// patient, or another, is not folded in: reading patient by patient
+// (ReadByPatient) never puts it beside the report, and reading the whole
+// bundle must give the same chart — nor may one patient's result go out
+// in another's record.
+func (b *builder) result(c *candidate, ref string) (int, bool) {
+	j, ok := b.resolve(ref)
+	if !ok || b.entries[j].typ != "Observation" || b.entries[j].cand < 0 {
+		return 0, false
+	}
+	p, ok := b.resolve(c.subject)
+	if !ok || b.entries[p].chart < 0 {
+		return 0, false
+	}
+	q, ok := b.resolve(b.cands[b.entries[j].cand].subject)
+	return j, ok && q == p
 }
 
 // date gives an item its record's date, else the best it can: the day of
