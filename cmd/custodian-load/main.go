@@ -207,7 +207,7 @@ func run(ctx context.Context, o options) (*load, error) {
 				fmt.Printf("ledger verified: %d entries intact in %s\n", n, time.Since(t).Round(time.Millisecond))
 			}
 		}
-		if err := warmSensitive(ctx, desk); err != nil {
+		if err := warmDesk(ctx, desk); err != nil {
 			return nil, err
 		}
 		if o.seedOnly {
