@@ -72,6 +72,11 @@ const (
 	EventAccountLocked EventKind = "account-locked"
 	EventUserAdded     EventKind = "user-added"
 	EventUserDisabled  EventKind = "user-disabled"
+	// An account's role set from its identity provider's groups at a
+	// single sign-on (UserRoleChangedBody), and an account linked to an
+	// identity at a provider (IdentityLinkedBody).
+	EventUserRoleChanged EventKind = "user-role-changed"
+	EventIdentityLinked  EventKind = "identity-linked"
 )
 
 // The directory of known requesters.

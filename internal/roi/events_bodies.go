@@ -22,10 +22,33 @@ type UserDisabledBody struct {
 	Username string `json:"username"`
 }
 
-// LoginBody is an EventLogin's body: a session was opened.
+// LoginBody is an EventLogin's body: a session was opened. Method is
+// "oidc" for a single sign-on at an identity provider (empty: a local
+// password); MFA says who checked the second factor of such a sign-in:
+// "provider" (it asserted one, in amr or acr) or "totp" (the desk's code).
 type LoginBody struct {
 	Client  string `json:"client"`
 	Session string `json:"session"`
+	Method  string `json:"method,omitempty"`
+	MFA     string `json:"mfa,omitempty"`
+}
+
+// UserRoleChangedBody is an EventUserRoleChanged's body: the account's
+// role before and after, and what set it ("oidc": the groups its
+// identity provider asserted at a sign-in).
+type UserRoleChangedBody struct {
+	Username string `json:"username"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Source   string `json:"source"`
+}
+
+// IdentityLinkedBody is an EventIdentityLinked's body: the account and the
+// provider (its issuer URL) it is now signed in to through. The subject,
+// the provider's identifier for the person, is in the identities table.
+type IdentityLinkedBody struct {
+	Username string `json:"username"`
+	Issuer   string `json:"issuer"`
 }
 
 // LogoutBody is an EventLogout's body.
