@@ -509,11 +509,14 @@ type importSummary struct {
 	NewItems int `json:"new_items"`
 	// Undated and Partial items are kept; a date-bounded request waits for
 	// a person to place them.
-	Undated int       `json:"undated_items"`
-	Partial int       `json:"partially_dated_items"`
-	Folded  int       `json:"folded_resources"`
-	LeftOut []leftOut `json:"left_out"`
-	left    map[fhir.LeftOutKey]int
+	Undated int `json:"undated_items"`
+	Partial int `json:"partially_dated_items"`
+	Folded  int `json:"folded_resources"`
+	// Unresolved counts conditional references (Type?identifier=...)
+	// naming no resource in the file: kept as written, dropped from exports.
+	Unresolved int       `json:"unresolved_references"`
+	LeftOut    []leftOut `json:"left_out"`
+	left       map[fhir.LeftOutKey]int
 }
 
 type leftOut struct {
@@ -532,6 +535,7 @@ func (s *importSummary) stats(st fhir.Stats) {
 	s.Undated += st.Undated
 	s.Partial += st.Partial
 	s.Folded += st.Folded
+	s.Unresolved += st.Unresolved
 	for k, n := range st.LeftOut {
 		if s.left == nil {
 			s.left = map[fhir.LeftOutKey]int{}
@@ -558,6 +562,9 @@ func (s *importSummary) print(w io.Writer) {
 	}
 	if s.Folded > 0 {
 		fmt.Fprintf(w, "%d resources are part of another item (a report's results, a prescription's drug)\n", s.Folded)
+	}
+	if s.Unresolved > 0 {
+		fmt.Fprintf(w, "%d conditional references (Type?identifier=...) name no resource in the file: kept as written, left out of FHIR exports (to resolve them, put the organizations, practitioners and locations in the same file as the records)\n", s.Unresolved)
 	}
 	for _, l := range s.LeftOut {
 		fmt.Fprintf(w, "not a chart item: %d %s — %s\n", l.Count, l.Type, l.Reason)

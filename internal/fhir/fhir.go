@@ -37,6 +37,17 @@ type Chart struct {
 	// Observation folded into an item of the chart (listed in a
 	// Detail.Resources after the first); nil when there are none.
 	FoldedRaw map[string]json.RawMessage
+	// SharedRaw holds, by "Type/id", the bytes of every Practitioner,
+	// PractitionerRole, Organization and Location the chart's resources
+	// name (and those they name in turn) that the bundle holds; nil when
+	// there are none (see refs.go).
+	SharedRaw map[string]json.RawMessage
+	// References maps each conditional reference of the chart's resources
+	// ("Organization?identifier=system|value") that the bundle resolves to
+	// the "Type/id" of the resource carrying that identifier; nil when
+	// there are none. The bytes above are as received: ResolveReferences
+	// applies this to them.
+	References map[string]string
 }
 
 // Stats counts what an import read and what it left out.
@@ -61,6 +72,10 @@ type Stats struct {
 	// LeftOut counts every resource that is neither a chart item nor part
 	// of one, by resource type and reason (the Reason* constants).
 	LeftOut map[LeftOutKey]int
+	// Unresolved counts conditional references (Type?identifier=...) in
+	// the charts' resources that name no resource in the file: they are
+	// kept as written, and an export drops them (see refs.go).
+	Unresolved int
 	// DeceasedWithoutDate counts Patients marked deceasedBoolean true with
 	// no deceasedDateTime. Their DeathDate is NoDate: the desk cannot tell
 	// them from the living, so a person must look.
@@ -170,6 +185,8 @@ type builder struct {
 	charts    []Chart
 	cands     []candidate
 	orgIdent  map[string]int // an Organization's "<system>|<value>" -> entry index
+	ident     map[string]int // any resource's "Type?<system>|<value>" -> entry index (conditional references)
+	patients  []int          // each chart's Patient entry, by chart index
 }
 
 type entryInfo struct {
@@ -183,7 +200,8 @@ type entryInfo struct {
 	raw   json.RawMessage
 	codes codeSet
 	used  bool
-	id    string // the resource's id, for Detail.Names
+	id    string   // the resource's id, for Detail.Names
+	refs  []string // a Patient's, Medication's or shared resource's references (chartRefs)
 }
 
 type candidate struct {
@@ -202,6 +220,7 @@ type candidate struct {
 	codes     []Coding
 	docType   []Coding
 	raw       json.RawMessage
+	refs      []string // every reference the resource holds (chartRefs)
 }
 
 // bundleTypes are the Bundle types read. A document (an IPS or a discharge
@@ -331,7 +350,7 @@ func (b *builder) readEntries(dec *json.Decoder, rec *recorder) error {
 			return tooLarge(i, rt)
 		}
 		var raw json.RawMessage
-		if e.Resource != nil && (kept(e.Resource.ResourceType) || foldable(e.Resource.ResourceType)) {
+		if e.Resource != nil && (kept(e.Resource.ResourceType) || foldable(e.Resource.ResourceType) || sharedKept(e.Resource.ResourceType)) {
 			// The decoder has read the entry, and found it valid JSON.
 			raw = bytes.Clone(memberValue(rec.bytes(start, dec.InputOffset()), "resource"))
 		}
@@ -463,6 +482,11 @@ func (b *builder) add(i int, e *entry, raw json.RawMessage) error {
 	if err := b.register(i, rt, id, fullURL); err != nil {
 		return err
 	}
+	b.identify(i, rt, res.Identifier)
+	if sharedKept(rt) {
+		b.entries[i].raw = raw
+		b.entries[i].refs = scan(raw, nil).refs
+	}
 	switch rt {
 	case "Patient":
 		return b.patient(i, id, res, raw)
@@ -470,7 +494,8 @@ func (b *builder) add(i int, e *entry, raw json.RawMessage) error {
 		// Part of the items that name them (finish counts them).
 		b.entries[i].raw = raw
 		if rt == "Medication" {
-			b.entries[i].codes = scan(raw, nil).codes
+			sc := scan(raw, nil)
+			b.entries[i].codes, b.entries[i].refs = sc.codes, sc.refs
 		}
 		return nil
 	case "Organization":
@@ -626,7 +651,9 @@ func (b *builder) patient(i int, id string, res *resource, raw json.RawMessage) 
 		b.stats.DeceasedWithoutDate++
 	}
 	b.entries[i].chart = len(b.charts)
+	b.entries[i].refs = scan(raw, nil).refs
 	b.charts = append(b.charts, Chart{Patient: p, PatientRaw: raw})
+	b.patients = append(b.patients, i)
 	return nil
 }
 
@@ -998,7 +1025,8 @@ func (b *builder) item(i int, id string, res *resource, raw json.RawMessage) err
 	if res.Meta != nil {
 		c.updated = res.Meta.LastUpdated
 	}
-	c.names = scan(raw, nil).names
+	sc := scan(raw, nil)
+	c.names, c.refs = sc.names, sc.refs
 	if res.MedicationReference != nil {
 		c.medRef = res.MedicationReference.Reference
 	}
@@ -1115,6 +1143,22 @@ func (b *builder) finish() {
 			ch.Items[m] = b.cands[k].item
 			ch.Details[m] = b.detail(&b.cands[k], ch)
 		}
+	}
+	for n := range b.charts {
+		ch := &b.charts[n]
+		refs := b.entries[b.patients[n]].refs
+		for _, d := range ch.Details {
+			for _, key := range d.Resources {
+				if j, ok := b.index[key]; ok {
+					if b.entries[j].cand >= 0 {
+						refs = append(refs, b.cands[b.entries[j].cand].refs...)
+					} else {
+						refs = append(refs, b.entries[j].refs...)
+					}
+				}
+			}
+		}
+		b.chartRefs(ch, b.patients[n], refs)
 	}
 	// Counted once the items have taken what they name (detail).
 	for j := range b.entries {

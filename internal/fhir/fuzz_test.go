@@ -20,7 +20,7 @@ import (
 //   - an error is an *Error whose message repeats no value of the document
 //     (a run of more than echocheck.Max bytes of a JSON string or number that is
 //     not also a member name or FHIR vocabulary);
-//   - what is kept of the document (PatientRaw, Detail.Raw, FoldedRaw) is
+//   - what is kept of the document (PatientRaw, Detail.Raw, FoldedRaw, SharedRaw) is
 //     byte for byte a JSON object of the input (checkDetails);
 //   - ReadByPatient and ReadBundle agree: when both read a bundle, they
 //     return the same charts.
@@ -98,6 +98,16 @@ func checkCharts(t *testing.T, charts []Chart, stats Stats, data []byte) {
 		for key, raw := range c.FoldedRaw {
 			if !isRawObject(raw, data) {
 				t.Fatalf("FoldedRaw[%s] is not an object of the input", key)
+			}
+		}
+		for key, raw := range c.SharedRaw {
+			if !isRawObject(raw, data) {
+				t.Fatalf("SharedRaw[%s] is not an object of the input", key)
+			}
+		}
+		for ref, key := range c.References {
+			if _, ok := conditionalKey(ref); !ok || !strings.Contains(key, "/") {
+				t.Fatalf("References maps a reference that is not conditional, or to no Type/id")
 			}
 		}
 		n += len(c.Items)

@@ -111,6 +111,7 @@ var edgeMembers = map[string]bool{
 type scanned struct {
 	codes codeSet
 	names []string          // references along edgeMembers (and diagnosis.condition, item.encounter)
+	refs  []string          // every reference, wherever it is
 	first map[string]string // the first string at each path, for titles and dates
 }
 
@@ -139,6 +140,7 @@ func scan(raw []byte, want map[string]bool) scanned {
 				disp = v
 			}
 		case "reference":
+			s.refs = append(s.refs, v)
 			if n >= 2 && (edgeMembers[path[n-2]] ||
 				n >= 3 && (path[n-2] == "condition" && path[n-3] == "diagnosis" || path[n-2] == "encounter" && path[n-3] == "item")) {
 				s.names = append(s.names, v)
@@ -194,6 +196,7 @@ func (b *builder) genericItem(i int, id string, res *resource, raw json.RawMessa
 		raw:       raw,
 		codes:     sc.codes,
 		names:     sc.names,
+		refs:      sc.refs,
 	}
 	var fields []field
 	for _, p := range g.dates {

@@ -190,6 +190,7 @@ func (s *Stats) add(o Stats) {
 	s.Undated += o.Undated
 	s.Partial += o.Partial
 	s.Unattached += o.Unattached
+	s.Unresolved += o.Unresolved
 	s.DeceasedWithoutDate += o.DeceasedWithoutDate
 	for k, n := range o.LeftOut {
 		if k.Reason == ReasonShared {

@@ -11,7 +11,7 @@ import (
 
 // Import stores one imported chart: the patient, the chart items with the
 // sensitivity labels computed once, here, with their provenance, and every
-// resource byte for byte. Nothing in the import path decides a release.
+// resource byte for byte but for its resolved conditional references. Nothing in the import path decides a release.
 func (d *Desk) Import(ctx context.Context, actor string, c fhir.Chart) (roi.PatientID, int, error) {
 	if err := requireActor(actor); err != nil {
 		return 0, 0, err
@@ -43,6 +43,16 @@ func (d *Desk) Import(ctx context.Context, actor string, c fhir.Chart) (roi.Pati
 	}
 	for key, raw := range c.FoldedRaw {
 		raws = append(raws, roi.RawResource{Key: key, JSON: raw})
+	}
+	// The clinicians, organizations and places the records name, so that
+	// an export can carry them; and every resource with its conditional
+	// references resolved to the resource the bundle held (fhir/refs.go):
+	// the only bytes that differ from what was received.
+	for key, raw := range c.SharedRaw {
+		raws = append(raws, roi.RawResource{Key: key, JSON: raw})
+	}
+	for i := range raws {
+		raws[i].JSON = fhir.ResolveReferences(raws[i].JSON, c.References)
 	}
 	return d.store.ImportChart(ctx, c.Patient, items, raws, actor)
 }
