@@ -392,3 +392,60 @@ func (p *parser) nonXML(nx *node) {
 	p.finish(it, res)
 	p.res.Sections = append(p.res.Sections, SectionCount{Code: p.res.Code, Kind: "unstructured", Items: 1})
 }
+
+// Narrative is a document as a person reads it: its title, date, source
+// and every section's title and narrative, in order (nested sections
+// after their parent).
+type Narrative struct {
+	Title    string
+	Date     roi.Date
+	Source   string
+	Sections []NarrativeSection
+}
+
+// NarrativeSection is one section's title and its narrative as plain
+// text (narrativeText).
+type NarrativeSection struct {
+	Title string
+	Text  string
+}
+
+// ReadNarrative reads the narrative of a document Parse accepts.
+func ReadNarrative(data []byte) (*Narrative, error) {
+	root, err := parseTree(data)
+	if err != nil {
+		return nil, err
+	}
+	if !root.is("ClinicalDocument") {
+		return nil, &Error{Reason: "not a CDA document: the root element is not an HL7 v3 ClinicalDocument"}
+	}
+	p := &parser{root: root}
+	p.res = &Result{}
+	p.header()
+	out := &Narrative{Title: root.child("title").plain(), Date: p.docDate, Source: p.source}
+	body := root.child("component")
+	if t := body.path("nonXMLBody", "text"); t != nil {
+		s := NarrativeSection{Title: "Document content"}
+		mt := t.attr("mediaType")
+		if (mt == "" || strings.HasPrefix(mt, "text/plain")) && t.attr("representation") != "B64" {
+			s.Text = narrativeText(t)
+		} else {
+			s.Text = "The document's content is " + firstNonEmpty(mt, "not text") + "; it is not reproduced here."
+		}
+		out.Sections = append(out.Sections, s)
+	}
+	var rec func(s *node)
+	rec = func(s *node) {
+		if s == nil {
+			return
+		}
+		out.Sections = append(out.Sections, NarrativeSection{Title: firstNonEmpty(s.child("title").plain(), "Section"), Text: narrativeText(s.child("text"))})
+		for _, c := range s.children("component") {
+			rec(c.child("section"))
+		}
+	}
+	for _, c := range body.path("structuredBody").children("component") {
+		rec(c.child("section"))
+	}
+	return out, nil
+}

@@ -13,6 +13,12 @@ import (
 // sensitivity labels computed once, here, with their provenance, and every
 // resource byte for byte but for its resolved conditional references. Nothing in the import path decides a release.
 func (d *Desk) Import(ctx context.Context, actor string, c fhir.Chart) (roi.PatientID, int, error) {
+	return d.importChart(ctx, actor, c, nil)
+}
+
+// importChart is Import with more raw resources stored, as they are,
+// beside the chart's: a C-CDA document's original bytes (ImportCCDA).
+func (d *Desk) importChart(ctx context.Context, actor string, c fhir.Chart, extra []roi.RawResource) (roi.PatientID, int, error) {
 	if err := requireActor(actor); err != nil {
 		return 0, 0, err
 	}
@@ -54,6 +60,7 @@ func (d *Desk) Import(ctx context.Context, actor string, c fhir.Chart) (roi.Pati
 	for i := range raws {
 		raws[i].JSON = fhir.ResolveReferences(raws[i].JSON, c.References)
 	}
+	raws = append(raws, extra...)
 	return d.store.ImportChart(ctx, c.Patient, items, raws, actor)
 }
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/custodian-roi/custodian/internal/ccda"
 	"github.com/custodian-roi/custodian/internal/letter"
 	"github.com/custodian-roi/custodian/internal/packet"
 	"github.com/custodian-roi/custodian/internal/roi"
@@ -105,7 +106,26 @@ func (d *Desk) buildPacket(ctx context.Context, r *roi.DeskRequest, final *Final
 		sources = append(sources, raws)
 	}
 	for i, it := range items {
-		pi, err := packet.FromFHIR(it, sources[i], rel)
+		render := packet.FromFHIR
+		if _, fromCCDA := ccda.DocumentOf(it.Key); fromCCDA {
+			render = packet.FromCCDA
+		}
+		pi, err := render(it, sources[i], rel)
+		if err != nil {
+			return nil, err
+		}
+		in.Items = append(in.Items, pi)
+	}
+	// A C-CDA document goes whole only when every item of it is released.
+	for _, key := range wholeDocuments(chart, release) {
+		raw, err := d.store.RawResource(ctx, r.PatientID, key)
+		if roi.CodeOf(err) == roi.CodeNotFound {
+			continue // its items were imported without it: they went above
+		}
+		if err != nil {
+			return nil, err
+		}
+		pi, err := packet.FromCCDADocument(key, raw, documentLabels(chart, key))
 		if err != nil {
 			return nil, err
 		}
@@ -217,6 +237,9 @@ func (d *Desk) sourceResourceKeys(ctx context.Context, pid roi.PatientID, key st
 		return nil, nil, err
 	}
 	raws, keys := [][]byte{raw}, []string{key}
+	if isDocumentKey(key) {
+		return raws, keys, nil // a C-CDA document, kept as received: not JSON
+	}
 	var res map[string]any
 	if err := json.Unmarshal(raw, &res); err != nil {
 		return nil, nil, roi.WrapOp("workflow.packet-resource-read", roi.CodeInternal, err, "A stored resource does not read.")
