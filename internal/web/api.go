@@ -284,7 +284,7 @@ func (s *Server) handleRequestShow() http.Handler {
 		}
 		hist := []ledgerJSON{}
 		for _, e := range c.History {
-			hist = append(hist, ledgerJSON{e.Seq, e.At.UTC().Format(ledger.TimeFormat), string(e.Kind), e.RequestID, e.PatientID, e.Actor, e.Body, e.Hash})
+			hist = append(hist, ledgerJSON{e.Seq, e.At.UTC().Format(ledger.TimeFormat), string(e.Kind), e.RequestID, e.PatientID, e.Actor, ledgerBodyView(e.Body), e.Hash})
 		}
 		linked := []requestJSON{}
 		for _, l := range c.Linked {
@@ -655,7 +655,12 @@ func (s *Server) handleAccounting() http.Handler {
 			writeError(w, s.log, err)
 			return
 		}
-		if strings.Contains(r.Header.Get("Accept"), "text/csv") {
+		ct, ok := negotiate(r.Header.Get("Accept"), "application/json", "text/csv")
+		if !ok {
+			writeError(w, s.log, notAcceptable("application/json", "text/csv"))
+			return
+		}
+		if ct == "text/csv" {
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			w.Header().Set("Content-Disposition", `attachment; filename="accounting.csv"`)
 			acc.WriteCSV(w)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -86,4 +87,126 @@ func documentPath(r *http.Request) (id, doc int64, err error) {
 	}
 	doc, err = pathID(r, "doc")
 	return id, doc, err
+}
+
+// codeNotAcceptable is the error code of a 406: the client's Accept
+// header rules out every representation the call can give.
+const codeNotAcceptable roi.ErrorCode = "not_acceptable"
+
+// negotiate picks, of offers (media types in the server's order of
+// preference), the one the Accept header rates highest, as RFC 9110
+// §12.5.1 says: each offer takes the q of the most specific range that
+// matches it (type/subtype over type/* over */*), q=0 rules an offer out,
+// and a tie goes to the server's order. No Accept header accepts
+// anything. ok is false when no offer is acceptable: the caller answers
+// 406. Media-type parameters other than q are not compared.
+func negotiate(accept string, offers ...string) (best string, ok bool) {
+	if strings.TrimSpace(accept) == "" {
+		return offers[0], true
+	}
+	type rng struct {
+		typ, sub string
+		q        float64
+	}
+	var ranges []rng
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue // a malformed range is ignored, not fatal
+		}
+		typ, sub, found := strings.Cut(mt, "/")
+		if !found || (typ == "*" && sub != "*") {
+			continue
+		}
+		q := 1.0
+		if v, has := params["q"]; has {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f > 1 {
+				continue
+			}
+			q = f
+		}
+		ranges = append(ranges, rng{typ, sub, q})
+	}
+	bestQ := 0.0
+	for _, o := range offers {
+		typ, sub, _ := strings.Cut(o, "/")
+		q, spec := 0.0, -1
+		for _, r := range ranges {
+			s := -1
+			switch {
+			case r.typ == typ && r.sub == sub:
+				s = 2
+			case r.typ == typ && r.sub == "*":
+				s = 1
+			case r.typ == "*":
+				s = 0
+			}
+			if s > spec {
+				q, spec = r.q, s
+			}
+		}
+		if q > bestQ {
+			best, bestQ = o, q
+		}
+	}
+	return best, bestQ > 0
+}
+
+// notAcceptable is the 406 error naming what the call can give.
+func notAcceptable(offers ...string) error {
+	return roi.Errorf(codeNotAcceptable, "This call answers only with %s; the Accept header rules them all out.", strings.Join(offers, " or "))
+}
+
+// receiptView is a delivery receipt as the API shows it: snake_case
+// members. The receipts of e-mail and SFTP deliveries are stored (and
+// hashed into the ledger) with the Go field names they were first written
+// with (roi.SentReceipt); they are renamed here, on the way out, so that
+// stored rows and ledger entries stay as they are and old ones still read.
+func receiptView(raw json.RawMessage) json.RawMessage {
+	var m map[string]json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil {
+		return raw
+	}
+	renamed := false
+	for goName, name := range receiptNames {
+		if v, has := m[goName]; has {
+			delete(m, goName)
+			m[name] = v
+			renamed = true
+		}
+	}
+	if !renamed {
+		return raw
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+// receiptNames maps roi.SentReceipt's stored member names to the API's.
+var receiptNames = map[string]string{
+	"Channel": "channel", "Remote": "remote", "ID": "id", "Bytes": "bytes",
+	"SHA256": "sha256", "AlreadyPresent": "already_present", "Detail": "detail",
+}
+
+// ledgerBodyView is a ledger entry's body as the API shows it: a body
+// carrying a delivery receipt has it renamed (receiptView); every other
+// body is served as stored.
+func ledgerBodyView(body json.RawMessage) json.RawMessage {
+	if !bytes.Contains(body, []byte(`"receipt"`)) {
+		return body
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil || len(m["receipt"]) == 0 {
+		return body
+	}
+	m["receipt"] = receiptView(m["receipt"])
+	out, err := json.Marshal(m)
+	if err != nil {
+		return body
+	}
+	return out
 }

@@ -223,3 +223,49 @@ func describe(err error, outermost bool) string {
 	}
 	return t
 }
+
+// codeMethodNotAllowed is the error code of a 405: the path is served,
+// by other methods (the Allow header lists them).
+const codeMethodNotAllowed roi.ErrorCode = "method_not_allowed"
+
+func init() {
+	statusOf[codeNotAcceptable] = http.StatusNotAcceptable
+	statusOf[codeMethodNotAllowed] = http.StatusMethodNotAllowed
+}
+
+// apiNoRoute answers a request under /api/ that no route takes: 405 with
+// an Allow header when the path is served by other methods, else 404;
+// both as the JSON error body (a client parses every API error the same
+// way, with its request ID), where the mux would answer in plain text.
+// Pages keep the mux's answers and their HTML error pages.
+func (s *Server) apiNoRoute() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+			if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/api/" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			writeError(w, s.log, roi.Errorf(roi.CodeNotFound, "No such API call: see /api/v1/openapi.json for the calls there are."))
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, s.log, roi.Errorf(codeMethodNotAllowed, "This path does not take %s; it takes %s.", r.Method, strings.Join(allow, ", ")))
+	})
+}
+
+// crossOriginDenied answers a state change a browser sent from another
+// site (http.CrossOriginProtection): a JSON error under /api/, the error
+// page elsewhere, instead of the plain-text default.
+func (s *Server) crossOriginDenied() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := roi.Errorf(roi.CodeForbidden, "A request from another site was refused (cross-origin protection).")
+		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			writeError(w, s.log, err)
+			return
+		}
+		s.renderError(w, r, err)
+	})
+}

@@ -74,7 +74,7 @@ type deliveryView struct {
 
 func viewDelivery(d *roi.DeliveryRecord) deliveryView {
 	return deliveryView{ID: d.ID, Packet: d.Packet, Channel: d.Channel, State: d.State, Attempts: d.Attempts,
-		NextAt: d.NextAt.Format("2006-01-02T15:04:05Z"), LastError: d.LastError, Receipt: d.Receipt}
+		NextAt: d.NextAt.Format("2006-01-02T15:04:05Z"), LastError: d.LastError, Receipt: receiptView(d.Receipt)}
 }
 
 func (s *Server) handleRelease() http.Handler {
@@ -205,9 +205,15 @@ func (s *Server) handleIssueCode() http.Handler {
 }
 
 // writeLetter answers with a letter as PDF, or as plain text when the
-// client asks for text/plain.
+// client's Accept header prefers text/plain (negotiate weighs q-values);
+// 406 when it accepts neither.
 func (s *Server) writeLetter(w http.ResponseWriter, r *http.Request, name string, l doc.Letter) {
-	if strings.Contains(r.Header.Get("Accept"), "text/plain") {
+	ct, ok := negotiate(r.Header.Get("Accept"), "application/pdf", "text/plain")
+	if !ok {
+		writeError(w, s.log, notAcceptable("application/pdf", "text/plain"))
+		return
+	}
+	if ct == "text/plain" {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte(l.Text()))
 		return

@@ -53,6 +53,7 @@ func NewServer(log *slog.Logger, desk *workflow.Desk, opts Options) http.Handler
 	// could otherwise post in a signed-in clerk's name (issue #15, M1).
 	// A script client sends neither Origin nor Sec-Fetch-Site and passes.
 	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(s.crossOriginDenied())
 	for _, rt := range routes {
 		// Outermost first: the origin check, then who is signed in
 		// (guard), and only then the idempotency layer, so that an
@@ -60,6 +61,10 @@ func NewServer(log *slog.Logger, desk *workflow.Desk, opts Options) http.Handler
 		h := cop.Handler(s.guard(rt, s.idempotent(rt, rt.handler(s))))
 		s.mux.Handle(rt.method+" "+rt.pattern, h)
 	}
+	// Not a route: what the mux answers for a path under /api/ that no
+	// route serves (404) or serves with another method (405), as a JSON
+	// error like every other API error (errors.go).
+	s.mux.Handle("/api/", s.apiNoRoute())
 	return s.requestIDs(s.recoverer(s.headers(s.logRequests(s.identify(s.mux)))))
 }
 
