@@ -90,6 +90,11 @@ func (rel Released) Names(s string) bool {
 	return false
 }
 
+// Shows reports whether the display of Reference r, the value (or a list
+// element) of member, may be printed or exported (see Withheld): the FHIR
+// export asks it of a reference to a resource it does not carry.
+func (rel Released) Shows(member string, r map[string]any) bool { return rel.shows(member, r) }
+
 // shows reports whether the display of Reference r, the value (or a list
 // element) of member, may be printed.
 func (rel Released) shows(member string, r obj) bool {
