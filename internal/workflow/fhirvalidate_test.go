@@ -2,8 +2,8 @@ package workflow
 
 import (
 	"bufio"
-	"cmp"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"os"
 	"os/exec"
