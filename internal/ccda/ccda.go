@@ -356,6 +356,11 @@ func securityCodes(n *node) []coding {
 		if x.space != nsV3 || x.attr("code") == "" || x.attr("nullFlavor") != "" {
 			return true
 		}
+		// A security observation's own code (SECCLASSOBS, SECCONOBS ...)
+		// names the kind of marking, not a label: its value is the label.
+		if c := x.attr("code"); x.local == "code" && strings.HasPrefix(c, "SEC") && strings.HasSuffix(c, "OBS") {
+			return true
+		}
 		if sys := SystemURI(x.attr("codeSystem")); sys == actCodeURI || sys == confidentialityURI {
 			out = append(out, coding{System: sys, Code: x.attr("code"), Display: x.attr("displayName")})
 		}

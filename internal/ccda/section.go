@@ -50,9 +50,6 @@ type building struct {
 	id   string
 	rt   string
 	sec  *secCtx
-	// security are the item's own security labels (the header's are added
-	// by base).
-	security []coding
 }
 
 // secCtx is what an entry reads of its section: its code and title, and
@@ -379,8 +376,8 @@ func (p *parser) entry(ctx *secCtx, idx int, stmt *node) {
 		if x == primary || x.space != nsV3 || x.attr("code") == "" || x.attr("codeSystem") == "" {
 			return true
 		}
-		if x.local == "translation" {
-			return true // read with its parent
+		if x.local == "translation" && x.parent != nil && x.parent.attr("code") != "" && x.parent.attr("codeSystem") != "" {
+			return true // read with its parent (a null or uncoded parent's are read alone)
 		}
 		cc := conceptCodings(x)
 		var fresh []coding
