@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/custodian-roi/custodian/internal/audit"
 	"github.com/custodian-roi/custodian/internal/caseformat"
 	"github.com/custodian-roi/custodian/internal/fee"
 	"github.com/custodian-roi/custodian/internal/jurisdiction"
@@ -57,6 +58,9 @@ type Desk struct {
 	// ready to release before it is listed as an information-blocking
 	// risk; 0 is DefaultReadyLimitDays (infoblocking.go).
 	ReadyLimitDays int
+	// AuditSite names this desk in the AuditEvents it serves and forwards
+	// (audit_events.go); an empty Observer is "custodian".
+	AuditSite audit.Site
 
 	access *accessLog
 	// sensitive serializes working out "sensitive in scope": two hundred
