@@ -644,10 +644,16 @@ var fromSecurity = map[string]roi.Label{
 	"SEX": roi.LabelReproductive, "GDIS": roi.LabelGenetic,
 }
 
+// noRedisclosure is the HL7 v3 ActCode refrain policy a Part 2 record
+// carries: no redisclosure without the patient's consent (42 CFR 2.32).
+var noRedisclosure = SecurityLabel{actCodeSystem, "NORDSCLCD", "no redisclosure without consent directive"}
+
 // SecurityLabels returns the DS4P security labels for labels: a
 // confidentiality code (V, very restricted, for psychotherapy notes and
 // Part 2 records; R, restricted, for any other sensitive label; N, normal,
-// otherwise) and the sensitivity codes.
+// otherwise), the sensitivity codes, and for a Part 2 record the
+// NORDSCLCD refrain policy. All are HL7's: v3-Confidentiality and
+// v3-ActCode.
 func SecurityLabels(labels roi.Labels) []SecurityLabel {
 	conf := SecurityLabel{confidentialitySystem, "N", "normal"}
 	var out []SecurityLabel
@@ -667,6 +673,9 @@ func SecurityLabels(labels roi.Labels) []SecurityLabel {
 			seen[s.Code] = true
 			out = append(out, s)
 		}
+	}
+	if labels.Has(roi.LabelPart2) {
+		out = append(out, noRedisclosure)
 	}
 	return append([]SecurityLabel{conf}, out...)
 }

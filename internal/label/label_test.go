@@ -148,7 +148,7 @@ func TestSecurityLabels(t *testing.T) {
 	}{
 		{0, []string{"N"}},
 		{roi.LabelsOf(roi.LabelHIV), []string{"R", "HIV"}},
-		{roi.LabelsOf(roi.LabelPart2, roi.LabelSUDCounselingNote), []string{"V", "42CFRPart2", "ETH"}},
+		{roi.LabelsOf(roi.LabelPart2, roi.LabelSUDCounselingNote), []string{"V", "42CFRPart2", "ETH", "NORDSCLCD"}},
 		{roi.LabelsOf(roi.LabelPsychotherapyNote, roi.LabelBehavioralHealth), []string{"V", "PSY", "PSYTHPN"}},
 		{roi.LabelsOf(roi.LabelReproductive, roi.LabelGenetic), []string{"R", "GDIS", "SEX"}},
 	} {
@@ -158,6 +158,23 @@ func TestSecurityLabels(t *testing.T) {
 		}
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%v: %v, want %v", tc.labels.Strings(), got, tc.want)
+		}
+	}
+}
+
+// TestSecurityLabelsHL7: every label's codes are HL7 v3 codes in HL7's
+// systems, from the codes those systems define for DS4P.
+func TestSecurityLabelsHL7(t *testing.T) {
+	known := map[string]map[string]bool{
+		"http://terminology.hl7.org/CodeSystem/v3-Confidentiality": {"N": true, "R": true, "V": true},
+		"http://terminology.hl7.org/CodeSystem/v3-ActCode": {"PSY": true, "PSYTHPN": true, "42CFRPart2": true, "ETH": true,
+			"HIV": true, "GDIS": true, "SEX": true, "STD": true, "SDV": true, "NORDSCLCD": true},
+	}
+	for _, l := range roi.AllLabels() {
+		for _, s := range SecurityLabels(roi.LabelsOf(l)) {
+			if !known[s.System][s.Code] || s.Display == "" {
+				t.Errorf("label %v: %+v is not an HL7 DS4P code", l, s)
+			}
 		}
 	}
 }
