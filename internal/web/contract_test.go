@@ -3,11 +3,13 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,12 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/send"
+	"github.com/custodian-roi/custodian/internal/send/sendtest"
+	"github.com/custodian-roi/custodian/internal/store"
+	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
 // The contract check: every request a web test sends to an operation of
@@ -307,5 +315,301 @@ func TestContractDocument(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// exchange is one request and answer as the contract check saw them.
+type exchange struct {
+	req     *http.Request
+	reqBody []byte
+	status  int
+	header  http.Header
+	body    []byte
+}
+
+// recordingAPI is an api (api_test.go) whose exchanges are also kept, for
+// tests that check the check itself.
+func recordingAPI(t *testing.T) (*api, func(method, path string, status int) exchange) {
+	t.Helper()
+	e := newWebEnv(t, webSetup{Patient: true, FixedClock: true, HandlerOnly: true, Desk: func(d *workflow.Desk) {
+		sftp := sendtest.StartSFTP(t)
+		d.SFTP = map[string]workflow.Pusher{"harper-vance": &send.SFTP{Addr: sftp.Addr, User: sftp.User, Password: sftp.Password, HostKey: sftp.HostKey}}
+	}})
+	var mu sync.Mutex
+	var kept []exchange
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, r)
+		mu.Lock()
+		kept = append(kept, exchange{r.Clone(context.Background()), body, rec.Code, rec.Header().Clone(), rec.Body.Bytes()})
+		mu.Unlock()
+		for k, vs := range rec.Header() {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}))
+	t.Cleanup(e.srv.Close)
+	find := func(method, path string, status int) exchange {
+		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
+		for i := len(kept) - 1; i >= 0; i-- {
+			if x := kept[i]; x.req.Method == method && x.req.URL.Path == path && x.status == status {
+				return x
+			}
+		}
+		t.Fatalf("no exchange %s %s %d was recorded", method, path, status)
+		return exchange{}
+	}
+	return &api{t: t, webEnv: e}, find
+}
+
+// releaseJourney takes a subpoena request to release, as TestAPIJourney
+// does, and returns its path; on the way a stale decide is refused (409).
+func releaseJourney(a *api) string {
+	a.t.Helper()
+	out := a.want(201, "POST", "/api/v1/requests", `{"patient":"MRN-77","received":"2026-03-02",
+		"requester":{"kind":"attorney","name":"Harper & Vance LLP"},"basis":"subpoena","contact":"harper-vance","delivery":"sftp"}`)
+	base := "/api/v1/requests/" + strconv.Itoa(int(out["request"].(map[string]any)["id"].(float64)))
+	v := strconv.Itoa(version(out))
+	out = a.want(200, "POST", base+"/evidence", `{"version":`+v+`,"evidence":{"type":"identity","verified":true,"method":"bar number"}}`)
+	v = strconv.Itoa(version(out))
+	out = a.want(200, "POST", base+"/evidence", `{"version":`+v+`,"evidence":{"type":"subpoena","issued_by":"attorney","assurances":"protective-order","covers":{"labels":["general","psychotherapy-note"]}}}`)
+	v = strconv.Itoa(version(out))
+	out = a.want(200, "POST", base+"/evaluate", `{"version":`+v+`}`)
+	stale := strconv.Itoa(version(out) - 1)
+	v = strconv.Itoa(version(out))
+	a.want(409, "POST", base+"/decide", `{"version":`+stale+`,"action":"partial"}`)
+	out = a.want(200, "POST", base+"/decide", `{"version":`+v+`,"action":"partial"}`)
+	v = strconv.Itoa(version(out))
+	out = a.want(200, "POST", base+"/review", `{"version":`+v+`,"approve":true}`, ActorHeader, "qa.lee")
+	a.want(200, "POST", base+"/release", `{"version":`+strconv.Itoa(version(out))+`}`)
+	return base
+}
+
+// mutated is the document with change applied to its parsed JSON.
+func mutated(t *testing.T, change func(doc map[string]any)) *contract {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	change(doc)
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := parseContract(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// member walks doc along keys to an object.
+func member(doc map[string]any, keys ...string) map[string]any {
+	m := doc
+	for _, k := range keys {
+		m = m[k].(map[string]any)
+	}
+	return m
+}
+
+// TestContractCatches: the check passes real exchanges against the real
+// document and fails them, naming the operation and the fault, against a
+// document that drops the release's password, leaves out a status the
+// server returns, or asks of a request more than the server does.
+func TestContractCatches(t *testing.T) {
+	a, find := recordingAPI(t)
+	base := releaseJourney(a)
+	release := find("POST", base+"/release", 200)
+	stale := find("POST", base+"/decide", 409)
+	decide := find("POST", base+"/decide", 200)
+	real, err := loadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(c *contract, x exchange) string {
+		var s []string
+		for _, v := range c.checkExchange(x.req, x.reqBody, x.status, x.header, x.body) {
+			s = append(s, v.String())
+		}
+		return strings.Join(s, "\n")
+	}
+	for _, x := range []exchange{release, stale, decide} {
+		if v := check(real, x); v != "" {
+			t.Errorf("the real document refuses a real exchange: %s", v)
+		}
+	}
+	var rel map[string]any
+	if err := json.Unmarshal(release.body, &rel); err != nil || rel["password"] == nil {
+		t.Fatalf("the release answer has no password: %v %s", err, release.body)
+	}
+
+	noPassword := mutated(t, func(doc map[string]any) {
+		delete(member(doc, "components", "schemas", "Release", "properties"), "password")
+	})
+	if v := check(noPassword, release); !strings.Contains(v, "releaseRequest") || !strings.Contains(v, `"password"`) {
+		t.Errorf("a document without the release's password passed, or the failure names neither: %q", v)
+	}
+
+	no409 := mutated(t, func(doc map[string]any) {
+		delete(member(doc, "paths", "/api/v1/requests/{id}/decide", "post", "responses"), "409")
+	})
+	if v := check(no409, stale); !strings.Contains(v, "decideRequest") || !strings.Contains(v, "status is not supported") {
+		t.Errorf("an undocumented 409 passed, or the failure names neither: %q", v)
+	}
+
+	stricter := mutated(t, func(doc map[string]any) {
+		s := member(doc, "paths", "/api/v1/requests/{id}/decide", "post", "requestBody", "content", "application/json", "schema")
+		s["required"] = append(s["required"].([]any), "missing")
+	})
+	if v := check(stricter, decide); !strings.Contains(v, "decideRequest") || !strings.Contains(v, "calls the request invalid, yet it succeeded") {
+		t.Errorf("a request the document refuses succeeded unnoticed: %q", v)
+	}
+	// The same stricter document has no quarrel with a request the server
+	// refused: tests that send bad requests on purpose need no marking.
+	if v := check(stricter, stale); strings.Contains(v, "request invalid") {
+		t.Errorf("a refused request was blamed: %q", v)
+	}
+}
+
+// TestAPINoRouteJSON: under /api/ an unknown path is a JSON 404 and a
+// known path with another method a JSON 405 with Allow, each with its
+// request ID; a page keeps its non-JSON answer.
+func TestAPINoRouteJSON(t *testing.T) {
+	a := newAPI(t)
+	for _, c := range []struct {
+		method, path string
+		status       int
+		code, allow  string
+	}{
+		{"GET", "/api/v1/no-such-thing", 404, "not_found", ""},
+		{"GET", "/api/v2/requests", 404, "not_found", ""},
+		{"DELETE", "/api/v1/requests", 405, "method_not_allowed", "GET, HEAD, POST"},
+		{"POST", "/api/v1/requests/1", 405, "method_not_allowed", "GET, HEAD"},
+		{"GET", "/api/v1/requests/1/release", 405, "method_not_allowed", "POST"},
+	} {
+		req, _ := http.NewRequest(c.method, a.srv.URL+c.path, nil)
+		req.Header.Set(ActorHeader, "clerk.ana")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body errorBody
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || err != nil || string(body.Error.Code) != c.code {
+			t.Errorf("%s %s: %d %v %+v, want %d %s", c.method, c.path, resp.StatusCode, err, body, c.status, c.code)
+			continue
+		}
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s %s: Content-Type %q", c.method, c.path, resp.Header.Get("Content-Type"))
+		}
+		if id := resp.Header.Get(RequestIDHeader); id == "" || body.Error.RequestID != id {
+			t.Errorf("%s %s: request_id %q, header %q", c.method, c.path, body.Error.RequestID, id)
+		}
+		if got := resp.Header.Get("Allow"); got != c.allow {
+			t.Errorf("%s %s: Allow %q, want %q", c.method, c.path, got, c.allow)
+		}
+	}
+	resp, err := http.Get(a.srv.URL + "/no-such-page")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 || strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("an unknown page: %d %q, want a 404 that is not the API's JSON", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestContentNegotiation: letters and the accounting answer by the
+// Accept header's q-values, and 406 (documented) when nothing is
+// acceptable.
+func TestContentNegotiation(t *testing.T) {
+	a, _ := recordingAPI(t)
+	base := releaseJourney(a)
+	acc := "/api/v1/patients/" + strconv.FormatInt(int64(a.pid), 10) + "/accounting"
+	for _, c := range []struct {
+		path, accept string
+		status       int
+		ctype        string
+	}{
+		{base + "/letters/cover", "application/pdf, text/plain;q=0.1", 200, "application/pdf"},
+		{base + "/letters/cover", "text/plain;q=0.9, application/pdf;q=0.8", 200, "text/plain"},
+		{base + "/letters/cover", "", 200, "application/pdf"},
+		{base + "/letters/cover", "text/*", 200, "text/plain"},
+		{base + "/letters/cover", "image/png", 406, "application/json"},
+		{acc, "text/csv;q=0.5, application/json", 200, "application/json"},
+		{acc, "text/csv", 200, "text/csv"},
+		{acc, "application/xml", 406, "application/json"},
+	} {
+		status, out := a.do("GET", c.path, "", "Accept", c.accept)
+		if status != c.status {
+			t.Errorf("GET %s, Accept %q: %d, want %d (%v)", c.path, c.accept, status, c.status, out)
+			continue
+		}
+		raw, _ := out["raw"].(string)
+		switch c.ctype {
+		case "application/pdf":
+			if !strings.HasPrefix(raw, "%PDF") {
+				t.Errorf("Accept %q: not a PDF", c.accept)
+			}
+		case "text/plain", "text/csv":
+			if raw == "" || strings.HasPrefix(raw, "%PDF") || strings.HasPrefix(raw, "{") {
+				t.Errorf("Accept %q: not %s: %.40q", c.accept, c.ctype, raw)
+			}
+		case "application/json":
+			if raw != "" {
+				t.Errorf("Accept %q: not JSON", c.accept)
+			}
+			if c.status == 406 && errCode(out) != "not_acceptable" {
+				t.Errorf("Accept %q: %v, want not_acceptable", c.accept, out)
+			}
+		}
+	}
+}
+
+// TestReceiptsSnakeCase: an SFTP delivery's receipt is served with
+// snake_case members, in the deliveries and in the request's history,
+// while the ledger keeps the entry as it was written (its hash covers it).
+func TestReceiptsSnakeCase(t *testing.T) {
+	a, _ := recordingAPI(t)
+	base := releaseJourney(a)
+	if worked, err := a.desk.Deliver(context.Background(), "test"); !worked || err != nil {
+		t.Fatalf("deliver: %v %v", worked, err)
+	}
+	dels := a.want(200, "GET", base+"/deliveries", "")["deliveries"].([]any)
+	rc, _ := dels[0].(map[string]any)["receipt"].(map[string]any)
+	if rc["channel"] != "sftp" || rc["sha256"] == nil || rc["remote"] == nil || rc["SHA256"] != nil || rc["Channel"] != nil {
+		t.Errorf("delivery receipt %v", rc)
+	}
+	shown := false
+	for _, h := range a.want(200, "GET", base, "")["history"].([]any) {
+		body, _ := h.(map[string]any)["body"].(map[string]any)
+		if r, ok := body["receipt"].(map[string]any); ok && r["channel"] == "sftp" {
+			shown = true
+			if r["sha256"] == nil || r["SHA256"] != nil {
+				t.Errorf("history receipt %v", r)
+			}
+		}
+	}
+	if !shown {
+		t.Error("the history shows no SFTP receipt")
+	}
+	id, _ := strconv.ParseInt(strings.TrimPrefix(base, "/api/v1/requests/"), 10, 64)
+	es, err := a.store.Ledger(context.Background(), store.LedgerFilter{RequestID: roi.RequestID(id), Kind: roi.EventDelivery})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := false
+	for _, e := range es {
+		stored = stored || bytes.Contains(e.Body, []byte(`"SHA256"`))
+	}
+	if !stored {
+		t.Error("the ledger's delivery entry no longer holds the receipt as written")
 	}
 }
