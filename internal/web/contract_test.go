@@ -48,7 +48,6 @@ type contract struct {
 }
 
 var (
-	dumpMu       sync.Mutex
 	contractOnce sync.Once
 	contractDoc  *contract
 	contractErr  error
