@@ -70,16 +70,16 @@ type Result struct {
 
 // SectionCount is what one section gave.
 type SectionCount struct {
-	Code    string // the section's LOINC code, "" when it has none
-	Kind    string // problems, medications, results ... or "other"
-	Entries int    // its entry elements
-	Items   int    // items made: one per entry with a statement, or one note
+	Code    string `json:"code"`    // the section's LOINC code, "" when it has none
+	Kind    string `json:"kind"`    // problems, medications, results ... or "other"
+	Entries int    `json:"entries"` // its entry elements
+	Items   int    `json:"items"`   // items made: one per entry with a statement, or one note
 	// Empty entries are entry elements with no clinical statement in
 	// them: nothing to keep.
-	Empty int
+	Empty int `json:"empty_entries"`
 	// Note is true when the section had no entries and its narrative
 	// became one note item.
-	Note bool
+	Note bool `json:"note"`
 }
 
 // IsCCDA reports whether head (the start of a file) looks like a CDA

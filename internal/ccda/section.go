@@ -394,7 +394,21 @@ func (p *parser) entry(ctx *secCtx, idx int, stmt *node) {
 		return true
 	})
 	b.det.Codes = append(b.det.Codes, all...)
-	b.item.Title = clip(firstNonEmpty(conceptText(prim), firstLine(narrative), ctx.title, "C-CDA entry"), 200)
+	title := conceptText(prim)
+	if rt == "DocumentReference" {
+		// A note's code is "Note" (34109-9); its kind is the translation's
+		// (a consult note, a progress note ...), else its section's title.
+		title = ""
+		if primary != nil {
+			for _, tr := range primary.children("translation") {
+				if title = tr.attr("displayName"); title != "" {
+					break
+				}
+			}
+		}
+		title = firstNonEmpty(title, ctx.title, conceptText(prim))
+	}
+	b.item.Title = clip(firstNonEmpty(title, firstLine(narrative), ctx.title, "C-CDA entry"), 200)
 	p.finish(b, res)
 }
 

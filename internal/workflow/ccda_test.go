@@ -81,7 +81,7 @@ func TestCCDA_SensitiveBothWays(t *testing.T) {
 	hiv := byTitle(t, f, "Human immunodeficiency virus disease")
 	oud := byTitle(t, f, "Opioid use disorder, moderate")
 	bup := byTitle(t, f, "Buprenorphine 8 MG / Naloxone 2 MG sublingual film")
-	note := byTitle(t, f, "Note")
+	note := byTitle(t, f, "Consult note")
 	flu := byTitle(t, f, "Influenza vaccine, quadrivalent")
 	switch {
 	case !hiv.Labels.Has(roi.LabelHIV), !oud.Labels.Has(roi.LabelSubstanceUse), !bup.Labels.Has(roi.LabelSubstanceUse),
