@@ -164,7 +164,7 @@ func exportSynthea(t *testing.T, file string, extra []string, basis roi.Basis, e
 // TestExportValidates: exports of real Synthea patients — whole charts,
 // a sensitive partial release, a chart whose clinicians and organizations
 // are named by identifier and resolved at import, and the same unresolved
-// — pass the HL7 R4 JSON schema and FHIR.js with no error, every
+// — and of a Part 2 release under consent pass the HL7 R4 JSON schema and FHIR.js with no error, every
 // reference resolves inside the Bundle, and no withheld resource's id is
 // anywhere in it.
 func TestExportValidates(t *testing.T) {
@@ -213,6 +213,30 @@ func TestExportValidates(t *testing.T) {
 		}
 		files = append(files, name)
 	}
+	// A Part 2 record released under the patient's consent, in a chart
+	// imported without its Patient resource: the Bundle's Part 2 labels,
+	// the Provenance's 2.32 narrative and the Patient built from the
+	// demographics are validated too.
+	enc := func(id string) string {
+		return `{"resourceType":"Encounter","id":"` + id + `","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"subject":{"reference":"Patient/p1"}}`
+	}
+	f := newFixtureRaw(t, roi.MakeDate(1980, 6, 15), map[string]string{"Encounter/1": enc("1"), "Encounter/p2": enc("p2")},
+		item("Encounter/1", "2025-03-14", "encounter"),
+		item("Encounter/p2", "2025-05-13", "encounter", roi.LabelPart2))
+	r := f.intake(roi.KindAttorney, "Okafor Legal Group", roi.BasisAuthorization)
+	f.release(r, hipaaAuth, part2Consent)
+	out, err := f.desk.Export(f.ctx, "s", r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := readExport(t, out); len(b.Meta.Security) != 3 {
+		t.Errorf("part 2 bundle security %v", b.Meta.Security)
+	}
+	name := filepath.Join(dir, "part2-consent.json")
+	if err := os.WriteFile(name, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, name)
 	for name, v := range runFHIRValidator(t, cmd, files) {
 		for _, list := range [][]string{v.Schema, v.FHIRJS, v.Refs} {
 			for i, e := range list {
