@@ -121,9 +121,9 @@ type BundleSearch struct {
 
 // SearchSet wraps events in a searchset Bundle. base is the server's
 // AuditEvent endpoint (entries' fullUrl is base/id); next is "" on the
-// last page.
+// last page. No events, no entry member: FHIR JSON has no empty arrays.
 func SearchSet(events []AuditEvent, base, self, next string) (Bundle, error) {
-	b := Bundle{ResourceType: "Bundle", Type: "searchset", Link: []BundleLink{{Relation: "self", URL: self}}, Entry: []BundleEntry{}}
+	b := Bundle{ResourceType: "Bundle", Type: "searchset", Link: []BundleLink{{Relation: "self", URL: self}}}
 	if next != "" {
 		b.Link = append(b.Link, BundleLink{Relation: "next", URL: next})
 	}

@@ -18,8 +18,10 @@ type AuditFilter struct {
 	Actor     string
 	// From and To bound the recorded time, [From, To); zero is open.
 	From, To time.Time
-	// After keeps entries after this sequence number (the page cursor).
-	After int64
+	// After keeps entries after this sequence number (the page cursor);
+	// Until, when not 0, those up to it (the ledger's head when a paged
+	// search began, so that its pages end).
+	After, Until int64
 	// Limit caps the entries returned (required: 1 or more).
 	Limit int
 }
@@ -46,6 +48,9 @@ func auditQuery(sel string, f AuditFilter) (string, []any) {
 	add := func(cond string, v any) {
 		args = append(args, v)
 		q += fmt.Sprintf(" AND %s $%d", cond, len(args))
+	}
+	if f.Until != 0 {
+		add("seq <=", f.Until)
 	}
 	if f.PatientID != 0 {
 		add("patient_id =", f.PatientID)

@@ -23,8 +23,11 @@ type AuditQuery struct {
 	PatientID roi.PatientID
 	Actor     string
 	Date      audit.Range
-	// After is the page cursor: events after this ledger entry.
-	After int64
+	// After is the page cursor: events after this ledger entry. Until
+	// ends the search at a ledger entry (0: at the head as the first page
+	// is read): each search is itself recorded, so without it a search by
+	// the searcher's patient or name would grow a page with every page.
+	After, Until int64
 	// Count is the page size: 1 to MaxAuditCount; 0 is DefaultAuditCount.
 	Count int
 }
@@ -39,8 +42,8 @@ const (
 type AuditPage struct {
 	Events []audit.AuditEvent
 	// Next is the cursor of the next page (AuditQuery.After); 0 on the
-	// last page.
-	Next int64
+	// last page. Until is where the search ends, for the next pages.
+	Next, Until int64
 }
 
 // site is the desk as the source of its events.
@@ -64,19 +67,28 @@ func (d *Desk) AuditEvents(ctx context.Context, actor string, q AuditQuery) (*Au
 	if q.Count < 1 || q.Count > MaxAuditCount {
 		return nil, roi.Errorf(roi.CodeInvalid, "_count must be from 1 to %d.", MaxAuditCount)
 	}
-	if q.After < 0 {
+	if q.After < 0 || q.Until < 0 {
 		return nil, roi.Errorf(roi.CodeInvalid, "The page cursor is not a ledger entry.")
 	}
 	// Views still waiting in the batch belong in the answer.
 	if err := d.Flush(ctx); err != nil {
 		return nil, err
 	}
+	if q.Until == 0 {
+		head, err := d.store.Ledger(ctx, store.LedgerFilter{Last: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(head) == 1 {
+			q.Until = head[0].Seq
+		}
+	}
 	es, err := d.store.AuditEntries(ctx, store.AuditFilter{PatientID: q.PatientID, Actor: q.Actor,
-		From: q.Date.From, To: q.Date.To, After: q.After, Limit: q.Count + 1})
+		From: q.Date.From, To: q.Date.To, After: q.After, Until: q.Until, Limit: q.Count + 1})
 	if err != nil {
 		return nil, err
 	}
-	page := &AuditPage{Events: []audit.AuditEvent{}}
+	page := &AuditPage{Events: []audit.AuditEvent{}, Until: q.Until}
 	if len(es) > q.Count {
 		es = es[:q.Count]
 		page.Next = es[len(es)-1].Seq

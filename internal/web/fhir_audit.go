@@ -1,0 +1,150 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/custodian-roi/custodian/internal/audit"
+	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/workflow"
+)
+
+// The ledger as FHIR AuditEvents (IHE BALP) for a hospital's security
+// team: GET /api/v1/fhir/AuditEvent searches, GET .../AuditEvent/{id}
+// reads one; the id is the ledger entry's number (docs/INTEGRATION.md).
+
+// fhirJSON is FHIR's JSON media type.
+const fhirJSON = "application/fhir+json"
+
+// auditSearchParams are the search parameters the AuditEvent search takes.
+var auditSearchParams = map[string]bool{"patient": true, "date": true, "agent": true, "_count": true, "_cursor": true, "_until": true, "_format": true}
+
+// auditQuery reads the search parameters. An error names the parameter,
+// never its value.
+func auditQuery(q url.Values) (workflow.AuditQuery, error) {
+	var out workflow.AuditQuery
+	for k := range q {
+		if !auditSearchParams[k] {
+			return out, roi.Errorf(roi.CodeInvalid, "The AuditEvent search takes patient, date, agent, _count, and _cursor and _until from a next link; another parameter was given.")
+		}
+	}
+	if f := q.Get("_format"); f != "" && f != "json" && f != fhirJSON && f != "application/json" {
+		return out, roi.Errorf(roi.CodeInvalid, "_format: this server answers in JSON only.")
+	}
+	if vs := q["patient"]; len(vs) > 0 {
+		id, err := strconv.ParseInt(strings.TrimPrefix(vs[0], "Patient/"), 10, 64)
+		if len(vs) > 1 || err != nil || id <= 0 {
+			return out, roi.Errorf(roi.CodeInvalid, "patient must be one patient's id, as Patient/123 or 123.")
+		}
+		out.PatientID = roi.PatientID(id)
+	}
+	if vs := q["agent"]; len(vs) > 0 {
+		if len(vs) > 1 || vs[0] == "" {
+			return out, roi.Errorf(roi.CodeInvalid, "agent must be one user name as the ledger records it.")
+		}
+		out.Actor = vs[0]
+	}
+	for _, v := range q["date"] {
+		r, err := audit.ParseDate(v)
+		if err != nil {
+			return out, roi.Errorf(roi.CodeInvalid, "%s", err.Error())
+		}
+		out.Date = out.Date.Narrow(r)
+	}
+	if v := q.Get("_cursor"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return out, roi.Errorf(roi.CodeInvalid, "_cursor must be the number a next link gave.")
+		}
+		out.After = n
+	}
+	if v := q.Get("_until"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return out, roi.Errorf(roi.CodeInvalid, "_until must be the number a next link gave.")
+		}
+		out.Until = n
+	}
+	if v := q.Get("_count"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > workflow.MaxAuditCount {
+			return out, roi.Errorf(roi.CodeInvalid, "_count must be from 1 to %d.", workflow.MaxAuditCount)
+		}
+		out.Count = n
+	}
+	return out, nil
+}
+
+// fhirBase is the absolute address of the AuditEvent endpoint: the
+// configured public address when there is one, else this request's host.
+func (s *Server) fhirBase(r *http.Request) string {
+	base := strings.TrimRight(s.desk.Org.PortalURL, "/")
+	if base == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + r.Host
+	}
+	return base + "/api/v1/fhir/AuditEvent"
+}
+
+func writeFHIR(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", fhirJSON)
+	w.WriteHeader(http.StatusOK)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func (s *Server) handleAuditEvents() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q, err := auditQuery(r.URL.Query())
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		page, err := s.desk.AuditEvents(r.Context(), actor(r), q)
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		base := s.fhirBase(r)
+		self := base
+		if r.URL.RawQuery != "" {
+			self += "?" + r.URL.RawQuery
+		}
+		next := ""
+		if page.Next != 0 {
+			v := r.URL.Query()
+			v.Set("_cursor", strconv.FormatInt(page.Next, 10))
+			v.Set("_until", strconv.FormatInt(page.Until, 10))
+			next = base + "?" + v.Encode()
+		}
+		b, err := audit.SearchSet(page.Events, base, self, next)
+		if err != nil {
+			writeError(w, s.log, roi.WrapOp("web.audit-events", roi.CodeInternal, err, "An AuditEvent did not encode."))
+			return
+		}
+		writeFHIR(w, b)
+	})
+}
+
+func (s *Server) handleAuditEvent() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		ev, err := s.desk.AuditEvent(r.Context(), actor(r), id)
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		writeFHIR(w, ev)
+	})
+}
