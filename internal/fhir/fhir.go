@@ -4,10 +4,10 @@
 //
 // It reads only the io.Reader it is given and keeps nothing of the
 // document but what it returns, the imported resources' bytes among it
-// (Chart.PatientRaw, Detail.Raw, Chart.FoldedRaw). Its errors name a
-// resource by its type and its position in the bundle and name the
-// offending member, never a value from it: names, dates, identifiers and
-// free text in a bundle are PHI.
+// (Chart.PatientRaw, Detail.Raw, Chart.FoldedRaw, Chart.SharedRaw). Its
+// errors name a resource by its type and its position in the bundle and
+// name the offending member, never a value from it: names, dates,
+// identifiers and free text in a bundle are PHI.
 package fhir
 
 import (
