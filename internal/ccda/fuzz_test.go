@@ -1,11 +1,15 @@
 package ccda
 
 import (
+	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/custodian-roi/custodian/internal/echocheck"
 )
 
 // FuzzParse: whatever the bytes, Parse returns a document or an *Error,
@@ -29,6 +33,9 @@ func FuzzParse(f *testing.F) {
 			var ce *Error
 			if !errors.As(err, &ce) {
 				t.Fatalf("not an *Error: %T %v", err, err)
+			}
+			if echo := echoed(err.Error(), data); echo != "" {
+				t.Fatalf("the error repeats the input (%q): %v", echo, err)
 			}
 			return
 		}
@@ -55,4 +62,59 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("a document Parse read has no narrative: %v", err)
 		}
 	})
+}
+
+// source is the package's own text: every word an error may say.
+var source = func() string {
+	var b bytes.Buffer
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		b.Write(data)
+	}
+	return b.String()
+}()
+
+// echoed is the echo check the fuzz targets share (package echocheck)
+// for XML: a run of an attribute value or of text of the input found in
+// msg that the package's own source does not hold.
+func echoed(msg string, data []byte) string {
+	var names, values []string
+	d := xml.NewDecoder(bytes.NewReader(data))
+	d.Strict = false
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			break
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			names = append(names, t.Name.Local)
+			for _, a := range t.Attr {
+				names = append(names, a.Name.Local)
+				values = append(values, a.Value)
+			}
+		case xml.CharData:
+			values = append(values, string(t))
+		case xml.Directive:
+			values = append(values, string(t))
+		case xml.Comment:
+			values = append(values, string(t))
+		}
+	}
+	// What the decoder could not tokenize is input too.
+	values = append(values, string(data))
+	return echocheck.Find(msg, append(names, source), values)
+}
+
+// The echo check can fail: a message carrying the input's text is caught,
+// the package's own words are not.
+func TestEchoed(t *testing.T) {
+	data := []byte(`<ClinicalDocument xmlns="urn:hl7-org:v3"><title>Zebediah Quillfeather</title></ClinicalDocument>`)
+	if echoed("C-CDA: bad name Zebediah Quillfeather", data) == "" {
+		t.Error("an echoed title was not caught")
+	}
+	if e := echoed("C-CDA: not a CDA document: the root element is not an HL7 v3 ClinicalDocument (namespace urn:hl7-org:v3)", data); e != "" {
+		t.Errorf("the package's own message was taken for an echo: %q", e)
+	}
 }
