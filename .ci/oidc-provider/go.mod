@@ -1,4 +1,4 @@
-module github.com/custodian-roi/custodian/ci/oidc-provider
+module github.com/custodian-roi/custodian/ci/custodian-oidc-provider
 
 go 1.26.0
 

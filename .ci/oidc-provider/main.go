@@ -86,15 +86,8 @@ func run(addr, path string) error {
 	}
 	issuer := "http://" + ln.Addr().String() + "/"
 
-	users := &userStore{byID: map[string]*user{}, byName: map[string]*user{}}
-	for i := range cfg.Users {
-		u := &cfg.Users[i]
-		if len(u.AMR) == 0 {
-			u.AMR = []string{"pwd"}
-		}
-		users.byID[u.ID] = u
-		users.byName[u.Username] = u
-	}
+	users := &userStore{path: path}
+	users.load()
 	clients := map[string]*storage.Client{}
 	globs := map[string][]string{}
 	for _, c := range cfg.Clients {
@@ -109,11 +102,37 @@ func run(addr, path string) error {
 	return srv.Serve(ln)
 }
 
-// userStore gives the example storage its users.
+// userStore gives the example storage its users. It reads the file again
+// at every lookup, so that a test can change a person's groups (or amr)
+// at the provider between two sign-ins, as an administrator would.
 type userStore struct {
 	mu     sync.Mutex
+	path   string
 	byID   map[string]*user
 	byName map[string]*user
+}
+
+// load reads the users again; a file being rewritten (unreadable for a
+// moment) leaves the users as they were. Called with mu held.
+func (s *userStore) load() {
+	data, err := os.ReadFile(s.path)
+	if err != nil {
+		return
+	}
+	var cfg config
+	if json.Unmarshal(data, &cfg) != nil {
+		return
+	}
+	byID, byName := map[string]*user{}, map[string]*user{}
+	for i := range cfg.Users {
+		u := &cfg.Users[i]
+		if len(u.AMR) == 0 {
+			u.AMR = []string{"pwd"}
+		}
+		byID[u.ID] = u
+		byName[u.Username] = u
+	}
+	s.byID, s.byName = byID, byName
 }
 
 func (s *userStore) example(u *user) *storage.User {
@@ -127,12 +146,14 @@ func (s *userStore) example(u *user) *storage.User {
 func (s *userStore) GetUserByID(id string) *storage.User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.load()
 	return s.example(s.byID[id])
 }
 
 func (s *userStore) GetUserByUsername(name string) *storage.User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.load()
 	return s.example(s.byName[name])
 }
 
@@ -141,6 +162,7 @@ func (s *userStore) ExampleClientID() string { return "service" }
 func (s *userStore) get(id string) *user {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.load()
 	return s.byID[id]
 }
 
@@ -197,15 +219,12 @@ func (s *store) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequ
 	return s.wrap(s.Storage.AuthRequestByCode(ctx, code))
 }
 
-func (s *store) groups(info *oidc.UserInfo, subject string, scopes []string) {
-	u := s.users.get(subject)
-	if u == nil {
-		return
-	}
-	for _, sc := range scopes {
-		if sc == "groups" {
-			info.AppendClaims("groups", u.Groups)
-		}
+// groups puts the person's groups in a token's or the userinfo
+// endpoint's claims, whatever the scopes: as many providers do once an
+// administrator maps a groups claim to the client.
+func (s *store) groups(info *oidc.UserInfo, subject string) {
+	if u := s.users.get(subject); u != nil {
+		info.AppendClaims("groups", u.Groups)
 	}
 }
 
@@ -214,15 +233,15 @@ func (s *store) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo,
 	if err := s.Storage.SetUserinfoFromRequest(ctx, info, req, scopes); err != nil {
 		return err
 	}
-	s.groups(info, req.GetSubject(), scopes)
+	s.groups(info, req.GetSubject())
 	return nil
 }
 
-// SetUserinfoFromScopes fills the userinfo endpoint's answer.
-func (s *store) SetUserinfoFromScopes(ctx context.Context, info *oidc.UserInfo, userID, clientID string, scopes []string) error {
-	if err := s.Storage.SetUserinfoFromScopes(ctx, info, userID, clientID, scopes); err != nil {
+// SetUserinfoFromToken fills the userinfo endpoint's answer.
+func (s *store) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, origin string) error {
+	if err := s.Storage.SetUserinfoFromToken(ctx, info, tokenID, subject, origin); err != nil {
 		return err
 	}
-	s.groups(info, userID, scopes)
+	s.groups(info, subject)
 	return nil
 }

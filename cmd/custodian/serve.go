@@ -149,6 +149,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	publicURL := fs.String("public-url", getenv("CUSTODIAN_PUBLIC_URL"), "the address staff and requesters reach the desk at, e.g. https://records.example.org "+
 		"(overrides organization.public_url; required outside --demo, which uses the listen address)")
 	checkpointEvery := fs.Duration("checkpoint-every", 10*time.Minute, "how often to write a signed checkpoint of the ledger's head into --checkpoint-dir (and always at shutdown)")
+	var auditf auditFlags
+	auditf.register(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -241,6 +243,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return exitUsage
 		}
 	}
+	forwardAudit, err := auditf.build(desk, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: %s\n", err)
+		return exitUsage
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian: cannot listen on %s: %s\n", *addr, describe(err))
@@ -310,6 +317,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	// Due-date reminders: every instance runs the loop; the reminders
 	// table's unique key keeps each request to one reminder a day.
 	go desk.RunReminders(wctx, fmt.Sprintf("%s-%d", host, os.Getpid()), 15*time.Minute)
+	// Every ledger entry to the security team's collector, when configured:
+	// after the fact, never in a request's way (docs/INTEGRATION.md).
+	if forwardAudit != nil {
+		go forwardAudit(wctx)
+	}
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {

@@ -84,6 +84,11 @@ type Service struct {
 	// account-locked entry either way.
 	Alert func(ctx context.Context, username string, until time.Time)
 
+	// SSOOnly refuses a local password for an account linked to an
+	// identity provider (oidc.go): its people sign in there, where
+	// leaving the organization ends their access.
+	SSOOnly bool
+
 	once    sync.Once
 	clients *limiter  // failures per client address
 	names   *limiter  // failures per user name that names no account
@@ -288,6 +293,19 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 			return "", err
 		}
 		return "", errWrong()
+	}
+	if s.SSOOnly {
+		ids, err := s.Store.IdentitiesOf(ctx, u.ID)
+		if err != nil {
+			return "", err
+		}
+		if len(ids) > 0 {
+			checkPassword(u.PasswordHash, password) // same time as any other
+			if err := s.Store.Append(ctx, failedEvent(u.Username, "single sign-on only", client, s.clients.full(client, now))); err != nil {
+				return "", err
+			}
+			return "", errWrong()
+		}
 	}
 	lockedUntil, err := s.reserveAccount(ctx, u.ID, client, now)
 	if err != nil {

@@ -28,6 +28,9 @@ type Options struct {
 	// read for the client's address (clientaddr.go); empty, the address
 	// is the connection's and the header is ignored.
 	TrustedProxies []netip.Prefix
+	// OIDC, if set, offers single sign-on at an OpenID Connect provider
+	// beside the local accounts (oidc.go).
+	OIDC *auth.OIDC
 }
 
 // staff is who is signed in.

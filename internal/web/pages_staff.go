@@ -16,7 +16,7 @@ const pendingCookie = "custodian_pending"
 
 func (s *Server) handleLoginPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "login", "Sign in", nil)
+		s.render(w, r, http.StatusOK, "login", "Sign in", s.loginData(""))
 	})
 }
 
@@ -34,7 +34,7 @@ func (s *Server) handleLogin() http.Handler {
 		pending, err := s.opts.Auth.Login(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), clientOf(r))
 		if err != nil {
 			w.Header().Set("Content-Security-Policy", pageCSP)
-			s.render(w, r, statusOf[roi.CodeOf(err)], "login", "Sign in", map[string]string{"Error": s.shown(r, err)})
+			s.render(w, r, statusOf[roi.CodeOf(err)], "login", "Sign in", s.loginData(s.shown(r, err)))
 			return
 		}
 		http.SetCookie(w, &http.Cookie{Name: pendingCookie, Value: pending, Path: "/login", HttpOnly: true,

@@ -87,6 +87,8 @@ var routes = []route{
 	{"GET", "/login/code", (*Server).handleCodePage, "Staff sign-in: code step", ""},
 	{"POST", "/login/code", (*Server).handleCode, "Staff sign-in: code step", ""},
 	{"POST", "/logout", (*Server).handleLogout, "Sign out", ""},
+	{"GET", "/login/oidc", (*Server).handleOIDCStart, "Staff single sign-on: to the OpenID Connect provider", ""},
+	{"GET", "/login/oidc/callback", (*Server).handleOIDCCallback, "Staff single sign-on: back from the provider with a code", ""},
 	{"GET", "/{$}", (*Server).handleQueuePage, "The queue", auth.PermViewQueue},
 	{"GET", "/escalations", (*Server).handleEscalationsPage, "Escalations for the privacy officer", auth.PermResolveEscalation},
 	{"POST", "/search", (*Server).handleSearch, "Search by request number or patient (terms in the body, never the URL)", auth.PermViewRequest},

@@ -62,6 +62,9 @@ type webSetup struct {
 	// test sets it today (the fuzz targets' answers must keep to the
 	// document too); it is here for one that must.
 	NoContract bool
+	// OIDC, with SignIn, adds single sign-on (Options.OIDC) built over
+	// the test's auth.Service.
+	OIDC func(*auth.Service) *auth.OIDC
 }
 
 // webEnv is one test's server and what it was built from.
@@ -123,6 +126,9 @@ func newWebEnv(tb testing.TB, setup webSetup) *webEnv {
 	if setup.SignIn {
 		e.auth = &auth.Service{Store: e.store, Issuer: "Custodian test"}
 		opts.Auth = e.auth
+		if setup.OIDC != nil {
+			opts.OIDC = setup.OIDC(e.auth)
+		}
 	}
 	var handler slog.Handler = slog.NewJSONHandler(e.logs, nil)
 	if setup.TextLog {
