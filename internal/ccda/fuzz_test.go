@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/custodian-roi/custodian/internal/echocheck"
@@ -69,6 +70,9 @@ var source = func() string {
 	var b bytes.Buffer
 	files, _ := filepath.Glob("*.go")
 	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue // the tests' inputs are not the package's words
+		}
 		data, _ := os.ReadFile(f)
 		b.Write(data)
 	}
