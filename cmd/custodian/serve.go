@@ -151,6 +151,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	checkpointEvery := fs.Duration("checkpoint-every", 10*time.Minute, "how often to write a signed checkpoint of the ledger's head into --checkpoint-dir (and always at shutdown)")
 	var auditf auditFlags
 	auditf.register(fs, getenv)
+	var oidcf oidcFlags
+	oidcf.register(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -278,6 +280,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return exitUsage
 	}
 	opts.TrustedProxies = proxies
+	if opts.OIDC, err = oidcf.build(opts.Auth, desk.Org.PortalURL); err != nil {
+		ln.Close()
+		fmt.Fprintf(stderr, "custodian: %s\n", err)
+		return exitUsage
+	}
 	// An account lock means guesses from many addresses: the ledger has
 	// the entry; the log line is for whoever watches the log.
 	opts.Auth.Alert = func(_ context.Context, username string, until time.Time) {
@@ -452,12 +459,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	bar := newProgress(stderr, total, len(fs.Args()))
 	var sum importSummary
 	for i, name := range fs.Args() {
-		stats, size, err := readAny(ctx, name, *mrn, &sum, func() (*workflow.Desk, error) {
-			if w := waitDesk(); w.desk != nil {
-				return w.desk, nil
-			}
-			return nil, errNoDesk
-		}, func(c fhir.Chart) error {
+		stats, size, err := readCharts(name, *mrn, func(c fhir.Chart) error {
 			w := waitDesk()
 			if w.desk == nil {
 				return errNoDesk
@@ -533,9 +535,7 @@ type importSummary struct {
 	// naming no resource in the file: kept as written, dropped from exports.
 	Unresolved int       `json:"unresolved_references"`
 	LeftOut    []leftOut `json:"left_out"`
-	// CCDA says, per C-CDA document, what each section gave (ccda.go).
-	CCDA []ccdaSummary `json:"ccda_documents,omitempty"`
-	left map[fhir.LeftOutKey]int
+	left       map[fhir.LeftOutKey]int
 }
 
 type leftOut struct {
@@ -588,7 +588,6 @@ func (s *importSummary) print(w io.Writer) {
 	for _, l := range s.LeftOut {
 		fmt.Fprintf(w, "not a chart item: %d %s — %s\n", l.Count, l.Type, l.Reason)
 	}
-	s.printCCDA(w)
 }
 
 func (s *importSummary) printJSON(w io.Writer) error {
