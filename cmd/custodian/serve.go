@@ -459,7 +459,12 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	bar := newProgress(stderr, total, len(fs.Args()))
 	var sum importSummary
 	for i, name := range fs.Args() {
-		stats, size, err := readCharts(name, *mrn, func(c fhir.Chart) error {
+		stats, size, err := readAny(ctx, name, *mrn, &sum, func() (*workflow.Desk, error) {
+			if w := waitDesk(); w.desk != nil {
+				return w.desk, nil
+			}
+			return nil, errNoDesk
+		}, func(c fhir.Chart) error {
 			w := waitDesk()
 			if w.desk == nil {
 				return errNoDesk
@@ -535,7 +540,9 @@ type importSummary struct {
 	// naming no resource in the file: kept as written, dropped from exports.
 	Unresolved int       `json:"unresolved_references"`
 	LeftOut    []leftOut `json:"left_out"`
-	left       map[fhir.LeftOutKey]int
+	// CCDA says, per C-CDA document, what each section gave (ccda.go).
+	CCDA []ccdaSummary `json:"ccda_documents,omitempty"`
+	left map[fhir.LeftOutKey]int
 }
 
 type leftOut struct {
@@ -588,6 +595,7 @@ func (s *importSummary) print(w io.Writer) {
 	for _, l := range s.LeftOut {
 		fmt.Fprintf(w, "not a chart item: %d %s — %s\n", l.Count, l.Type, l.Reason)
 	}
+	s.printCCDA(w)
 }
 
 func (s *importSummary) printJSON(w io.Writer) error {
