@@ -9,7 +9,10 @@ import (
 	"testing"
 
 	"github.com/custodian-roi/custodian/internal/ccda"
+	"github.com/custodian-roi/custodian/internal/fhir"
 	"github.com/custodian-roi/custodian/internal/roi"
+	"github.com/custodian-roi/custodian/internal/store"
+	"github.com/custodian-roi/custodian/internal/storetest"
 )
 
 // ccdaFixture imports the C-CDA test documents named into a fresh desk,
@@ -176,4 +179,37 @@ func TestCCDA_Part2Document(t *testing.T) {
 			t.Errorf("the packet with consent lacks %q", want)
 		}
 	}
+}
+
+// The original document is kept byte for byte on both stores (a BLOB in
+// SQLite, BYTEA in PostgreSQL), a second import of it adds nothing, and
+// the same patient's FHIR record found by MRN takes the C-CDA's items.
+func TestCCDA_OriginalKeptBothStores(t *testing.T) {
+	data, err := os.ReadFile("../ccda/testdata/sensitive.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		d := New(s)
+		fhirPID, _, err := d.Import(ctx, "import", fhir.Chart{Patient: roi.PatientRecord{FHIRID: "f1", MRN: "SENS-0001", Name: "Robin Testperson"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := ccda.Parse(data, ccda.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, added, err := d.ImportCCDA(ctx, "import", r)
+		if err != nil || pid != fhirPID || added != len(r.Chart.Items) {
+			t.Fatalf("import: patient %d (FHIR %d), %d new of %d, %v", pid, fhirPID, added, len(r.Chart.Items), err)
+		}
+		got, err := s.RawResource(ctx, pid, r.DocumentKey)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("stored document: %d bytes of %d, %v", len(got), len(data), err)
+		}
+		if _, added, err = d.ImportCCDA(ctx, "import", r); err != nil || added != 0 {
+			t.Errorf("a second import added %d (%v)", added, err)
+		}
+	})
 }
