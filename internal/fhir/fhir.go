@@ -184,9 +184,9 @@ type builder struct {
 	index     map[string]int // fullUrl, "urn:uuid:<id>", "Type/id" -> entry index
 	charts    []Chart
 	cands     []candidate
-	orgIdent  map[string]int // an Organization's "<system>|<value>" -> entry index
-	ident     map[string]int // any resource's "Type?<system>|<value>" -> entry index (conditional references)
-	patients  []int          // each chart's Patient entry, by chart index
+	orgIdent  map[string]int   // an Organization's "<system>|<value>" -> entry index
+	ident     map[string][]int // any resource's "Type?<system>|<value>" -> entry indexes, in file order (conditional references)
+	patients  []int            // each chart's Patient entry, by chart index
 }
 
 type entryInfo struct {

@@ -79,15 +79,27 @@ func (b *builder) identify(i int, rt string, raw json.RawMessage) {
 			continue
 		}
 		if b.ident == nil {
-			b.ident = make(map[string]int)
+			b.ident = make(map[string][]int)
 		}
-		if k := rt + "?" + id.System + "|" + id.Value; !hasKey(b.ident, k) {
-			b.ident[k] = i
+		k := rt + "?" + id.System + "|" + id.Value
+		if n := len(b.ident[k]); n == 0 || b.ident[k][n-1] != i {
+			b.ident[k] = append(b.ident[k], i)
 		}
 	}
 }
 
-func hasKey(m map[string]int, k string) bool { _, ok := m[k]; return ok }
+// conditional finds the entry conditional reference key (conditionalKey)
+// resolves to for the chart of Patient entry patient: the first in the
+// file that carries the identifier and may be named (ownOrShared). The
+// first, not the only: two copies of one clinician in a file are one.
+func (b *builder) conditional(key string, patient int) (int, bool) {
+	for _, j := range b.ident[key] {
+		if b.ownOrShared(j, patient) {
+			return j, true
+		}
+	}
+	return 0, false
+}
 
 // chartRefs fills in ch.References and ch.SharedRaw from refs, the
 // reference strings of the chart's own resources, and counts what does not
@@ -106,7 +118,7 @@ func (b *builder) chartRefs(ch *Chart, patient int, refs []string) {
 			if !ok {
 				continue // a urn:uuid of nothing, a contained "#id": not conditional
 			}
-			if j, ok = b.ident[key]; !ok || !b.ownOrShared(j, patient) {
+			if j, ok = b.conditional(key, patient); !ok {
 				b.stats.Unresolved++
 				continue
 			}

@@ -46,12 +46,13 @@ func TestConditionalReferences(t *testing.T) {
 {"fullUrl":"urn:uuid:role","resource":{"resourceType":"PractitionerRole","id":"role","identifier":[{"system":"urn:x","value":"r1"}],"organization":{"reference":"urn:uuid:org"}}},
 {"fullUrl":"urn:uuid:org","resource":{"resourceType":"Organization","id":"org","identifier":[{"system":"urn:x","value":"o1"}]}},
 {"fullUrl":"urn:uuid:unused","resource":{"resourceType":"Organization","id":"unused"}},
-{"fullUrl":"urn:uuid:qc","resource":{"resourceType":"Condition","id":"qc","identifier":[{"system":"urn:x","value":"c1"}],"subject":{"reference":"urn:uuid:q"},"onsetDateTime":"2020-01-01"}},
+{"fullUrl":"urn:uuid:qc","resource":{"resourceType":"Condition","id":"qc","identifier":[{"system":"urn:x","value":"c1"},{"system":"urn:x","value":"c2"}],"subject":{"reference":"urn:uuid:q"},"onsetDateTime":"2020-01-01"}},
+{"fullUrl":"urn:uuid:pc","resource":{"resourceType":"Condition","id":"pc","identifier":[{"system":"urn:x","value":"c2"}],"subject":{"reference":"urn:uuid:p"},"onsetDateTime":"2020-01-01"}},
 {"fullUrl":"urn:uuid:e","resource":{"resourceType":"Encounter","id":"e","subject":{"reference":"urn:uuid:p"},"period":{"start":"2020-01-01"},
  "participant":[{"individual":{"reference":"Practitioner?identifier=http%3A%2F%2Fhl7.org%2Ffhir%2Fsid%2Fus-npi%7C111"}}],
  "serviceProvider":{"reference":"PractitionerRole?identifier=urn:x|r1"},
  "location":[{"location":{"reference":"Location?identifier=urn:x|nowhere"}}],
- "reasonReference":[{"reference":"Condition?identifier=urn:x|c1"}]}}]}`)
+ "reasonReference":[{"reference":"Condition?identifier=urn:x|c1"},{"reference":"Condition?identifier=urn:x|c2"}]}}]}`)
 	charts, st := readBothRefs(t, data)
 	if len(charts) != 2 {
 		t.Fatalf("%d charts", len(charts))
@@ -61,6 +62,9 @@ func TestConditionalReferences(t *testing.T) {
 		"Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|111":               "Practitioner/dr",
 		"Practitioner?identifier=http%3A%2F%2Fhl7.org%2Ffhir%2Fsid%2Fus-npi%7C111": "Practitioner/dr",
 		"PractitionerRole?identifier=urn:x|r1":                                     "PractitionerRole/role",
+		// The other patient's Condition carries this identifier first; the
+		// patient's own is the one named.
+		"Condition?identifier=urn:x|c2": "Condition/pc",
 	}
 	if !reflect.DeepEqual(p.References, want) {
 		t.Errorf("references %v, want %v", p.References, want)
