@@ -94,3 +94,52 @@ func TestServeForwardsAudit(t *testing.T) {
 		t.Errorf("forwarded login, failed login, logout as %v", kinds)
 	}
 }
+
+// TestLedgerVerifyProvesAnAuditEvent: `ledger verify --entry N` prints,
+// after the whole chain verifies, the hash that AuditEvent N carries; an
+// entry the ledger does not have is a failure, not a silence.
+func TestLedgerVerifyProvesAnAuditEvent(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "c.db")
+	s, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"alice", "bob", "carol"} {
+		if err := s.Append(ctx, roi.Event{Kind: roi.EventLogin, Actor: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := s.LedgerEntry(ctx, 2)
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := audit.Event(e, audit.Site{Observer: "desk"})
+	var hash string
+	for _, en := range ev.Entity {
+		if en.What != nil && en.What.Identifier != nil && en.What.Identifier.System == audit.SystemLedgerEntry && en.What.Identifier.Value == ev.ID {
+			for _, d := range en.Detail {
+				if d.Type == "hash" {
+					hash = d.ValueString
+				}
+			}
+		}
+	}
+	if hash == "" {
+		t.Fatalf("AuditEvent %s carries no ledger hash", ev.ID)
+	}
+	var out, errb syncBuffer
+	code := run(ctx, []string{"ledger", "verify", "--db", db, "--entry", ev.ID}, nil, &out, &errb, func(string) string { return "" })
+	if code != exitOK || !strings.Contains(out.String(), "ledger intact: 3 entries verify") || !strings.Contains(out.String(), "entry 2 (login, recorded ") ||
+		!strings.Contains(out.String(), "hash "+hash+",") {
+		t.Errorf("ledger verify --entry 2: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	var out2, errb2 syncBuffer
+	if code := run(ctx, []string{"ledger", "verify", "--db", db, "--entry", "9"}, nil, &out2, &errb2, func(string) string { return "" }); code == exitOK || !strings.Contains(errb2.String(), "no entry 9") {
+		t.Errorf("an entry the ledger lacks: exit %d, %q", code, errb2.String())
+	}
+}

@@ -109,11 +109,13 @@ func (l *ledgerFlags) apply(s *store.Store) error {
 }
 
 const ledgerUsage = `usage:
-  custodian ledger verify [--data DIR | --db URL] [--ledger-key-file FILE] [--checkpoint-dir DIR]
+  custodian ledger verify [--data DIR | --db URL] [--ledger-key-file FILE] [--checkpoint-dir DIR] [--entry N]
       walk the ledger's hash chain, check every entry's seal with the ledger
       keys, check the ledger against every checkpoint in DIR, and check the
       requests, decisions, evidence, documents, packets and deliveries
-      against what the ledger recorded; name the first problem
+      against what the ledger recorded; name the first problem. With
+      --entry, print entry N's hash once all that passes (to compare with
+      the hash an AuditEvent of entry N carries; docs/INTEGRATION.md)
   custodian ledger checkpoint [--data DIR | --db URL] --ledger-key-file FILE --checkpoint-dir DIR
       check the ledger since the newest checkpoint and write a signed
       checkpoint of its head into DIR (serve writes one periodically and
@@ -128,6 +130,10 @@ func cmdLedger(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	fs := newFlagSet("ledger "+args[0], stderr)
 	var dbf dbFlags
 	dbf.register(fs, getenv)
+	var entry *int64
+	if args[0] == "verify" {
+		entry = fs.Int64("entry", 0, "after verifying, print this entry's number, kind, time and hash (an AuditEvent's id is its entry's number)")
+	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitUsage
 	}
@@ -157,6 +163,14 @@ func cmdLedger(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	printLedgerReport(stdout, rep)
 	if rep.KeysChecked && rep.Keyed == 0 && rep.Entries > 0 {
 		return exitFailure // see NOT SEALED: the key vouches for nothing here
+	}
+	if entry != nil && *entry != 0 {
+		e, err := s.LedgerEntry(ctx, *entry)
+		if err != nil || e.Seq > rep.Entries {
+			fmt.Fprintf(stderr, "custodian: ledger verify: no entry %d among the %d verified\n", *entry, rep.Entries)
+			return exitFailure
+		}
+		fmt.Fprintf(stdout, "entry %d (%s, recorded %s): hash %s, previous %s\n", e.Seq, e.Kind, e.At.UTC().Format(time.RFC3339Nano), e.Hash, e.PrevHash)
 	}
 	return exitOK
 }

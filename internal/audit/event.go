@@ -476,8 +476,9 @@ func ledgerEntity(e roi.LedgerEntry) Entity {
 }
 
 // purposes maps the legal basis a request or disclosure rests on to the
-// HL7 v3 purpose of use, where one fits; bases without one are left out
-// rather than guessed.
+// HL7 v3 purpose of use, as the FHIR export's Provenance does
+// (docs/INTEGRATION.md); a basis without one (none stated) leaves
+// purposeOfEvent out rather than guess.
 var purposes = map[roi.Basis]Coding{
 	roi.BasisAccess:          {System: SystemActReason, Code: "PATRQT", Display: "patient requested"},
 	roi.BasisDirective:       {System: SystemActReason, Code: "PATRQT", Display: "patient requested"},
@@ -492,6 +493,7 @@ var purposes = map[roi.Basis]Coding{
 	roi.BasisPublicHealth:    {System: SystemActReason, Code: "PUBHLTH", Display: "public health"},
 	roi.BasisHealthOversight: {System: SystemActReason, Code: "HCOMPL", Display: "health compliance"},
 	roi.BasisCoroner:         {System: SystemActReason, Code: "HDECD", Display: "decedent"},
+	roi.BasisWorkersComp:     {System: SystemActReason, Code: "HPAYMT", Display: "healthcare payment"},
 }
 
 // purposeOfUse is known for the entries that carry the basis: the intake
