@@ -470,3 +470,30 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// A wrapper act in a section of its own (an admission or discharge
+// diagnosis, a discharge medication, an allergy in a history) is typed by
+// what it wraps, with the wrapped code.
+func TestWrapperActs(t *testing.T) {
+	doc := `<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<templateId root="2.16.840.1.113883.10.20.22.1.1"/><recordTarget><patientRole><id root="1.2.3" extension="X1"/></patientRole></recordTarget>
+<component><structuredBody><component><section><code code="11535-2" codeSystem="2.16.840.1.113883.6.1"/><title>DISCHARGE</title>
+<entry><act><code code="11535-2" codeSystem="2.16.840.1.113883.6.1"/><entryRelationship><observation><templateId root="2.16.840.1.113883.10.20.22.4.4"/><code code="282291009" codeSystem="2.16.840.1.113883.6.96"/><value xsi:type="CD" code="74400008" codeSystem="2.16.840.1.113883.6.96" displayName="Appendicitis"/></observation></entryRelationship></act></entry>
+<entry><act><code code="75311-1" codeSystem="2.16.840.1.113883.6.1"/><entryRelationship><substanceAdministration><templateId root="2.16.840.1.113883.10.20.22.4.16"/><consumable><manufacturedProduct><manufacturedMaterial><code code="197361" codeSystem="2.16.840.1.113883.6.88" displayName="Amlodipine 5 MG Oral Tablet"/></manufacturedMaterial></manufacturedProduct></consumable></substanceAdministration></entryRelationship></act></entry>
+<entry><act><code code="CONC" codeSystem="2.16.840.1.113883.5.6"/><entryRelationship><observation><templateId root="2.16.840.1.113883.10.20.22.4.7"/><participant><participantRole><playingEntity><code code="70618" codeSystem="2.16.840.1.113883.6.88" displayName="Penicillin"/></playingEntity></participantRole></participant></observation></entryRelationship></act></entry>
+<entry><act><code code="409073007" codeSystem="2.16.840.1.113883.6.96" displayName="Education"/></act></entry>
+</section></component></structuredBody></component></ClinicalDocument>`
+	r, err := Parse([]byte(doc), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ typ, title string }{{"problem", "Appendicitis"}, {"medication", "Amlodipine 5 MG Oral Tablet"}, {"allergy", "Penicillin"}, {"procedure", "Education"}}
+	if len(r.Chart.Items) != len(want) {
+		t.Fatalf("%d items", len(r.Chart.Items))
+	}
+	for i, w := range want {
+		if it := r.Chart.Items[i]; it.Type != w.typ || it.Title != w.title {
+			t.Errorf("item %d: %s %q, want %s %q", i, it.Type, it.Title, w.typ, w.title)
+		}
+	}
+}

@@ -192,8 +192,44 @@ func resourceFor(kind string, stmt *node) string {
 		return "Encounter"
 	case "observation":
 		return "Observation"
+	case "act":
+		// A wrapper act outside its usual section (an admission or
+		// discharge diagnosis, a discharge medication) is what it wraps.
+		switch {
+		case nestedTemplate(stmt, problemObservation):
+			return "Condition"
+		case nestedTemplate(stmt, allergyObservation):
+			return "AllergyIntolerance"
+		case nestedTemplate(stmt, medicationActivity):
+			return "MedicationRequest"
+		}
 	}
 	return "Procedure"
+}
+
+// C-CDA entry templates a wrapper act may hold.
+const (
+	problemObservation = "2.16.840.1.113883.10.20.22.4.4"
+	allergyObservation = "2.16.840.1.113883.10.20.22.4.7"
+	medicationActivity = "2.16.840.1.113883.10.20.22.4.16"
+)
+
+// nestedTemplate reports whether a statement under stmt (not stmt
+// itself) carries templateId root.
+func nestedTemplate(stmt *node, root string) bool {
+	found := false
+	for _, k := range stmt.kids {
+		k.walk(func(x *node) bool {
+			if found {
+				return false
+			}
+			if x.space == nsV3 && x.hasTemplate(root) {
+				found = true
+			}
+			return !found
+		})
+	}
+	return found
 }
 
 func (p *parser) newItem(rt string, sec *secCtx, _ string) *building {
