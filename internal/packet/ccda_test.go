@@ -1,6 +1,8 @@
 package packet
 
 import (
+	"bytes"
+	"encoding/base64"
 	"os"
 	"strings"
 	"testing"
@@ -57,5 +59,29 @@ func TestFromCCDA(t *testing.T) {
 	}
 	if _, err := FromCCDADocument(r.DocumentKey, []byte("<x"), 0); roi.CodeOf(err) != roi.CodeInvalid {
 		t.Errorf("a broken stored document: %v", err)
+	}
+}
+
+// An unstructured C-CDA (nonXMLBody) is one document item whose content
+// goes into the packet as sent: a PDF is merged as an attachment.
+func TestFromCCDANonXMLBody(t *testing.T) {
+	pdf := []byte("%PDF-1.4 stand-in")
+	doc := `<ClinicalDocument xmlns="urn:hl7-org:v3"><templateId root="2.16.840.1.113883.10.20.22.1.10"/>
+<code code="18842-5" codeSystem="2.16.840.1.113883.6.1"/><title>Discharge summary (scanned)</title><effectiveTime value="20250102"/>
+<recordTarget><patientRole><id root="1.2.3" extension="M1"/></patientRole></recordTarget>
+<component><nonXMLBody><text mediaType="application/pdf" representation="B64">` + base64.StdEncoding.EncodeToString(pdf) + `</text></nonXMLBody></component></ClinicalDocument>`
+	r, err := ccda.Parse([]byte(doc), ccda.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Unstructured || len(r.Chart.Items) != 1 || r.Chart.Items[0].Date != roi.MakeDate(2025, 1, 2) {
+		t.Fatalf("unstructured document: %+v", r.Chart.Items)
+	}
+	it, err := FromCCDA(r.Chart.Items[0], [][]byte{r.Chart.Details[0].Raw}, Released{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(it.Attachments) != 1 || it.Attachments[0].ContentType != "application/pdf" || !bytes.Equal(it.Attachments[0].Data, pdf) {
+		t.Errorf("attachments %+v", it.Attachments)
 	}
 }
