@@ -367,21 +367,23 @@ func agents(e roi.LedgerEntry, verb string, body map[string]json.RawMessage) []A
 	if actor == "" {
 		actor = "custodian"
 	}
+	// Sign-in entries keep the client's address: the agent's network.
+	var network *Network
+	if a, err := netip.ParseAddr(str(body, "client")); err == nil {
+		network = &Network{Address: a.String(), Type: "2"}
+	}
 	user := Agent{Type: &userType, Who: &Reference{Identifier: &Identifier{System: SystemUser, Value: actor}}, Requestor: &yes}
-	out := []Agent{user}
 	switch verb {
 	case "login", "logout", "alert":
-		return out
+		user.Network = network
+		return []Agent{user}
 	}
+	out := []Agent{user}
 	client := Agent{
 		Type:      &CodeableConcept{Coding: []Coding{{System: SystemDCM, Code: "110153", Display: "Source Role ID"}}},
 		Who:       &Reference{Identifier: &Identifier{System: SystemUser, Value: actor}},
 		Requestor: &no,
-	}
-	if c := str(body, "client"); c != "" {
-		if _, err := netip.ParseAddr(c); err == nil {
-			client.Who = &Reference{Identifier: &Identifier{System: "urn:ietf:rfc:3986", Value: "ip:" + c}}
-		}
+		Network:   network,
 	}
 	server := Agent{
 		Type:      &CodeableConcept{Coding: []Coding{{System: SystemDCM, Code: "110152", Display: "Destination Role ID"}}},

@@ -298,7 +298,13 @@ func TestProfilesChosen(t *testing.T) {
 			t.Errorf("%s %s: profile %s, want %s", c.kind, c.body, got, c.want)
 		}
 	}
-	failed := Event(entry(roi.EventLoginFailed, 0, 0, "alice", `{}`), site)
+	failed := Event(entry(roi.EventLoginFailed, 0, 0, "alice", `{"reason":"password","client":"192.0.2.7"}`), site)
+	if n := failed.Agent[0].Network; n == nil || n.Address != "192.0.2.7" || n.Type != "2" {
+		t.Errorf("a failed sign-in's client address: %+v", n)
+	}
+	if n := Event(entry(roi.EventLogin, 0, 0, "alice", `{"client":"not an address"}`), site).Agent[0].Network; n != nil {
+		t.Errorf("a client that is not an address became the network: %+v", n)
+	}
 	ok := Event(entry(roi.EventLogin, 0, 0, "alice", `{}`), site)
 	if failed.Outcome != "4" || ok.Outcome != "0" {
 		t.Errorf("outcomes: failed sign-in %q, sign-in %q; want 4 and 0", failed.Outcome, ok.Outcome)

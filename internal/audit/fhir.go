@@ -67,7 +67,14 @@ type Agent struct {
 	Type         *CodeableConcept  `json:"type,omitempty"`
 	Who          *Reference        `json:"who,omitempty"`
 	Requestor    *bool             `json:"requestor,omitempty"` // 1..1 in R4; a pointer so a missing one is visible
+	Network      *Network          `json:"network,omitempty"`
 	PurposeOfUse []CodeableConcept `json:"purposeOfUse,omitempty"`
+}
+
+// Network is an AuditEvent.agent.network: where the agent acted from.
+type Network struct {
+	Address string `json:"address"`
+	Type    string `json:"type"` // 2: an IP address
 }
 
 // Source is an AuditEvent.source: who reports the event.
