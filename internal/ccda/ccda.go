@@ -348,6 +348,19 @@ func privacySection(s *node) bool {
 	return false
 }
 
+// ds4pCodes are the v3 ActCode codes DS4P labels records with: the
+// sensitivities, the privacy laws and the obligations that go with them.
+// Other ActCode codes a document carries (a service event's PCPR, a
+// consent's type) say nothing of the record's sensitivity and are not
+// labels.
+var ds4pCodes = map[string]bool{
+	"ETH": true, "ETHUD": true, "ALC": true, "ALCUD": true, "DRG": true, "DRGIS": true, "OPIOIDUD": true, "SUD": true,
+	"HIV": true, "PSY": true, "PSYTHPN": true, "BH": true, "MH": true, "SDV": true, "SEX": true, "STD": true, "GDIS": true,
+	"SCA": true, "SICKLE": true, "TBOO": true, "COMPT": true, "HRCOMPT": true,
+	"42CFRPart2": true, "CFR42Part2": true, "HIPAANOPP": true, "HIPAAAuth": true,
+	"NORDSCLCD": true, "NORDSCLCDS": true, "NORDSCLW": true, "NOREUSE": true, "DELAU": true, "NOAUTH": true,
+}
+
 // securityCodes are the DS4P codes (v3 ActCode: ETH, HIV, PSY,
 // 42CFRPart2 ...) under n.
 func securityCodes(n *node) []coding {
@@ -356,12 +369,8 @@ func securityCodes(n *node) []coding {
 		if x.space != nsV3 || x.attr("code") == "" || x.attr("nullFlavor") != "" {
 			return true
 		}
-		// A security observation's own code (SECCLASSOBS, SECCONOBS ...)
-		// names the kind of marking, not a label: its value is the label.
-		if c := x.attr("code"); x.local == "code" && strings.HasPrefix(c, "SEC") && strings.HasSuffix(c, "OBS") {
-			return true
-		}
-		if sys := SystemURI(x.attr("codeSystem")); sys == actCodeURI || sys == confidentialityURI {
+		switch sys := SystemURI(x.attr("codeSystem")); {
+		case sys == confidentialityURI, sys == actCodeURI && ds4pCodes[x.attr("code")]:
 			out = append(out, coding{System: sys, Code: x.attr("code"), Display: x.attr("displayName")})
 		}
 		return true
@@ -386,7 +395,7 @@ func (p *parser) nonXML(nx *node) {
 		att["data"] = b64(t.plain())
 	}
 	code := concept(p.root.child("code"), nil)
-	it := p.newItem("DocumentReference", nil, "unstructured")
+	it := p.newItem("DocumentReference", nil)
 	res := p.base(it, nil)
 	res["status"] = "current"
 	res["type"] = code

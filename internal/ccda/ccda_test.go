@@ -497,3 +497,37 @@ func TestWrapperActs(t *testing.T) {
 		}
 	}
 }
+
+// The header's and the privacy markings' DS4P codes label every item of
+// the document; a security observation's own code (SECCLASSOBS) and other
+// ActCode codes are not labels.
+func TestSecurityLabels(t *testing.T) {
+	data := must(os.ReadFile("testdata/part2.xml"))
+	data = bytes.Replace(data, []byte("<component>\n    <structuredBody>"),
+		[]byte(`<documentationOf><serviceEvent classCode="PCPR"><code code="PCPR" codeSystem="2.16.840.1.113883.5.4"/></serviceEvent></documentationOf>
+  <component>
+    <structuredBody>`), 1)
+	if !bytes.Contains(data, []byte("PCPR")) {
+		t.Fatal("the service event was not put in")
+	}
+	r := must(Parse(data, Options{}))
+	if len(r.Chart.Items) != 2 {
+		t.Fatalf("%d items", len(r.Chart.Items))
+	}
+	for i, d := range r.Chart.Details {
+		var res struct {
+			Meta struct{ Security []struct{ System, Code string } }
+		}
+		if err := json.Unmarshal(d.Raw, &res); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range res.Meta.Security {
+			got = append(got, c.Code)
+		}
+		slices.Sort(got)
+		if want := []string{"42CFRPart2", "NORDSCLCD", "R"}; !slices.Equal(got, want) {
+			t.Errorf("item %s: security %v, want %v", r.Chart.Items[i].Key, got, want)
+		}
+	}
+}

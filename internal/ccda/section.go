@@ -232,7 +232,8 @@ func nestedTemplate(stmt *node, root string) bool {
 	return found
 }
 
-func (p *parser) newItem(rt string, sec *secCtx, _ string) *building {
+// newItem starts the item of type rt, numbered in document order.
+func (p *parser) newItem(rt string, sec *secCtx) *building {
 	p.n++
 	id := "ccda-" + p.docHash + "-" + strconv.Itoa(p.n)
 	b := &building{id: id, rt: rt, sec: sec}
@@ -246,19 +247,11 @@ func (p *parser) newItem(rt string, sec *secCtx, _ string) *building {
 // labels (the header's, then its own).
 func (p *parser) base(b *building, stmt *node) map[string]any {
 	res := map[string]any{"resourceType": b.rt, "id": b.id}
-	switch b.rt {
-	case "Immunization", "Encounter", "Observation", "DiagnosticReport", "Procedure", "Condition", "MedicationRequest", "CarePlan":
-		res["subject"] = map[string]any{"reference": p.patRef}
-	case "AllergyIntolerance", "DocumentReference":
-		if b.rt == "AllergyIntolerance" {
-			res["patient"] = map[string]any{"reference": p.patRef}
-		} else {
-			res["subject"] = map[string]any{"reference": p.patRef}
-		}
-	}
-	if b.rt == "Immunization" {
-		delete(res, "subject")
+	// FHIR names the patient "patient" in these two, "subject" elsewhere.
+	if b.rt == "AllergyIntolerance" || b.rt == "Immunization" {
 		res["patient"] = map[string]any{"reference": p.patRef}
+	} else {
+		res["subject"] = map[string]any{"reference": p.patRef}
 	}
 	ext := []any{map[string]any{"url": ExtDocument, "valueString": p.res.DocumentKey}}
 	if b.sec != nil {
@@ -295,7 +288,7 @@ func (p *parser) base(b *building, stmt *node) map[string]any {
 // entry makes the item of one entry.
 func (p *parser) entry(ctx *secCtx, idx int, stmt *node) {
 	rt := resourceFor(ctx.kind, stmt)
-	b := p.newItem(rt, ctx, "")
+	b := p.newItem(rt, ctx)
 	res := p.base(b, stmt)
 	narrative := ctx.narrativeOf(idx, stmt)
 	primary := primaryNode(rt, stmt)
@@ -481,7 +474,7 @@ func (p *parser) foldedObservation(b *building, ctx *secCtx, cs *node, m int) st
 // note makes the one item of a section with no entries: its narrative
 // as a document of the section's type.
 func (p *parser) note(ctx *secCtx, text string) {
-	b := p.newItem("DocumentReference", ctx, "")
+	b := p.newItem("DocumentReference", ctx)
 	res := p.base(b, nil)
 	res["status"] = "current"
 	sc := map[string]any{"text": firstNonEmpty(ctx.title, "Section")}
