@@ -516,7 +516,9 @@ func TestSecurityLabels(t *testing.T) {
 	}
 	for i, d := range r.Chart.Details {
 		var res struct {
-			Meta struct{ Security []struct{ System, Code string } }
+			Meta struct {
+				Security []struct{ System, Code string }
+			}
 		}
 		if err := json.Unmarshal(d.Raw, &res); err != nil {
 			t.Fatal(err)
