@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -316,5 +318,77 @@ func TestForwardAudit(t *testing.T) {
 	}
 	if msgs := col.Messages(); len(msgs) > 0 && strings.Contains(string(msgs[0]), "Pat Example") {
 		t.Error("a forwarded event carries the patient's name")
+	}
+}
+
+// TestAuditEventsValidate: the AuditEvents of a journey, sign-ins and
+// account changes pass validators nobody here wrote — the HL7 FHIR R4 JSON
+// schema and FHIR.js (.ci/node/fhir-validate.js, as the export's test
+// runs them) — one by one and as the searchset Bundle the API answers.
+// (The Bundle's references to Patient/n are to the desk's patients, not
+// to entries, so its own-reference check is not applied to it.)
+func TestAuditEventsValidate(t *testing.T) {
+	cmd := fhirValidator(t)
+	f := auditJourney(t)
+	d, ctx := f.desk, f.ctx
+	for _, ev := range []roi.Event{
+		{Kind: roi.EventLogin, Actor: "clerk", Body: roi.LoginBody{Client: "192.0.2.7", Session: "s1"}},
+		{Kind: roi.EventLoginFailed, Actor: "clerk", Body: roi.LoginFailedBody{Reason: "password", Client: "192.0.2.7"}},
+		{Kind: roi.EventLogout, Actor: "clerk", Body: roi.LogoutBody{Session: "s1"}},
+		{Kind: roi.EventUserAdded, Actor: "admin", Body: roi.UserAddedBody{Username: "new.clerk", Role: "intake-clerk"}},
+	} {
+		if err := d.store.Append(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := d.AuditEvents(ctx, "auditor", AuditQuery{Count: MaxAuditCount})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var files []string
+	profiles := map[audit.Profile]bool{}
+	for _, ev := range page.Events {
+		profiles[audit.ProfileOf(ev)] = true
+		b, _ := json.Marshal(ev)
+		name := filepath.Join(dir, "AuditEvent-"+ev.ID+".json")
+		if err := os.WriteFile(name, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, name)
+	}
+	if len(profiles) < 7 {
+		t.Errorf("only %d profiles among the events: %v", len(profiles), profiles)
+	}
+	bundle, err := audit.SearchSet(page.Events, "https://records.example.org/api/v1/fhir/AuditEvent", "https://records.example.org/api/v1/fhir/AuditEvent", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(bundle)
+	bundleFile := filepath.Join(dir, "searchset.json")
+	if err := os.WriteFile(bundleFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, bundleFile)
+	for name, v := range runFHIRValidator(t, cmd, files) {
+		if len(v.Schema) > 0 || len(v.FHIRJS) > 0 {
+			t.Errorf("%s: schema %v, FHIR.js %v", name, v.Schema, v.FHIRJS)
+		}
+		if name != "searchset.json" && len(v.Refs) > 0 {
+			t.Errorf("%s: references %v", name, v.Refs)
+		}
+	}
+
+	// The validators are not rubber stamps: an AuditEvent with an action
+	// R4 does not have and no recorded time fails them.
+	bad := page.Events[0]
+	bad.Action, bad.Recorded = "X", ""
+	b, _ = json.Marshal(bad)
+	badFile := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(badFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if v := runFHIRValidator(t, cmd, []string{badFile})["bad.json"]; len(v.Schema) == 0 && len(v.FHIRJS) == 0 {
+		t.Error("a bad AuditEvent passed both validators")
 	}
 }
