@@ -13,13 +13,14 @@ import (
 // print with it; a row another entry shares is never widened into, so
 // one entry's narrative never carries another's.
 func (c *secCtx) narrativeOf(idx int, stmt *node) string {
+	// Each check climbs the tree once against a set: an entry pointing at
+	// thousands of cells costs thousands of climbs, not their square.
 	var picked []*node
+	set := map[*node]bool{}
 	in := func(n *node) bool {
-		for _, p := range picked {
-			for x := n; x != nil; x = x.parent {
-				if x == p {
-					return true
-				}
+		for x := n; x != nil; x = x.parent {
+			if set[x] {
+				return true
 			}
 		}
 		return false
@@ -34,6 +35,7 @@ func (c *secCtx) narrativeOf(idx int, stmt *node) string {
 		}
 		if !in(n) {
 			picked = append(picked, n)
+			set[n] = true
 		}
 	}
 	var parts []string
@@ -62,19 +64,36 @@ func (c *secCtx) row(n *node) *node {
 }
 
 // ownedBy reports whether every ID inside row that some entry points at
-// is pointed at by entry idx.
+// is pointed at by entry idx. Each row is walked once per section
+// (rowOwner), however many entries point into it.
 func (c *secCtx) ownedBy(row *node, idx int) bool {
-	ok := true
-	row.walk(func(x *node) bool {
-		if id := x.attr("ID"); id != "" {
-			if o, pointed := c.owner[id]; pointed && o != idx {
-				ok = false
+	o, ok := c.rowOwner[row]
+	if !ok {
+		o = noOwner
+		row.walk(func(x *node) bool {
+			if id := x.attr("ID"); id != "" {
+				if e, pointed := c.owner[id]; pointed {
+					switch o {
+					case noOwner:
+						o = e
+					case e:
+					default:
+						o = manyOwners
+					}
+				}
 			}
-		}
-		return ok
-	})
-	return ok
+			return o != manyOwners
+		})
+		c.rowOwner[row] = o
+	}
+	return o == idx || o == noOwner
 }
+
+// Row owners that are not an entry's index.
+const (
+	noOwner    = -1
+	manyOwners = -2
+)
 
 // narrativeText renders a narrative block as plain text: a table row a
 // line with its cells between " | ", paragraphs, list items, captions and

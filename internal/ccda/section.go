@@ -61,11 +61,14 @@ type secCtx struct {
 	title string
 	ids   map[string]*node // narrative elements by their ID attribute
 	owner map[string]int   // narrative ID → the entry that first points at it
+	// rowOwner caches, per table row or list item, the one entry that
+	// points into it (noOwner, manyOwners).
+	rowOwner map[*node]int
 }
 
 func newSecCtx(s *node, kind string) *secCtx {
 	c := &secCtx{node: s, code: s.child("code").attr("code"), kind: kind, title: s.child("title").plain(),
-		ids: map[string]*node{}, owner: map[string]int{}}
+		ids: map[string]*node{}, owner: map[string]int{}, rowOwner: map[*node]int{}}
 	s.child("text").walk(func(x *node) bool {
 		if id := x.attr("ID"); id != "" {
 			if _, dup := c.ids[id]; !dup {
