@@ -398,7 +398,7 @@ func (p *parser) nonXML(nx *node) {
 	it := p.newItem("DocumentReference", nil)
 	res := p.base(it, nil)
 	res["status"] = "current"
-	res["type"] = code
+	setConcept(res, "type", code, false)
 	res["content"] = []any{map[string]any{"attachment": att}}
 	p.datedPeriod(it, res, nil, p.docDate, roi.NoDate, "ClinicalDocument.effectiveTime", "context.period")
 	it.det.DocType = conceptCodings(p.root.child("code"))

@@ -224,8 +224,8 @@ func TestHL7Examples(t *testing.T) {
 					ResourceType, ID string
 					Subject, Patient struct{ Reference string }
 				}
-				if err := json.Unmarshal(r.Chart.Details[i].Raw, &res); err != nil {
-					t.Fatalf("item %s: %v", it.Key, err)
+				if err := json.Unmarshal(r.Chart.Details[i].Raw, &res); err != nil || hasNull(r.Chart.Details[i].Raw) {
+					t.Fatalf("item %s: %v, or a null in %s", it.Key, err, r.Chart.Details[i].Raw)
 				}
 				if res.ResourceType+"/"+res.ID != it.Key {
 					t.Errorf("item %s is written as %s/%s", it.Key, res.ResourceType, res.ID)
@@ -356,8 +356,8 @@ func TestNullFlavorEverywhere(t *testing.T) {
 		t.Errorf("sections %+v", r.Sections)
 	}
 	for i, d := range r.Chart.Details {
-		if !json.Valid(d.Raw) {
-			t.Errorf("item %d is not JSON: %s", i, d.Raw)
+		if !json.Valid(d.Raw) || hasNull(d.Raw) {
+			t.Errorf("item %d is not JSON or holds a null: %s", i, d.Raw)
 		}
 	}
 	if r.Chart.Patient.FHIRID == "" || r.Chart.Patient.Name != "" || r.Chart.Patient.BirthDate.Known() {

@@ -50,10 +50,13 @@ func FuzzParse(f *testing.F) {
 			if !json.Valid(r.Chart.Details[i].Raw) {
 				t.Fatalf("item %s: not JSON", it.Key)
 			}
+			if hasNull(r.Chart.Details[i].Raw) {
+				t.Fatalf("item %s holds a null: %s", it.Key, r.Chart.Details[i].Raw)
+			}
 		}
 		for k, raw := range r.Chart.FoldedRaw {
-			if !json.Valid(raw) {
-				t.Fatalf("folded %s: not JSON", k)
+			if !json.Valid(raw) || hasNull(raw) {
+				t.Fatalf("folded %s: not JSON, or a null in it: %s", k, raw)
 			}
 		}
 		if !json.Valid(r.Chart.PatientRaw) {
@@ -121,4 +124,34 @@ func TestEchoed(t *testing.T) {
 	if e := echoed("C-CDA: not a CDA document: the root element is not an HL7 v3 ClinicalDocument (namespace urn:hl7-org:v3)", data); e != "" {
 		t.Errorf("the package's own message was taken for an echo: %q", e)
 	}
+}
+
+// hasNull reports whether a JSON value holds a null anywhere: FHIR
+// allows none, and a member the document left out is left out.
+func hasNull(raw []byte) bool {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return false
+	}
+	var walk func(any) bool
+	walk = func(v any) bool {
+		switch x := v.(type) {
+		case nil:
+			return true
+		case map[string]any:
+			for _, e := range x {
+				if walk(e) {
+					return true
+				}
+			}
+		case []any:
+			for _, e := range x {
+				if walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v)
 }

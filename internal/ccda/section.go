@@ -301,7 +301,7 @@ func (p *parser) entry(ctx *secCtx, idx int, stmt *node) {
 	negated := stmt.attr("negationInd") == "true"
 	switch rt {
 	case "Condition":
-		res["code"] = prim
+		setConcept(res, "code", prim, false)
 		if status != "" {
 			res["clinicalStatus"] = map[string]any{"text": status}
 		}
@@ -311,13 +311,13 @@ func (p *parser) entry(ctx *secCtx, idx int, stmt *node) {
 		}
 		p.dated(b, res, from, until, field, "onsetDateTime", str)
 	case "AllergyIntolerance":
-		res["code"] = prim
+		setConcept(res, "code", prim, false)
 		if status != "" {
 			res["clinicalStatus"] = map[string]any{"text": status}
 		}
 		p.dated(b, res, from, until, field, "onsetDateTime", str)
 	case "MedicationRequest":
-		res["medicationCodeableConcept"] = prim
+		setConcept(res, "medicationCodeableConcept", prim, true)
 		res["status"] = medStatus(status, negated)
 		res["intent"] = "order"
 		if narrative != "" {
@@ -325,7 +325,7 @@ func (p *parser) entry(ctx *secCtx, idx int, stmt *node) {
 		}
 		p.dated(b, res, from, until, field, "authoredOn", str)
 	case "Immunization":
-		res["vaccineCode"] = prim
+		setConcept(res, "vaccineCode", prim, true)
 		res["status"] = "completed"
 		if negated {
 			res["status"] = "not-done"
@@ -335,12 +335,12 @@ func (p *parser) entry(ctx *secCtx, idx int, stmt *node) {
 			res["occurrenceString"] = "not stated"
 		}
 	case "Observation":
-		res["code"] = prim
+		setConcept(res, "code", prim, true)
 		res["status"] = obsStatus(status)
 		setValue(res, stmt.child("value"), ctx)
 		p.dated(b, res, from, until, field, "effectiveDateTime", str)
 	case "DiagnosticReport":
-		res["code"] = prim
+		setConcept(res, "code", prim, true)
 		res["status"] = obsStatus(status)
 		p.dated(b, res, from, until, field, "effectiveDateTime", str)
 		var results []any
@@ -358,7 +358,7 @@ func (p *parser) entry(ctx *secCtx, idx int, stmt *node) {
 			res["result"] = results
 		}
 	case "Procedure":
-		res["code"] = prim
+		setConcept(res, "code", prim, false)
 		res["status"] = procStatus(status, negated)
 		p.dated(b, res, from, until, field, "performedDateTime", str)
 	case "Encounter":
@@ -366,6 +366,14 @@ func (p *parser) entry(ctx *secCtx, idx int, stmt *node) {
 			res["type"] = []any{prim}
 		}
 		res["status"] = "finished"
+		// FHIR requires a class; a C-CDA encounter rarely gives one (its
+		// code is a visit type, often CPT). An ActCode code is a class;
+		// anything else is the standard "unknown".
+		class := map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-NullFlavor", "code": "UNK", "display": "unknown"}
+		if c := stmt.child("code"); SystemURI(c.attr("codeSystem")) == actCodeURI && c.attr("code") != "" {
+			class = codingJSON(coding{System: actCodeURI, Code: c.attr("code"), Display: c.attr("displayName")})
+		}
+		res["class"] = class
 		p.datedPeriod(b, res, stmt, from, until, field, "period")
 	case "CarePlan":
 		res["status"] = "unknown"
@@ -451,7 +459,7 @@ func (p *parser) foldedObservation(b *building, ctx *secCtx, cs *node, m int) st
 	key := "Observation/" + id
 	res := map[string]any{"resourceType": "Observation", "id": id, "subject": map[string]any{"reference": p.patRef},
 		"extension": []any{map[string]any{"url": ExtDocument, "valueString": p.res.DocumentKey}}}
-	res["code"] = concept(primaryNode("Observation", cs), ctx)
+	setConcept(res, "code", concept(primaryNode("Observation", cs), ctx), true)
 	res["status"] = obsStatus(cs.child("statusCode").attr("code"))
 	setValue(res, cs.child("value"), ctx)
 	if _, _, _, str := stmtDate(cs); str != "" {
@@ -462,8 +470,8 @@ func (p *parser) foldedObservation(b *building, ctx *secCtx, cs *node, m int) st
 			res["referenceRange"] = []any{map[string]any{"text": t}}
 		}
 	}
-	if ic := cs.child("interpretationCode"); !ic.null() && ic.attr("code") != "" {
-		res["interpretation"] = []any{concept(ic, ctx)}
+	if c := concept(cs.child("interpretationCode"), ctx); c != nil {
+		res["interpretation"] = []any{c}
 	}
 	if p.res.Chart.FoldedRaw == nil {
 		p.res.Chart.FoldedRaw = map[string]json.RawMessage{}
@@ -629,6 +637,17 @@ func concept(cd *node, ctx *secCtx) map[string]any {
 		return nil
 	}
 	return c
+}
+
+// setConcept sets a CodeableConcept member; a member FHIR requires gets
+// a text saying the document gave no code, rather than null.
+func setConcept(res map[string]any, member string, c map[string]any, required bool) {
+	switch {
+	case c != nil:
+		res[member] = c
+	case required:
+		res[member] = map[string]any{"text": "not coded in the document"}
+	}
 }
 
 // directText is n's own character data, not its children's.
