@@ -366,10 +366,11 @@ func (o *OIDC) Finish(ctx context.Context, flow OIDCFlow, state, code, client st
 		return refuse(actor, "no mapped group", roi.Errorf(roi.CodeForbidden,
 			"Your account at %s is in no group that gives a role at this desk. Ask your administrator to add you to one.", o.cfg.Name))
 	}
+	mfa := o.assertsMFA(c)
 	u := linked
 	if u == nil {
-		if u, err = o.link(ctx, c, role); err != nil {
-			if roi.CodeOf(err) == roi.CodeConflict || roi.CodeOf(err) == roi.CodeInvalid {
+		if u, err = o.link(ctx, c, role, mfa); err != nil {
+			if code := roi.CodeOf(err); code == roi.CodeConflict || code == roi.CodeInvalid || code == roi.CodeForbidden {
 				return refuse(c.User, "link", err)
 			}
 			return nil, err
@@ -378,7 +379,6 @@ func (o *OIDC) Finish(ctx context.Context, flow OIDCFlow, state, code, client st
 	if u.Disabled {
 		return refuse(u.Username, "disabled", roi.Errorf(roi.CodeForbidden, "This account is disabled; ask an administrator."))
 	}
-	mfa := o.assertsMFA(c)
 	token, hash, err := newToken()
 	if err != nil {
 		return nil, err
@@ -526,15 +526,20 @@ func AssertsMFA(amr []string, acr string, mfaAMR, mfaACR []string) bool {
 
 // link finds the account for a first sign-in: the unlinked account of
 // the person's user name, else a new one, linked to the issuer and
-// subject. A new account has no password anyone knows and a new TOTP
-// secret (enrolled by an administrator with custodian user, as for any
-// account, for when the provider asserts no second factor).
-func (o *OIDC) link(ctx context.Context, c claims, role Role) (*store.User, error) {
+// subject. A new account is made only when the provider asserted a
+// second factor (mfa): it has no password anyone knows and a TOTP
+// secret nobody holds, and the desk does not enrol one on first use, so
+// without the provider's second factor the person could never finish
+// signing in. Such a person's account is added beforehand by an
+// administrator (custodian user add, which enrols TOTP) and linked here.
+func (o *OIDC) link(ctx context.Context, c claims, role Role, mfa bool) (*store.User, error) {
 	if !usernameRE.MatchString(c.User) {
 		return nil, roi.Errorf(roi.CodeInvalid, "The identity provider sent no usable user name (claim %s); ask your administrator.", o.cfg.UsernameClaim)
 	}
 	u, err := o.svc.Store.UserByName(ctx, c.User)
 	switch {
+	case roi.CodeOf(err) == roi.CodeNotFound && !mfa:
+		return nil, roi.Errorf(roi.CodeForbidden, "%s did not confirm a second factor, and this desk has no account for you yet: ask an administrator to add your account, with its authenticator, first.", o.cfg.Name)
 	case roi.CodeOf(err) == roi.CodeNotFound:
 		name := c.Name
 		if name == "" {

@@ -394,7 +394,28 @@ func TestSSOSignIn(t *testing.T) {
 		}
 	})
 
+	t.Run("no mfa, no account: refused", func(t *testing.T) {
+		// The desk makes no account it could never finish signing in to
+		// (no second factor from the provider, no authenticator enrolled).
+		c := ssoBrowser(t, e)
+		resp, body := ssoSignIn(t, e, c, erin.Username, erin.Password)
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "did not confirm a second factor") {
+			t.Errorf("status %d: %.500s", resp.StatusCode, body)
+		}
+		if _, err := e.store.UserByName(context.Background(), "erin"); roi.CodeOf(err) != roi.CodeNotFound {
+			t.Errorf("an account was made without a second factor: %v", err)
+		}
+		if signedIn(t, e, c) {
+			t.Error("signed in")
+		}
+	})
+
 	t.Run("no mfa: TOTP follows", func(t *testing.T) {
+		// Added by an administrator (TOTP enrolled), linked at the first
+		// single sign-on.
+		if _, _, err := e.auth.AddUser(context.Background(), "erin", "Erin Moss", auth.RoleIntakeClerk, "a long local passphrase 42"); err != nil {
+			t.Fatal(err)
+		}
 		c := ssoBrowser(t, e)
 		resp, _ := ssoSignIn(t, e, c, erin.Username, erin.Password)
 		if resp.Request.URL.Path != "/login/code" {
