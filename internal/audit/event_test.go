@@ -466,7 +466,7 @@ func TestParseDate(t *testing.T) {
 			t.Errorf("ParseDate(%q) = %v, %v; want %v", c.in, got, err, c.want)
 		}
 	}
-	for _, bad := range []string{"", "yesterday", "ne2026-03-02", "2026-13-01", "2026-03-02T10:00", "ge", "2026-3-2"} {
+	for _, bad := range []string{"lt0001", "gt0000", "0999-12-31T23:00:00Z", "", "yesterday", "ne2026-03-02", "2026-13-01", "2026-03-02T10:00", "ge", "2026-3-2"} {
 		if _, err := ParseDate(bad); err == nil {
 			t.Errorf("ParseDate(%q) accepted", bad)
 		} else if len(bad) > 4 && strings.Contains(err.Error(), bad) {

@@ -71,7 +71,9 @@ func period(v string) (time.Time, time.Time, error) {
 	} {
 		if len(v) == len(f.layout) {
 			t, err := time.Parse(f.layout, v)
-			if err != nil {
+			if err != nil || t.Year() < 1000 {
+				// Before year 1000 a bound can be Go's zero time, which
+				// means "no bound": lt0001 would select everything.
 				return time.Time{}, time.Time{}, ErrDate
 			}
 			return t, f.next(t), nil
@@ -81,7 +83,7 @@ func period(v string) (time.Time, time.Time, error) {
 		return time.Time{}, time.Time{}, ErrDate
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
+	if err != nil || t.Year() < 1000 {
 		return time.Time{}, time.Time{}, ErrDate
 	}
 	t = t.UTC().Truncate(time.Microsecond)
