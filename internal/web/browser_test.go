@@ -130,7 +130,10 @@ func newBrowserEnv(t *testing.T) *browserEnv {
 	// real one.
 	smtp := sendtest.StartSMTP(t)
 	var sum *demo.Summary
-	w := newWebEnv(t, webSetup{SignIn: true, InsecureCookies: true, TextLog: true, Desk: func(d *workflow.Desk) {
+	// Single sign-on is configured so that the sign-in page shows its
+	// button to the accessibility tests; nothing here signs in with it, so
+	// its provider is never asked (oidc_test.go drives a real one).
+	w := newWebEnv(t, webSetup{SignIn: true, InsecureCookies: true, TextLog: true, OIDC: browserSSO(t), Desk: func(d *workflow.Desk) {
 		d.Mail = smtp.Client()
 		var err error
 		if sum, err = demo.Seed(ctx, d); err != nil {
@@ -946,4 +949,16 @@ func TestBrowserRoles(t *testing.T) {
 	}
 
 	e.checkBrowsing(patient.Name)
+}
+
+// browserSSO offers single sign-on at a provider that is never reached.
+func browserSSO(t *testing.T) func(*auth.Service) *auth.OIDC {
+	return func(a *auth.Service) *auth.OIDC {
+		o, err := auth.NewOIDC(a, auth.OIDCConfig{Name: "Test Hospital SSO", Issuer: "https://sso.hospital.test", ClientID: "custodian",
+			RedirectURL: "https://records.hospital.test/login/oidc/callback", GroupRoles: []auth.GroupRole{{Group: "roi", Role: auth.RoleSpecialist}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
 }
