@@ -92,8 +92,22 @@ func (s *Server) fhirBase(r *http.Request) string {
 	return base + "/api/v1/fhir/AuditEvent"
 }
 
-func writeFHIR(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", fhirJSON)
+// fhirType is the media type to answer with: FHIR's JSON, or plain JSON
+// (the same bytes) for a client that asks only for that; _format, FHIR's
+// override of Accept, takes JSON of either name. ok is false when the
+// client accepts neither (406).
+func fhirType(r *http.Request) (string, bool) {
+	if f := r.URL.Query().Get("_format"); f != "" {
+		if f == "application/json" {
+			return f, true
+		}
+		return fhirJSON, true
+	}
+	return negotiate(r.Header.Get("Accept"), fhirJSON, "application/json")
+}
+
+func writeFHIR(w http.ResponseWriter, ct string, v any) {
+	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -105,6 +119,11 @@ func (s *Server) handleAuditEvents() http.Handler {
 		q, err := auditQuery(r.URL.Query())
 		if err != nil {
 			writeError(w, s.log, err)
+			return
+		}
+		ct, ok := fhirType(r)
+		if !ok {
+			writeError(w, s.log, notAcceptable(fhirJSON, "application/json"))
 			return
 		}
 		page, err := s.desk.AuditEvents(r.Context(), actor(r), q)
@@ -129,7 +148,7 @@ func (s *Server) handleAuditEvents() http.Handler {
 			writeError(w, s.log, roi.WrapOp("web.audit-events", roi.CodeInternal, err, "An AuditEvent did not encode."))
 			return
 		}
-		writeFHIR(w, b)
+		writeFHIR(w, ct, b)
 	})
 }
 
@@ -140,11 +159,16 @@ func (s *Server) handleAuditEvent() http.Handler {
 			writeError(w, s.log, err)
 			return
 		}
+		ct, ok := fhirType(r)
+		if !ok {
+			writeError(w, s.log, notAcceptable(fhirJSON, "application/json"))
+			return
+		}
 		ev, err := s.desk.AuditEvent(r.Context(), actor(r), id)
 		if err != nil {
 			writeError(w, s.log, err)
 			return
 		}
-		writeFHIR(w, ev)
+		writeFHIR(w, ct, ev)
 	})
 }

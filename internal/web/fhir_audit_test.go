@@ -95,6 +95,32 @@ func TestAPIAuditEvents(t *testing.T) {
 	if status, _, _ := a.fhirGet("/api/v1/fhir/AuditEvent/999999"); status != 404 {
 		t.Errorf("an unknown event: %d", status)
 	}
+	// Content negotiation: plain JSON on request, 406 when neither will do.
+	for _, c := range []struct {
+		accept string
+		status int
+		ctype  string
+	}{
+		{"application/json", 200, "application/json"},
+		{"application/json;q=0.5, application/fhir+json", 200, "application/fhir+json"},
+		{"*/*", 200, "application/fhir+json"},
+		{"text/html", 406, "application/json"},
+		{"application/fhir+json;q=0, application/json;q=0", 406, "application/json"},
+	} {
+		for _, path := range []string{"/api/v1/fhir/AuditEvent/" + strconv.Itoa(ids[0]), "/api/v1/fhir/AuditEvent?_count=1"} {
+			req, _ := http.NewRequest("GET", a.srv.URL+path, nil)
+			req.Header.Set(ActorHeader, "auditor.avery")
+			req.Header.Set("Accept", c.accept)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != c.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), c.ctype) {
+				t.Errorf("GET %s, Accept %s: %d %s, want %d %s", path, c.accept, resp.StatusCode, resp.Header.Get("Content-Type"), c.status, c.ctype)
+			}
+		}
+	}
 
 	// By agent and date.
 	_, _, b := a.fhirGet("/api/v1/fhir/AuditEvent?agent=clerk.ana&date=ge2026-03-02&date=le2026-03-02")
