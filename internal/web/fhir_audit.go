@@ -98,10 +98,13 @@ func (s *Server) fhirBase(r *http.Request) string {
 // client accepts neither (406).
 func fhirType(r *http.Request) (string, bool) {
 	if f := r.URL.Query().Get("_format"); f != "" {
-		if f == "application/json" {
+		switch f {
+		case "application/json":
 			return f, true
+		case "json", fhirJSON:
+			return fhirJSON, true
 		}
-		return fhirJSON, true
+		return "", false // xml, turtle: not served
 	}
 	return negotiate(r.Header.Get("Accept"), fhirJSON, "application/json")
 }

@@ -122,6 +122,30 @@ func TestAPIAuditEvents(t *testing.T) {
 		}
 	}
 
+	// _format overrides Accept, both ways: JSON is served whatever Accept
+	// says, XML is not served (406 on a read; a search refuses it, 400).
+	for _, c := range []struct {
+		path   string
+		status int
+	}{
+		{"/api/v1/fhir/AuditEvent/" + strconv.Itoa(ids[0]) + "?_format=json", 200},
+		{"/api/v1/fhir/AuditEvent?_count=1&_format=json", 200},
+		{"/api/v1/fhir/AuditEvent/" + strconv.Itoa(ids[0]) + "?_format=xml", 406},
+		{"/api/v1/fhir/AuditEvent?_count=1&_format=xml", 400},
+	} {
+		req, _ := http.NewRequest("GET", a.srv.URL+c.path, nil)
+		req.Header.Set(ActorHeader, "auditor.avery")
+		req.Header.Set("Accept", "text/html")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("GET %s, Accept text/html: %d, want %d", c.path, resp.StatusCode, c.status)
+		}
+	}
+
 	// By agent and date.
 	_, _, b := a.fhirGet("/api/v1/fhir/AuditEvent?agent=clerk.ana&date=ge2026-03-02&date=le2026-03-02")
 	if entries, _ := b["entry"].([]any); len(entries) == 0 {
