@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/custodian-roi/custodian/internal/roi"
@@ -121,8 +122,8 @@ func TestNewOIDCChecksConfig(t *testing.T) {
 // TestIssuerOnly: the provider's client reaches the issuer's host and
 // nothing else, whatever a discovery document names.
 func TestIssuerOnly(t *testing.T) {
-	hits := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	var hits atomic.Int32 // counted in the server's goroutines
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer srv.Close()
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("a request reached another host") }))
 	defer other.Close()
@@ -140,8 +141,8 @@ func TestIssuerOnly(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not the issuer's host") {
 		t.Errorf("another host: %v, want refused", err)
 	}
-	if hits != 1 {
-		t.Errorf("%d requests reached the issuer, want 1", hits)
+	if n := hits.Load(); n != 1 {
+		t.Errorf("%d requests reached the issuer, want 1", n)
 	}
 }
 
