@@ -107,6 +107,21 @@ func TestCCDA_SensitiveBothWays(t *testing.T) {
 	if !slices.Contains(dis.Items, flu.Key) || slices.Contains(dis.Items, docs[0].DocumentKey) {
 		t.Errorf("general authorization released %v", dis.Items)
 	}
+	// The FHIR export of the same release carries the released entries
+	// and none of the withheld ones.
+	exp, err := f.desk.Export(f.ctx, "specialist", r.ID)
+	if err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	if !bytes.Contains(exp, []byte(strings.TrimPrefix(flu.Key, "Immunization/"))) {
+		t.Error("the export lacks the released immunization")
+	}
+	for _, it := range []roi.ChartItem{hiv, oud, bup, note} {
+		_, id, _ := strings.Cut(it.Key, "/")
+		if bytes.Contains(exp, []byte(`"`+id+`"`)) || bytes.Contains(exp, []byte(id+`"`)) {
+			t.Errorf("the export of a general authorization names %s", it.Key)
+		}
+	}
 	text := packetText(t, f, iss)
 	if !strings.Contains(text, "Influenza") {
 		t.Errorf("the released immunization is not in the packet")
