@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -28,6 +29,7 @@ import (
 	"github.com/custodian-roi/custodian/internal/send/sendtest"
 	"github.com/custodian-roi/custodian/internal/store"
 	"github.com/custodian-roi/custodian/internal/storetest/testdsn"
+	"github.com/custodian-roi/custodian/internal/vault"
 	"github.com/custodian-roi/custodian/internal/workflow"
 )
 
@@ -120,8 +122,15 @@ func crashEnv(extra ...string) []string {
 			env = append(env, kv)
 		}
 	}
-	return append(env, extra...)
+	return append(append(env, crashKey), extra...)
 }
+
+// crashKey is the master key every command of the crash test runs with,
+// as a desk holding PHI does: with it, a retried POST whose answer was
+// lost in a crash replays the answer itself (the request's ID and number),
+// not just a note that it was done. A fixed test key, so that every
+// process of a run opens what the others sealed.
+var crashKey = "CUSTODIAN_KEY=" + base64.StdEncoding.EncodeToString([]byte("crash-test-master-key-32-bytes!!"))
 
 // runCrashBinary runs one command of the binary to its end.
 func runCrashBinary(t *testing.T, bin, stdin string, args ...string) (int, string, string) {
@@ -540,7 +549,11 @@ func crashDriveOne(c *crashClient, rand *mrand.Rand, wl *crashWorkload, who cras
 		}
 		var number string
 		id, version, _ = crashRequestOf(v)
-		number, _ = v["request"].(map[string]any)["number"].(string)
+		r, _ := v["request"].(map[string]any)
+		number, _ = r["number"].(string)
+		if id == 0 || number == "" {
+			return fmt.Errorf("intake: %d without the request it recorded", st)
+		}
 		wl.mu.Lock()
 		wl.acked = append(wl.acked, crashAcked{id: id, number: number})
 		wl.mu.Unlock()
@@ -693,6 +706,11 @@ func checkAfterCrashes(t *testing.T, bin string, tgt crashTarget, wl *crashWorkl
 		t.Fatal(err)
 	}
 	defer s.Close()
+	key, err := vault.ParseKey(strings.TrimPrefix(crashKey, "CUSTODIAN_KEY="))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Keys = vault.NewRing(key)
 
 	// No request the client was told about is lost.
 	for _, a := range wl.acked {
