@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/custodian-roi/custodian/internal/ledger"
 	"github.com/custodian-roi/custodian/internal/roi"
@@ -16,95 +17,218 @@ import (
 var ErrLedgerKeyRequired = roi.WrapOp("store.AppendLedger", roi.CodeInternal, errors.New("store: the ledger is sealed and no ledger key is configured"),
 	"This desk's ledger is sealed with a ledger key, and this program was started without it: give --ledger-key-file (or CUSTODIAN_LEDGER_KEY_FILE). Nothing was changed.")
 
-// append seals ev onto the ledger inside tx. The ledger head row is
-// updated in the same transaction, which serializes appenders on both
-// databases. No code path updates or deletes a ledger row; the schema's
-// triggers refuse it.
+// ledgerHead is the ledger's last entry: its sequence number, its hash and
+// the key that sealed it.
+type ledgerHead struct {
+	seq   int64
+	hash  string
+	keyID string
+}
+
+// headHint returns the head as this process last wrote or read it, if it
+// has. It is only a hint: another process, or a transaction of this one
+// that rolled back, may have moved the real head since.
+func (s *Store) headHint() (ledgerHead, bool) {
+	s.headMu.Lock()
+	defer s.headMu.Unlock()
+	return s.head, s.headKnown
+}
+
+func (s *Store) setHeadHint(h ledgerHead, known bool) {
+	s.headMu.Lock()
+	s.head, s.headKnown = h, known
+	s.headMu.Unlock()
+}
+
+// lockHead reads the ledger head inside tx and holds it: on PostgreSQL
+// with a row lock, on SQLite by the transaction's write lock.
+func (s *Store) lockHead(ctx context.Context, tx *sql.Tx) (ledgerHead, error) {
+	q := `SELECT seq, hash, key_id FROM ledger_head WHERE id = 1`
+	if s.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
+	var h ledgerHead
+	if err := tx.QueryRowContext(ctx, q).Scan(&h.seq, &h.hash, &h.keyID); err != nil {
+		return h, fmt.Errorf("store: ledger head: %w", err)
+	}
+	return h, nil
+}
+
+// append seals ev onto the ledger inside tx.
+func (s *Store) append(ctx context.Context, tx *sql.Tx, ev roi.Event) error {
+	return s.appendAll(ctx, tx, []roi.Event{ev})
+}
+
+// appendAll seals evs onto the ledger inside tx, in order. No code path
+// updates or deletes a ledger row; the schema's triggers refuse it, and
+// they move the ledger head to each new last entry, accepting an entry
+// only as the next link of the chain (migration 0021).
 //
-// Each entry carries digests of the rows it is about (refs.go), taken in
-// the same transaction, and, with a ledger key, its seal. The first entry
+// The entries are built on the head this process last saw and written by
+// one INSERT that takes effect only if the ledger's head is still that one;
+// if it is not, the head is read again, locked, and the entries rebuilt on
+// it. So the usual append is one statement, and appenders stay serialized
+// on the head row on both databases.
+//
+// Each entry carries digests of the rows it is about (ledger_refs.go), taken
+// in the same transaction, and, with a ledger key, its seal. The first entry
 // sealed with a key the entry before was not sealed with is preceded by a
 // ledger-key entry naming both keys (rotation, or the start of keying).
-func (s *Store) append(ctx context.Context, tx *sql.Tx, ev roi.Event) error {
-	var seq int64
-	var prev string
-	if err := tx.QueryRowContext(ctx, `UPDATE ledger_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&seq, &prev); err != nil {
-		return fmt.Errorf("store: ledger head: %w", err)
+func (s *Store) appendAll(ctx context.Context, tx *sql.Tx, evs []roi.Event) error {
+	if len(evs) == 0 {
+		return nil
 	}
-	if s.LedgerKeys == nil && seq > 1 {
-		// A ledger already sealed takes no unsealed entry: verify would
-		// call it a rewrite. A command started without the key stops here.
-		var last string
-		err := tx.QueryRowContext(ctx, `SELECT key_id FROM ledger WHERE seq = $1`, seq-1).Scan(&last)
-		if err != nil && err != sql.ErrNoRows {
-			return fmt.Errorf("store: ledger key: %w", err)
+	bodies := make([][]byte, len(evs))
+	refs := make([]string, len(evs))
+	for i, ev := range evs {
+		body, err := ledger.Body(ev.Body)
+		if err != nil {
+			return err
 		}
-		if last != "" {
-			return ErrLedgerKeyRequired
+		if refs[i], err = entryRefs(ctx, tx, ev.Kind, ev.RequestID, body); err != nil {
+			return err
 		}
+		bodies[i] = body
 	}
-	if keys := s.LedgerKeys; keys != nil && ev.Kind != ledger.EventKey {
-		var last string
-		err := tx.QueryRowContext(ctx, `SELECT key_id FROM ledger WHERE seq = $1`, seq-1).Scan(&last)
-		if err != nil && err != sql.ErrNoRows {
-			return fmt.Errorf("store: ledger key: %w", err)
-		}
-		if cur := keys.Current().ID(); last != cur {
-			h, err := s.appendAt(ctx, tx, seq, prev, roi.Event{Kind: ledger.EventKey, Actor: "custodian", Body: ledger.KeyBody{From: last, To: cur}})
+	head, known := s.headHint()
+	for {
+		if !known {
+			h, err := s.lockHead(ctx, tx)
 			if err != nil {
 				return err
 			}
-			if err := tx.QueryRowContext(ctx, `UPDATE ledger_head SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&seq); err != nil {
-				return fmt.Errorf("store: ledger head: %w", err)
-			}
-			prev = h
+			head = h
 		}
+		entries, err := s.chain(head, evs, bodies, refs)
+		if errors.Is(err, ErrLedgerKeyRequired) && known {
+			known = false // decide that on the head itself, not a hint
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		ok, err := s.insertAfter(ctx, tx, head, entries)
+		if err != nil {
+			return err
+		}
+		if ok {
+			last := entries[len(entries)-1]
+			s.setHeadHint(ledgerHead{last.Seq, last.Hash, last.KeyID}, true)
+			return nil
+		}
+		if !known {
+			return fmt.Errorf("store: ledger append: the ledger head moved while locked")
+		}
+		known = false
 	}
-	h, err := s.appendAt(ctx, tx, seq, prev, ev)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE ledger_head SET hash = $1 WHERE id = 1`, h); err != nil {
-		return fmt.Errorf("store: ledger head: %w", err)
-	}
-	return nil
 }
 
-// appendAt writes ev as entry seq after prev and returns its hash.
-func (s *Store) appendAt(ctx context.Context, tx *sql.Tx, seq int64, prev string, ev roi.Event) (string, error) {
-	body, err := ledger.Body(ev.Body)
-	if err != nil {
-		return "", err
+// chain builds evs into entries following head, with a ledger-key entry
+// first where the key changes.
+func (s *Store) chain(head ledgerHead, evs []roi.Event, bodies [][]byte, refs []string) ([]roi.LedgerEntry, error) {
+	seq, prev, last := head.seq, head.hash, head.keyID
+	entries := make([]roi.LedgerEntry, 0, len(evs)+1)
+	add := func(ev roi.Event, body []byte, refs string) {
+		seq++
+		at := s.Now().UTC().Truncate(1000) // microseconds, what both databases keep
+		e := roi.LedgerEntry{Seq: seq, At: at, Kind: ev.Kind, RequestID: ev.RequestID, PatientID: ev.PatientID, Actor: ev.Actor, Body: body, Refs: refs}
+		ledger.Seal(prev, &e)
+		if keys := s.LedgerKeys; keys != nil {
+			keys.Current().SealEntry(&e)
+		}
+		prev, last = e.Hash, e.KeyID
+		entries = append(entries, e)
 	}
-	refs, err := entryRefs(ctx, tx, ev.Kind, ev.RequestID, body)
-	if err != nil {
-		return "", err
+	for i, ev := range evs {
+		keys := s.LedgerKeys
+		if keys == nil && last != "" {
+			// A ledger already sealed takes no unsealed entry: verify would
+			// call it a rewrite. A command started without the key stops here.
+			return nil, ErrLedgerKeyRequired
+		}
+		if keys != nil && ev.Kind != ledger.EventKey && last != keys.Current().ID() {
+			kev := roi.Event{Kind: ledger.EventKey, Actor: "custodian"}
+			body, err := ledger.Body(ledger.KeyBody{From: last, To: keys.Current().ID()})
+			if err != nil {
+				return nil, err
+			}
+			add(kev, body, refsVersion) // a key entry is about no row
+		}
+		add(ev, bodies[i], refs[i])
 	}
-	at := s.Now().UTC().Truncate(1000) // microseconds, what both databases keep
-	e := roi.LedgerEntry{Seq: seq, At: at, Kind: ev.Kind, RequestID: ev.RequestID, PatientID: ev.PatientID, Actor: ev.Actor, Body: body, Refs: refs}
-	ledger.Seal(prev, &e)
-	if keys := s.LedgerKeys; keys != nil {
-		keys.Current().SealEntry(&e)
+	return entries, nil
+}
+
+// ledgerInsertRows bounds the entries one INSERT carries (12 parameters
+// each; PostgreSQL takes at most 65,535).
+const ledgerInsertRows = 1000
+
+// insertAfter writes entries, which follow head, in one INSERT per
+// ledgerInsertRows. The first INSERT takes effect only if the ledger's head
+// is head (and on PostgreSQL locks it); it reports false if it was not.
+func (s *Store) insertAfter(ctx context.Context, tx *sql.Tx, head ledgerHead, entries []roi.LedgerEntry) (bool, error) {
+	// The column types are PostgreSQL's for the VALUES list, whose
+	// parameters it would otherwise take as text.
+	types := [12]string{"bigint", "text", "text", "bigint", "bigint", "text", "text", "text", "text", "text", "text", "text"}
+	for first := true; len(entries) > 0; first = false {
+		chunk := entries[:min(len(entries), ledgerInsertRows)]
+		entries = entries[len(chunk):]
+		var q strings.Builder
+		args := make([]any, 0, len(chunk)*12+2)
+		param := func(v any, typ string) {
+			args = append(args, v)
+			if s.dialect == SQLite {
+				q.WriteByte('?') // positional: SQLite looks each $N up by name
+				return
+			}
+			fmt.Fprintf(&q, "$%d::%s", len(args), typ)
+		}
+		q.WriteString(`INSERT INTO ledger (seq, at, kind, request_id, patient_id, actor, body, prev_hash, hash, refs, key_id, mac)
+			SELECT v.* FROM ledger_head AS h, (VALUES `)
+		for i, e := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for j, v := range []any{e.Seq, e.At.Format(ledger.TimeFormat), e.Kind, e.RequestID, e.PatientID, e.Actor, string(e.Body), e.PrevHash, e.Hash, e.Refs, e.KeyID, e.MAC} {
+				if j > 0 {
+					q.WriteString(", ")
+				}
+				param(v, types[j])
+			}
+			q.WriteByte(')')
+		}
+		q.WriteString(`) AS v WHERE h.id = 1 AND h.seq = `)
+		param(head.seq, "bigint")
+		q.WriteString(` AND h.hash = `)
+		param(head.hash, "text")
+		q.WriteString(` ORDER BY 1`)
+		if s.dialect == Postgres {
+			q.WriteString(` FOR UPDATE OF h`)
+		}
+		res, err := tx.ExecContext(ctx, q.String(), args...)
+		if err != nil {
+			return false, fmt.Errorf("store: ledger append: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return false, fmt.Errorf("store: ledger append: %w", err)
+		}
+		switch {
+		case n == 0 && first:
+			return false, nil
+		case n != int64(len(chunk)):
+			return false, fmt.Errorf("store: ledger append: %d of %d entries written", n, len(chunk))
+		}
+		last := chunk[len(chunk)-1]
+		head = ledgerHead{last.Seq, last.Hash, last.KeyID}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger (seq, at, kind, request_id, patient_id, actor, body, prev_hash, hash, refs, key_id, mac)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		e.Seq, at.Format(ledger.TimeFormat), e.Kind, e.RequestID, e.PatientID, e.Actor, string(e.Body), e.PrevHash, e.Hash,
-		e.Refs, e.KeyID, e.MAC); err != nil {
-		return "", fmt.Errorf("store: ledger append: %w", err)
-	}
-	return e.Hash, nil
+	return true, nil
 }
 
 // Append records events that change nothing else, such as a view of PHI.
 func (s *Store) Append(ctx context.Context, evs ...roi.Event) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		for _, ev := range evs {
-			if err := s.append(ctx, tx, ev); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.appendAll(ctx, tx, evs) })
 }
 
 // LedgerFilter selects ledger entries. Zero fields select everything.

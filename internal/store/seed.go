@@ -250,12 +250,10 @@ func (b *Seeder) flush() error {
 	return nil
 }
 
-// commit writes the ledger head and commits what was queued, then starts
-// the next transaction when more is to come.
+// commit commits what was queued, then starts the next transaction when
+// more is to come. The database has moved the ledger head along with the
+// entries (migration 0021).
 func (b *Seeder) commit(more bool) error {
-	if _, err := b.tx.ExecContext(b.ctx, `UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1`, b.seq, b.head); err != nil {
-		return classify(fmt.Errorf("store: seed ledger head: %w", err))
-	}
 	if err := b.tx.Commit(); err != nil {
 		return classify(fmt.Errorf("store: seed commit: %w", err))
 	}

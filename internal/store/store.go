@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -63,6 +64,12 @@ type Store struct {
 	// legacyLedger: a backup being checked predates migration 0017 (no
 	// refs, key_id or mac columns); its ledger is read without them.
 	legacyLedger bool
+
+	// headMu guards head, the ledger head as this process last wrote or
+	// read it (ledger.go): the base an append builds on before checking.
+	headMu    sync.Mutex
+	head      ledgerHead
+	headKnown bool
 }
 
 // Open opens the database named by dsn: a postgres:// or postgresql:// URL,
