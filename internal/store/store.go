@@ -50,7 +50,7 @@ const (
 type Store struct {
 	dialect Dialect
 	write   *sql.DB // SQLite: one connection, the one writer
-	read    *sql.DB // SQLite: a pool of readers; PostgreSQL: the same pool as write
+	read    *sql.DB // a pool of readers, so a read never waits for a writer's connection
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 	// Keys seals content at rest (see keys.go); nil stores it as it is.
@@ -78,12 +78,22 @@ type Store struct {
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	s := &Store{Now: time.Now}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		db, err := sql.Open("pgx", dsn)
+		// Two pools: writes queue for the ledger head (every write
+		// transaction appends), and a read must never wait behind them for
+		// a connection. 4 + 12 = the 16 connections an instance opens
+		// (docs/DEPLOYMENT.md).
+		w, err := sql.Open("pgx", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("store: open postgres: %w", err)
 		}
-		db.SetMaxOpenConns(16)
-		s.dialect, s.write, s.read = Postgres, db, db
+		r, err := sql.Open("pgx", dsn)
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("store: open postgres: %w", err)
+		}
+		keepOpen(w, pgWriteConns)
+		keepOpen(r, pgReadConns)
+		s.dialect, s.write, s.read = Postgres, w, r
 	} else {
 		if dir := filepath.Dir(dsn); dir != "" {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -103,13 +113,13 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
-		w.SetMaxOpenConns(1)
+		keepOpen(w, 1)
 		r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
-		r.SetMaxOpenConns(8)
+		keepOpen(r, 8)
 		s.dialect, s.write, s.read = SQLite, w, r
 	}
 	if err := s.write.PingContext(ctx); err != nil {
@@ -117,6 +127,21 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, classify(fmt.Errorf("store: connect: %w", err))
 	}
 	return s, nil
+}
+
+// The PostgreSQL pools' sizes: see Open.
+const (
+	pgWriteConns = 4
+	pgReadConns  = 12
+)
+
+// keepOpen lets db open n connections and keeps them all once opened.
+// database/sql keeps only 2 idle by default, so a busy desk would close
+// and reopen connections all day: on PostgreSQL each a new server process,
+// its authentication and its statement cache lost.
+func keepOpen(db *sql.DB, n int) {
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
 }
 
 // Dialect reports which database the store uses.
