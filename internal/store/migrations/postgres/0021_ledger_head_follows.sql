@@ -22,9 +22,12 @@ BEGIN
     RETURN NULL;
   END IF;
   SELECT * INTO head FROM ledger_head WHERE id = 1 FOR UPDATE;
+  -- Contiguous from the head (seq is the key, so no repeats), and each
+  -- entry's prev_hash the hash of the one before it: one sort, where a
+  -- self-join of the unindexed new rows would be quadratic in a bulk load.
   IF lo <> head.seq + 1 OR hi - lo + 1 <> n OR EXISTS (
-      SELECT 1 FROM new_entries e LEFT JOIN new_entries p ON p.seq = e.seq - 1
-       WHERE e.prev_hash <> COALESCE(p.hash, CASE WHEN e.seq = lo THEN head.hash END)) THEN
+      SELECT 1 FROM (SELECT prev_hash, lag(hash, 1, head.hash) OVER (ORDER BY seq) AS before FROM new_entries) e
+       WHERE e.prev_hash <> e.before) THEN
     RAISE EXCEPTION 'ledger entries % to % do not follow the ledger head', lo, hi;
   END IF;
   UPDATE ledger_head SET seq = e.seq, hash = e.hash, key_id = e.key_id
