@@ -80,7 +80,16 @@ func (s *Store) appendAll(ctx context.Context, tx *sql.Tx, evs []roi.Event) erro
 	}
 	bodies := make([][]byte, len(evs))
 	refs := make([]string, len(evs))
+	evs = slices.Clone(evs) // the caller's events stay as they were
+	patients := map[roi.RequestID]roi.PatientID{}
 	for i, ev := range evs {
+		if ev.PatientID == 0 && ev.RequestID != 0 {
+			pid, err := requestPatient(ctx, tx, ev.RequestID, patients)
+			if err != nil {
+				return err
+			}
+			evs[i].PatientID = pid
+		}
 		body, err := ledger.Body(ev.Body)
 		if err != nil {
 			return err
@@ -121,6 +130,24 @@ func (s *Store) appendAll(ctx context.Context, tx *sql.Tx, evs []roi.Event) erro
 		}
 		known = false
 	}
+}
+
+// requestPatient is the patient of request id, looked up once per append
+// in known. Every entry about a request names its patient, so the
+// patient's audit trail (AuditEvents by patient, the access log) finds the
+// entries of callers that know only the request: the delivery worker, the
+// portal's codes and downloads.
+func requestPatient(ctx context.Context, tx *sql.Tx, id roi.RequestID, known map[roi.RequestID]roi.PatientID) (roi.PatientID, error) {
+	if pid, ok := known[id]; ok {
+		return pid, nil
+	}
+	var pid sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT patient_id FROM requests WHERE id = $1`, id).Scan(&pid)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: ledger append: the request's patient: %w", err)
+	}
+	known[id] = roi.PatientID(pid.Int64)
+	return known[id], nil
 }
 
 // chain builds evs into entries following head, with a ledger-key entry

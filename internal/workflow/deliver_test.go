@@ -42,7 +42,12 @@ func approved(t *testing.T, via roi.Delivery, contact string) (*fixture, *roi.De
 
 func ledgerKinds(t *testing.T, f *fixture, id roi.RequestID) []string {
 	t.Helper()
-	es, err := f.desk.store.Ledger(f.ctx, store.LedgerFilter{RequestID: id})
+	return ledgerKindsOf(t, f, store.LedgerFilter{RequestID: id})
+}
+
+func ledgerKindsOf(t *testing.T, f *fixture, filter store.LedgerFilter) []string {
+	t.Helper()
+	es, err := f.desk.store.Ledger(f.ctx, filter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,6 +138,26 @@ func TestRelease_PortalPacketCodeDownload(t *testing.T) {
 		if !slices.Contains(kinds, want) {
 			t.Errorf("ledger %v lacks %s", kinds, want)
 		}
+	}
+	// Every entry about the request names its patient, the portal's and
+	// the staff code's too, so the patient's audit trail finds them.
+	es, err := f.desk.store.Ledger(f.ctx, store.LedgerFilter{RequestID: r.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if e.PatientID != f.pid {
+			t.Errorf("ledger entry %d (%s) names patient %d, not the request's %d", e.Seq, e.Kind, e.PatientID, f.pid)
+		}
+	}
+	byPatient := ledgerKindsOf(t, f, store.LedgerFilter{PatientID: f.pid})
+	for _, want := range []string{"portal-code", "portal-code-failed", "download", "delivery"} {
+		if !slices.Contains(byPatient, want) {
+			t.Errorf("the patient's ledger %v lacks %s", byPatient, want)
+		}
+	}
+	if other := ledgerKindsOf(t, f, store.LedgerFilter{PatientID: f.pid + 1}); len(other) != 0 {
+		t.Errorf("another patient's ledger holds %v", other)
 	}
 
 	// verify-packet: the file as sent verifies; one changed byte does not.
