@@ -262,7 +262,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	opts := web.Options{Auth: &auth.Service{Store: s, Issuer: "Custodian " + desk.Org.Name},
 		// A demo is plain HTTP on loopback; anything else sits behind TLS.
-		InsecureCookies: *demoMode || *insecureCookies}
+		InsecureCookies: *demoMode || *insecureCookies, Version: version}
 	proxyList, source := *trustedProxies, "--trusted-proxies"
 	if proxyList == "" {
 		// The flag (or its variable) wins over the configuration's key.

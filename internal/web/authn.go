@@ -31,6 +31,9 @@ type Options struct {
 	// OIDC, if set, offers single sign-on at an OpenID Connect provider
 	// beside the local accounts (oidc.go).
 	OIDC *auth.OIDC
+	// Version is the software's version, as the FHIR interface's
+	// CapabilityStatement names it.
+	Version string
 }
 
 // staff is who is signed in.

@@ -42,6 +42,9 @@ const RequestIDHeader = "X-Request-Id"
 // method and the route pattern (never the path).
 type reqInfo struct {
 	id, method, route string
+	// fhir: the request is to the FHIR interface (/api/v1/fhir/), whose
+	// errors are OperationOutcome resources.
+	fhir bool
 }
 
 type reqInfoKey struct{}
@@ -105,6 +108,10 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	info := infoFrom(w)
 	if status >= 500 {
 		logFailure(log, info, status, err)
+	}
+	if info.fhir {
+		writeOutcome(w, status, code, publicMessage(info.id, err), info.id)
+		return
 	}
 	var b errorBody
 	b.Error.Code, b.Error.Message, b.Error.RequestID = code, publicMessage(info.id, err), info.id

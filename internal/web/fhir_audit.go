@@ -19,6 +19,53 @@ import (
 // fhirJSON is FHIR's JSON media type.
 const fhirJSON = "application/fhir+json"
 
+// fhirPrefix begins every path of the FHIR interface; its errors are
+// OperationOutcomes (writeOutcome), its routes' and unknown paths' alike.
+const fhirPrefix = "/api/v1/fhir/"
+
+// issueTypes maps the desk's error codes to FHIR's IssueType codes.
+var issueTypes = map[roi.ErrorCode]string{
+	roi.CodeInvalid:          "invalid",
+	roi.CodeNotFound:         "not-found",
+	roi.CodeConflict:         "conflict",
+	roi.CodeForbidden:        "forbidden",
+	roi.CodeUnauthenticated:  "login",
+	roi.CodeTooLarge:         "too-costly",
+	roi.CodeUnsupportedMedia: "not-supported",
+	roi.CodeRateLimited:      "throttled",
+	codeNotAcceptable:        "not-supported",
+	codeMethodNotAllowed:     "not-supported",
+}
+
+// writeOutcome answers an error of the FHIR interface as an
+// OperationOutcome: FHIR's issue type for code, the same message the
+// desk's JSON error would carry, and the request ID and the desk's code in
+// diagnostics (the X-Request-Id header carries the ID too).
+func writeOutcome(w http.ResponseWriter, status int, code roi.ErrorCode, message, id string) {
+	issue := issueTypes[code]
+	if issue == "" {
+		issue = "exception"
+	}
+	w.Header().Set("Content-Type", fhirJSON)
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(audit.Outcome(issue, message, "request_id "+id+"; error "+string(code)))
+}
+
+// handleFHIRMetadata answers GET /api/v1/fhir/metadata, the
+// CapabilityStatement a FHIR client reads first. It is public, as FHIR
+// servers' are: it says what may be asked, nothing of what is held.
+func (s *Server) handleFHIRMetadata() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ct, ok := fhirType(r)
+		if !ok {
+			writeError(w, s.log, notAcceptable(fhirJSON, "application/json"))
+			return
+		}
+		base := strings.TrimSuffix(s.fhirBase(r), "/AuditEvent")
+		writeFHIR(w, ct, audit.Capability(base, s.opts.Version))
+	})
+}
+
 // auditSearchParams are the search parameters the AuditEvent search takes.
 var auditSearchParams = map[string]bool{"patient": true, "date": true, "agent": true, "_count": true, "_cursor": true, "_until": true, "_format": true}
 

@@ -104,8 +104,8 @@ func TestAPIAuditEvents(t *testing.T) {
 		{"application/json", 200, "application/json"},
 		{"application/json;q=0.5, application/fhir+json", 200, "application/fhir+json"},
 		{"*/*", 200, "application/fhir+json"},
-		{"text/html", 406, "application/json"},
-		{"application/fhir+json;q=0, application/json;q=0", 406, "application/json"},
+		{"text/html", 406, "application/fhir+json"}, // an OperationOutcome
+		{"application/fhir+json;q=0, application/json;q=0", 406, "application/fhir+json"},
 	} {
 		for _, path := range []string{"/api/v1/fhir/AuditEvent/" + strconv.Itoa(ids[0]), "/api/v1/fhir/AuditEvent?_count=1"} {
 			req, _ := http.NewRequest("GET", a.srv.URL+path, nil)
@@ -160,7 +160,7 @@ func TestAPIAuditEvents(t *testing.T) {
 	for _, q := range []string{"date=Zebediah", "_count=0", "_count=501", "patient=Zebediah", "name=Zebediah", "_cursor=-1", "agent=a&agent=b"} {
 		status, _, e := a.fhirGet("/api/v1/fhir/AuditEvent?" + q)
 		raw, _ := json.Marshal(e)
-		if status != 400 || strings.Contains(string(raw), "Zebediah") {
+		if status != 400 || strings.Contains(string(raw), "Zebediah") || issueCode(e) != "invalid" {
 			t.Errorf("?%s: %d %s", q, status, raw)
 		}
 	}
@@ -173,5 +173,110 @@ func TestAPIAuditEvents(t *testing.T) {
 	entries, _ := b["entry"].([]any)
 	if status != 200 || len(entries) < len(ids)+1 {
 		t.Errorf("the auditor's own views: %d entries (status %d), want at least %d", len(entries), status, len(ids)+1)
+	}
+}
+
+// issueCode is the first issue's code of an OperationOutcome, "" for
+// anything else.
+func issueCode(b map[string]any) string {
+	if b["resourceType"] != "OperationOutcome" {
+		return ""
+	}
+	issues, _ := b["issue"].([]any)
+	if len(issues) == 0 {
+		return ""
+	}
+	code, _ := issues[0].(map[string]any)["code"].(string)
+	return code
+}
+
+// TestAPIFHIRInterface: a FHIR client's first call, the CapabilityStatement,
+// answers without signing in and describes the AuditEvent interface; every
+// error under /api/v1/fhir/ is an OperationOutcome carrying the request ID,
+// unknown paths and wrong methods included; the rest of the API keeps the
+// desk's JSON errors.
+func TestAPIFHIRInterface(t *testing.T) {
+	e := newWebEnv(t, webSetup{SignIn: true})
+	get := func(path string, header ...string) (*http.Response, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+		req.Header.Set("Accept", "application/fhir+json")
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatalf("GET %s: %d, not JSON: %v", path, resp.StatusCode, err)
+		}
+		return resp, out
+	}
+
+	resp, cs := get("/api/v1/fhir/metadata") // nobody signed in
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != fhirJSON || cs["resourceType"] != "CapabilityStatement" || cs["fhirVersion"] != "4.0.1" {
+		t.Fatalf("metadata: %d %s %v", resp.StatusCode, resp.Header.Get("Content-Type"), cs)
+	}
+	rest := cs["rest"].([]any)[0].(map[string]any)
+	res := rest["resource"].([]any)[0].(map[string]any)
+	var params []string
+	for _, p := range res["searchParam"].([]any) {
+		params = append(params, p.(map[string]any)["name"].(string))
+	}
+	// The statement lists exactly what the search takes (auditSearchParams),
+	// but for the paging and format parameters.
+	var served []string
+	for p := range auditSearchParams {
+		if p != "_cursor" && p != "_until" && p != "_format" {
+			served = append(served, p)
+		}
+	}
+	slices.Sort(params)
+	slices.Sort(served)
+	if res["type"] != "AuditEvent" || !slices.Equal(params, served) {
+		t.Errorf("metadata describes %v with %v; the search takes %v", res["type"], params, served)
+	}
+	if impl := cs["implementation"].(map[string]any); !strings.HasSuffix(impl["url"].(string), "/api/v1/fhir") {
+		t.Errorf("implementation url %v", impl["url"])
+	}
+
+	for _, c := range []struct {
+		method, path string
+		header       []string
+		status       int
+		issue        string
+	}{
+		{"GET", "/api/v1/fhir/AuditEvent", nil, 401, "login"},
+		{"GET", "/api/v1/fhir/AuditEvent/1", nil, 401, "login"},
+		{"GET", "/api/v1/fhir/Patient", nil, 404, "not-found"},
+		{"POST", "/api/v1/fhir/AuditEvent", nil, 405, "not-supported"},
+		{"GET", "/api/v1/fhir/metadata?_format=xml", nil, 406, "not-supported"},
+	} {
+		req, _ := http.NewRequest(c.method, e.srv.URL+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		id := resp.Header.Get(RequestIDHeader)
+		issues, _ := out["issue"].([]any)
+		diag := ""
+		if len(issues) > 0 {
+			diag, _ = issues[0].(map[string]any)["diagnostics"].(string)
+		}
+		if resp.StatusCode != c.status || resp.Header.Get("Content-Type") != fhirJSON || issueCode(out) != c.issue || id == "" || !strings.Contains(diag, id) {
+			t.Errorf("%s %s: %d %s %v, want %d and an OperationOutcome %s naming request %s", c.method, c.path, resp.StatusCode, resp.Header.Get("Content-Type"), out, c.status, c.issue, id)
+		}
+	}
+
+	// Outside /api/v1/fhir/ the errors stay the desk's JSON.
+	resp, out := get("/api/v1/requests")
+	if resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || out["error"] == nil {
+		t.Errorf("/api/v1/requests signed out: %d %s %v", resp.StatusCode, resp.Header.Get("Content-Type"), out)
 	}
 }

@@ -70,6 +70,7 @@ var routes = []route{
 
 	{"GET", "/api/v1/ledger/verify", (*Server).handleLedgerVerify, "Walk the ledger's hash chain", auth.PermLedger},
 	// The ledger as FHIR AuditEvents (IHE BALP) for the security team; reading them is recorded as a view.
+	{"GET", "/api/v1/fhir/metadata", (*Server).handleFHIRMetadata, "The FHIR interface's CapabilityStatement: what a FHIR client may ask of it", ""},
 	{"GET", "/api/v1/fhir/AuditEvent", (*Server).handleAuditEvents, "The ledger as FHIR AuditEvents (IHE BALP): a searchset Bundle by patient, date and agent, in pages", auth.PermLedger},
 	{"GET", "/api/v1/fhir/AuditEvent/{id}", (*Server).handleAuditEvent, "One AuditEvent; its id is the ledger entry's number", auth.PermLedger},
 	{"POST", "/api/v1/requests/{id}/review", (*Server).handleReview, "Second pair of eyes: approve or send back the latest decision", auth.PermReview},

@@ -74,7 +74,7 @@ func NewServer(log *slog.Logger, desk *workflow.Desk, opts Options) http.Handler
 func (s *Server) requestIDs(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, pattern := s.mux.Handler(r)
-		info := &reqInfo{id: newRequestID(), method: r.Method, route: pattern}
+		info := &reqInfo{id: newRequestID(), method: r.Method, route: pattern, fhir: strings.HasPrefix(r.URL.Path, fhirPrefix)}
 		w.Header().Set(RequestIDHeader, info.id)
 		next.ServeHTTP(&infoWriter{ResponseWriter: w, info: info}, r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, info)))
 	})

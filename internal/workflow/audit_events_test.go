@@ -370,6 +370,18 @@ func TestAuditEventsValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	files = append(files, bundleFile)
+	// The interface's CapabilityStatement and its errors' OperationOutcome.
+	for name, res := range map[string]any{
+		"capability.json": audit.Capability("https://records.example.org/api/v1/fhir", "1.0"),
+		"outcome.json":    audit.Outcome("invalid", "_count must be from 1 to 500.", "request_id 0123456789ab; error invalid"),
+	} {
+		b, _ := json.Marshal(res)
+		name = filepath.Join(dir, name)
+		if err := os.WriteFile(name, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, name)
+	}
 	for name, v := range runFHIRValidator(t, cmd, files) {
 		if len(v.Schema) > 0 || len(v.FHIRJS) > 0 {
 			t.Errorf("%s: schema %v, FHIR.js %v", name, v.Schema, v.FHIRJS)
@@ -390,5 +402,15 @@ func TestAuditEventsValidate(t *testing.T) {
 	}
 	if v := runFHIRValidator(t, cmd, []string{badFile})["bad.json"]; len(v.Schema) == 0 && len(v.FHIRJS) == 0 {
 		t.Error("a bad AuditEvent passed both validators")
+	}
+	badCap := audit.Capability("https://records.example.org/api/v1/fhir", "1.0")
+	badCap.Kind, badCap.Rest[0].Resource[0].Interaction[0].Code = "X", "peek"
+	b, _ = json.Marshal(badCap)
+	badFile = filepath.Join(dir, "badcap.json")
+	if err := os.WriteFile(badFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if v := runFHIRValidator(t, cmd, []string{badFile})["badcap.json"]; len(v.Schema) == 0 && len(v.FHIRJS) == 0 {
+		t.Error("a bad CapabilityStatement passed both validators")
 	}
 }
