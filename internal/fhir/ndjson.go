@@ -3,6 +3,7 @@ package fhir
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 )
 
@@ -26,6 +27,12 @@ func ReadNDJSON(r io.Reader, mrnSystem string) ([]Chart, Stats, error) {
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
 			continue
+		}
+		// A line is one JSON object, nothing before or after it: anything
+		// else would be spliced into the Bundle built here (a line ending
+		// `},"x":1` would add a member to its entry) instead of refused.
+		if line[0] != '{' || !json.Valid(line) {
+			return nil, Stats{}, &Error{Entry: n, Reason: "the line is not one JSON object (NDJSON holds one resource a line)"}
 		}
 		if n > 0 {
 			b.WriteByte(',')

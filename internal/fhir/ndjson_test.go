@@ -57,4 +57,16 @@ func TestReadNDJSON(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "not json") {
 		t.Errorf("broken line: %v", err)
 	}
+	// A line holding more than its one object is refused, naming the entry,
+	// not read as the object with the rest spliced into the Bundle around it.
+	for _, line := range []string{
+		`{"resourceType":"Patient","id":"p2"},"Zebediah":"x"`,
+		`{"resourceType":"Patient","id":"p2"}{"resourceType":"Patient","id":"p3"}`,
+		`{"resourceType":"Patient","id":"p2"}]`,
+	} {
+		charts, _, err := ReadNDJSON(strings.NewReader("{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n"+line+"\n"), "")
+		if err == nil || charts != nil || !strings.Contains(err.Error(), "entry[1]") || strings.Contains(err.Error(), "Zebediah") {
+			t.Errorf("line %s: %d charts, %v", line, len(charts), err)
+		}
+	}
 }
