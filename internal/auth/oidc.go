@@ -276,6 +276,69 @@ type OIDCResult struct {
 	User    *store.User
 	Token   string
 	Pending string
+	// IDToken is the provider's ID token as it came, verified: the hint
+	// LogoutURL gives the provider when the person signs out.
+	IDToken string
+}
+
+// LogoutURL is where to send the browser of someone who signed in at the
+// provider and now signs out, so that the provider's session ends too (on
+// a shared workstation the next person's "Sign in with …" would otherwise
+// find the last person still signed in at the provider): the provider's
+// end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0) with this
+// client's id, the ID token as a hint when there is one, and the desk's
+// sign-in page to come back to (PostLogoutURL). "" when the provider
+// advertises no end_session_endpoint.
+func (o *OIDC) LogoutURL(ctx context.Context, idTokenHint string) (string, error) {
+	p, err := o.discover(ctx)
+	if err != nil {
+		return "", err
+	}
+	var meta struct {
+		EndSession string `json:"end_session_endpoint"`
+	}
+	if err := p.Claims(&meta); err != nil || meta.EndSession == "" {
+		return "", nil
+	}
+	// The browser is sent only to the issuer's own host: the configured
+	// issuer is the one site an administrator chose to trust.
+	u, err := url.Parse(meta.EndSession)
+	iss, ierr := url.Parse(o.cfg.Issuer)
+	if err != nil || ierr != nil || u.Scheme != iss.Scheme || u.Host != iss.Host {
+		return "", nil
+	}
+	q := u.Query()
+	q.Set("client_id", o.cfg.ClientID)
+	if idTokenHint != "" {
+		q.Set("id_token_hint", idTokenHint)
+	}
+	if after := o.PostLogoutURL(); after != "" {
+		q.Set("post_logout_redirect_uri", after)
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// Origin is the issuer's scheme and host, the one site the desk sends a
+// browser to for signing in and out.
+func (o *OIDC) Origin() string {
+	u, err := url.Parse(o.cfg.Issuer)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// PostLogoutURL is the desk's sign-in page on the callback's host: where
+// the provider sends the browser back after signing out, to be registered
+// at the provider beside the callback.
+func (o *OIDC) PostLogoutURL() string {
+	u, err := url.Parse(o.cfg.RedirectURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	u.Path, u.RawQuery, u.Fragment = "/login", "", ""
+	return u.String()
 }
 
 // claims are the ID token's claims the desk reads.
@@ -420,9 +483,9 @@ func (o *OIDC) Finish(ctx context.Context, flow OIDCFlow, state, code, client st
 		return nil, err
 	}
 	if mfa {
-		return &OIDCResult{User: u, Token: token}, nil
+		return &OIDCResult{User: u, Token: token, IDToken: raw}, nil
 	}
-	return &OIDCResult{User: u, Pending: token}, nil
+	return &OIDCResult{User: u, Pending: token, IDToken: raw}, nil
 }
 
 // claims reads what the desk needs from the ID token. The user name,

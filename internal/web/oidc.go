@@ -25,6 +25,39 @@ func (s *Server) oidcCookie() (name, path string) {
 	return "__Host-custodian_oidc", "/"
 }
 
+// ssoCookie names the cookie that marks a browser signed in through the
+// provider, holding the provider's ID token (or "1" when the token is too
+// long for a cookie) as the hint for signing out there too (handleLogout,
+// auth.OIDC.LogoutURL). It proves nothing and grants nothing: a forged one
+// only sends its browser to the provider's sign-out page.
+func (s *Server) ssoCookie() string {
+	if s.opts.InsecureCookies {
+		return "custodian_sso"
+	}
+	return "__Host-custodian_sso"
+}
+
+// maxHintCookie bounds the ID token kept as a cookie: browsers keep
+// cookies up to about 4 KB, name and attributes included.
+const maxHintCookie = 3500
+
+// setSSOCookie marks the browser as signed in through the provider (hint:
+// its ID token), for the browser's session as the session cookie is; ""
+// clears the mark.
+func (s *Server) setSSOCookie(w http.ResponseWriter, hint string) {
+	c := &http.Cookie{Name: s.ssoCookie(), Path: "/", HttpOnly: true, Secure: !s.opts.InsecureCookies,
+		SameSite: http.SameSiteLaxMode}
+	switch {
+	case hint == "":
+		c.MaxAge = -1
+	case len(hint) > maxHintCookie:
+		c.Value = "1"
+	default:
+		c.Value = hint
+	}
+	http.SetCookie(w, c)
+}
+
 // loginData is the sign-in page's data: its error, if any, and the name
 // of the single sign-on provider when one is configured ("Sign in with
 // <name>").
@@ -92,6 +125,7 @@ func (s *Server) handleOIDCCallback() http.Handler {
 			fail(err)
 			return
 		}
+		s.setSSOCookie(w, res.IDToken)
 		if res.Pending != "" {
 			// The provider asserted no second factor: the desk's TOTP
 			// step follows, as after a password.

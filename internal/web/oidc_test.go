@@ -106,7 +106,9 @@ const (
 func startIDP(t *testing.T, users ...idpUser) *testIDP {
 	t.Helper()
 	bin := oidcProviderPath(t)
-	globs := []string{"http://127.0.0.1:*/login/oidc/callback"}
+	// The callback, and the sign-in page the provider returns to after
+	// signing out (auth.OIDC.PostLogoutURL).
+	globs := []string{"http://127.0.0.1:*/login/oidc/callback", "http://127.0.0.1:*/login"}
 	p := &testIDP{t: t, cfgPath: filepath.Join(t.TempDir(), "idp.json"), clients: []idpClient{
 		{ID: idpClientID, Secret: idpSecret, RedirectGlobs: globs},
 		{ID: "other-app", Secret: "other-secret", RedirectGlobs: globs},
@@ -733,4 +735,74 @@ func TestSSORefusesBadTokens(t *testing.T) {
 			t.Error("no login-failed entry for the wrong state")
 		}
 	})
+}
+
+// TestSSOSignOutAtProvider: signing out of a session begun at the provider
+// signs out there too — the browser goes to the provider's
+// end_session_endpoint with this client's id, the ID token as a hint and
+// the desk's sign-in page to come back to, and the real provider accepts
+// all three and sends it back — so the next person at a shared workstation
+// is not signed in as the last. The pages let their forms lead there
+// (form-action); once signed out, signing out again stays at the desk.
+func TestSSOSignOutAtProvider(t *testing.T) {
+	idp := startIDP(t, dana)
+	e := ssoEnv(t, idp, nil, idpClientID, idpSecret)
+	iss, _ := url.Parse(idp.issuer)
+	c := ssoBrowser(t, e)
+	ssoSignIn(t, e, c, dana.Username, dana.Password)
+	if !signedIn(t, e, c) {
+		t.Fatal("not signed in after single sign-on")
+	}
+	resp, err := c.Get(e.srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+iss.Scheme+"://"+iss.Host+";") {
+		t.Errorf("the queue's CSP does not let the sign-out form lead to the provider: %s", csp)
+	}
+
+	var visited []*url.URL
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		visited = append(visited, req.URL)
+		return nil
+	}
+	resp, err = c.PostForm(e.srv.URL+"/logout", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var endSession *url.URL
+	for _, u := range visited {
+		if u.Host == iss.Host && endSession == nil {
+			endSession = u
+		}
+	}
+	if endSession == nil {
+		t.Fatalf("signing out never went to the provider: %v", visited)
+	}
+	q := endSession.Query()
+	if q.Get("client_id") != idpClientID || q.Get("id_token_hint") == "" || q.Get("post_logout_redirect_uri") != "http://127.0.0.1:1/login" {
+		t.Errorf("end session request %s lacks the client, the hint or the way back", endSession)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/login" || resp.Request.URL.Host == iss.Host || !strings.Contains(string(body), `action="/login"`) {
+		t.Errorf("after signing out: %d at %s, want the desk's sign-in page (the provider refused?) %.300s", resp.StatusCode, resp.Request.URL, body)
+	}
+	if signedIn(t, e, c) {
+		t.Error("still signed in at the desk after signing out")
+	}
+
+	// The mark went with the session: signing out again stays here.
+	visited = nil
+	resp, err = c.PostForm(e.srv.URL+"/logout", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, u := range visited {
+		if u.Host == iss.Host {
+			t.Errorf("a second sign-out went to the provider: %s", u)
+		}
+	}
 }

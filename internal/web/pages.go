@@ -154,7 +154,7 @@ func (s *Server) write(w http.ResponseWriter, status int, name string, data any)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Content-Security-Policy", s.csp)
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }

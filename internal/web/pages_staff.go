@@ -33,12 +33,14 @@ func (s *Server) handleLogin() http.Handler {
 		}
 		pending, err := s.opts.Auth.Login(r.Context(), r.PostForm.Get("username"), r.PostForm.Get("password"), clientOf(r))
 		if err != nil {
-			w.Header().Set("Content-Security-Policy", pageCSP)
+			w.Header().Set("Content-Security-Policy", s.csp)
 			s.render(w, r, statusOf[roi.CodeOf(err)], "login", "Sign in", s.loginData(s.shown(r, err)))
 			return
 		}
 		http.SetCookie(w, &http.Cookie{Name: pendingCookie, Value: pending, Path: "/login", HttpOnly: true,
 			Secure: !s.opts.InsecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: 300})
+		// A local sign-in is not the provider's: signing out stays here.
+		s.setSSOCookie(w, "")
 		http.Redirect(w, r, "/login/code", http.StatusSeeOther)
 	})
 }
@@ -87,7 +89,24 @@ func (s *Server) handleLogout() http.Handler {
 			s.opts.Auth.Logout(r.Context(), c.Value)
 		}
 		http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Path: "/", MaxAge: -1, HttpOnly: true, Secure: !s.opts.InsecureCookies})
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		to := "/login"
+		if c, err := r.Cookie(s.ssoCookie()); err == nil && s.opts.OIDC != nil {
+			// Signed in at the provider: sign out there too, and come
+			// back to the sign-in page.
+			s.setSSOCookie(w, "")
+			hint := c.Value
+			if hint == "1" {
+				hint = ""
+			}
+			u, err := s.opts.OIDC.LogoutURL(r.Context(), hint)
+			switch {
+			case err != nil:
+				s.log.Warn("sign-out at the identity provider skipped", "request_id", s.requestID(r), "code", string(roi.CodeOf(err)), "ops", roi.Ops(err))
+			case u != "":
+				to = u
+			}
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 	})
 }
 

@@ -30,6 +30,10 @@ type Server struct {
 	pages  *pages
 	// codeMail limits the portal's code e-mails (pages_portal.go).
 	codeMail *codeMailLimit
+	// csp is the pages' Content-Security-Policy (pageCSP, with the
+	// identity provider's origin among the form targets when single
+	// sign-on is configured: signing out posts here and is sent on there).
+	csp string
 }
 
 // maxBody bounds a JSON request body; uploads have their own bound.
@@ -46,7 +50,10 @@ const ActorHeader = "X-Custodian-Actor"
 // NewServer returns the server's handler.
 func NewServer(log *slog.Logger, desk *workflow.Desk, opts Options) http.Handler {
 	s := &Server{desk: desk, log: log, mux: http.NewServeMux(), routes: routes, opts: opts, pages: loadPages(desk),
-		codeMail: newCodeMailLimit()}
+		codeMail: newCodeMailLimit(), csp: pageCSP}
+	if opts.OIDC != nil {
+		s.csp = strings.Replace(pageCSP, "form-action 'self'", "form-action 'self' "+opts.OIDC.Origin(), 1)
+	}
 	// Every state change from a browser is protected from cross-site
 	// posts, the JSON API's too: the session cookie is accepted there
 	// (the staff pages link to its downloads), so a page on another site
