@@ -303,8 +303,7 @@ func (o *OIDC) LogoutURL(ctx context.Context, idTokenHint string) (string, error
 	// The browser is sent only to the issuer's own host: the configured
 	// issuer is the one site an administrator chose to trust.
 	u, err := url.Parse(meta.EndSession)
-	iss, ierr := url.Parse(o.cfg.Issuer)
-	if err != nil || ierr != nil || u.Scheme != iss.Scheme || u.Host != iss.Host {
+	if err != nil || u.Scheme+"://"+u.Host != o.Origin() {
 		return "", nil
 	}
 	q := u.Query()

@@ -80,10 +80,14 @@ func (s *Store) appendAll(ctx context.Context, tx *sql.Tx, evs []roi.Event) erro
 	}
 	bodies := make([][]byte, len(evs))
 	refs := make([]string, len(evs))
-	evs = slices.Clone(evs) // the caller's events stay as they were
-	patients := map[roi.RequestID]roi.PatientID{}
+	var patients map[roi.RequestID]roi.PatientID // the requests' patients looked up, once any is
 	for i, ev := range evs {
 		if ev.PatientID == 0 && ev.RequestID != 0 {
+			if patients == nil {
+				// Fill in a copy: the caller's events stay as they were.
+				// Most appends name their patients and never get here.
+				evs, patients = slices.Clone(evs), map[roi.RequestID]roi.PatientID{}
+			}
 			pid, err := requestPatient(ctx, tx, ev.RequestID, patients)
 			if err != nil {
 				return err

@@ -61,8 +61,7 @@ func (s *Server) handleFHIRMetadata() http.Handler {
 			writeError(w, s.log, notAcceptable(fhirJSON, "application/json"))
 			return
 		}
-		base := strings.TrimSuffix(s.fhirBase(r), "/AuditEvent")
-		writeFHIR(w, ct, audit.Capability(base, s.opts.Version))
+		writeFHIR(w, ct, audit.Capability(s.fhirBase(r), s.opts.Version))
 	})
 }
 
@@ -125,8 +124,9 @@ func auditQuery(q url.Values) (workflow.AuditQuery, error) {
 	return out, nil
 }
 
-// fhirBase is the absolute address of the AuditEvent endpoint: the
-// configured public address when there is one, else this request's host.
+// fhirBase is the absolute address of the FHIR interface (its base, which
+// [base]/metadata and [base]/AuditEvent follow): the configured public
+// address when there is one, else this request's host.
 func (s *Server) fhirBase(r *http.Request) string {
 	base := strings.TrimRight(s.desk.Org.PortalURL, "/")
 	if base == "" {
@@ -136,7 +136,7 @@ func (s *Server) fhirBase(r *http.Request) string {
 		}
 		base = scheme + "://" + r.Host
 	}
-	return base + "/api/v1/fhir/AuditEvent"
+	return base + strings.TrimSuffix(fhirPrefix, "/")
 }
 
 // fhirType is the media type to answer with: FHIR's JSON, or plain JSON
@@ -181,7 +181,7 @@ func (s *Server) handleAuditEvents() http.Handler {
 			writeError(w, s.log, err)
 			return
 		}
-		base := s.fhirBase(r)
+		base := s.fhirBase(r) + "/AuditEvent"
 		self := base
 		if r.URL.RawQuery != "" {
 			self += "?" + r.URL.RawQuery
